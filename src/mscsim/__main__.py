@@ -1,0 +1,5 @@
+import sys
+
+from mscsim.cli import main
+
+sys.exit(main())

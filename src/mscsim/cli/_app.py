@@ -1,0 +1,19 @@
+"""The `mscsim` Typer application: registers each sub-command module."""
+
+from __future__ import annotations
+
+import typer
+
+from mscsim.cli import _evidence, _export, _simulate
+
+app = typer.Typer(
+    name="mscsim",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    help="In-silico trials of MSC therapy for COVID-19 lung injury (research use only).",
+)
+app.command("simulate")(_simulate.simulate)
+app.command("params")(_simulate.params)
+app.add_typer(_export.app, name="export")
+app.add_typer(_evidence.app, name="evidence")

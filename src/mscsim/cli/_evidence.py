@@ -1,0 +1,293 @@
+"""``mscsim evidence``: list, pool and extend the MSC-COVID evidence base (thin shell over the API)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from mscsim._errors import InputError
+
+app = typer.Typer(
+    name="evidence",
+    no_args_is_help=True,
+    add_completion=False,
+    help="Source-backed MSC-COVID trial data and metafor-grade meta-analysis.",
+)
+
+# Options shared by meta, cumulative and leave-one-out.
+STORE = typer.Option(None, "--store", help="User store (default $MSCSIM_HOME/evidence.yaml).")
+JSON = typer.Option(False, "--json", help="Print one JSON object.")
+OUTCOME = typer.Option("mortality", "--outcome", help="mortality | sae | ae (built-in data).")
+DATA = typer.Option(None, "--data", help="CSV of your own studies instead of the built-ins.")
+MEASURE = typer.Option(None, "--measure", help="RR|OR|RD or MD|SMD (default RR; MD for means).")
+METHOD = typer.Option("REML", "--method", help="FE|MH|PETO|DL|REML|PM|ML.")
+HKSJ = typer.Option(False, "--hksj", help="Hartung-Knapp-Sidik-Jonkman adjustment.")
+RCT = typer.Option(False, "--randomized-only", help="Keep randomized trials only.")
+BLIND = typer.Option(False, "--blinded-only", help="Keep single/double-blind trials only.")
+PRODUCTS = typer.Option("cells", "--products", help="cells | derived (secretome/EV) | all.")
+LEVEL = typer.Option(95.0, "--level", help="Confidence level in percent.")
+ADD = typer.Option(0.5, "--add", help="Constant added to 2x2 tables with a zero cell.")
+TO = typer.Option("only0", "--to", help="Which tables get --add: only0|all|if0all|none.")
+DROP00 = typer.Option(
+    None,
+    "--drop-double-zero/--keep-double-zero",
+    help="Double-zero studies (default: dropped for RR/OR, kept for RD).",
+)
+PLOT = typer.Option(None, "--plot", help="Write a forest plot (.png or .svg).")
+
+
+def _prepare(
+    data: Path | None,
+    outcome: str,
+    products: str,
+    randomized_only: bool,
+    blinded_only: bool,
+    store: Path | None,
+    measure: str | None,
+    method: str,
+    hksj: bool,
+    level: float,
+    add: float,
+    to: str,
+    drop00: bool | None,
+) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+    """The study table, the engine keyword arguments and the selection report."""
+    from mscsim.evidence import ZeroCellCorrection, load_trials, read_table_csv, select_outcome
+
+    if data is not None:
+        if randomized_only or blinded_only:
+            raise InputError("randomized-only/blinded-only", "only with the built-in evidence")
+        table, info = read_table_csv(data), {"data": str(data)}
+    else:
+        sel = select_outcome(
+            load_trials(store),
+            outcome,
+            products=products,
+            randomized_only=randomized_only,
+            blinded_only=blinded_only,
+        )
+        table, info = sel.table, {"outcome": outcome, "selection": sel.to_dict()}
+    kw = {
+        "measure": measure or ("MD" if table.kind == "continuous" else "RR"),
+        "method": method,
+        "hksj": hksj,
+        "level": level,
+        "zero_cells": ZeroCellCorrection(add=add, to=to, drop00=drop00),
+    }
+    return table, kw, info
+
+
+def _emit(
+    obj: Any,
+    info: dict[str, Any],
+    as_json: bool,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    if as_json:
+        typer.echo(json.dumps({**obj.to_dict(), **(extra or {}), **info}, indent=2))
+        return
+    typer.echo(obj.summary())
+    for key, value in (extra or {}).items():
+        typer.echo(f"{key}: {value}")
+    sel = info.get("selection")
+    if sel:
+        typer.echo(
+            f"{len(sel['included'])} trials included, {len(sel['excluded'])} excluded "
+            "(reasons in --json)"
+        )
+        for note in sel["notes"]:
+            typer.echo(f"note: {note}")
+
+
+def _plot(kind: str, obj: Any, path: Path | None) -> None:
+    if path is not None:
+        from mscsim.report import _evidence_plots
+
+        getattr(_evidence_plots, kind)(obj, path)
+
+
+@app.command("list")
+def list_trials(store: Path | None = STORE, as_json: bool = JSON) -> None:
+    """List the trials: the built-ins merged with the user store."""
+    from mscsim.evidence import default_store_path, load_trials
+
+    trials = load_trials(store)
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "count": len(trials),
+                    "store": str(store or default_store_path()),
+                    "trials": [t.model_dump(mode="json", exclude_none=True) for t in trials],
+                },
+                indent=2,
+            )
+        )
+        return
+    typer.echo(
+        f"{'id':<20} {'year':<5} {'design':<15} {'product':<9} {'source':<11} "
+        f"{'n T/C':<8} {'deaths T/C':<11} confidence"
+    )
+    for t in trials:
+        n = f"{_q(t.n_treat.value)}/{_q(t.n_ctrl.value) if t.n_ctrl else '-'}"
+        deaths = "-"
+        if t.mortality is not None:
+            ctrl = t.mortality.events_ctrl
+            deaths = f"{_q(t.mortality.events_treat.value)}/{_q(ctrl.value) if ctrl else '-'}"
+        typer.echo(
+            f"{t.id:<20} {t.year:<5} {t.design:<15} {t.product:<9} {t.cell_source:<11} "
+            f"{n:<8} {deaths:<11} {t.confidence}"
+        )
+
+
+def _q(v: int | None) -> str:
+    return "?" if v is None else str(v)
+
+
+@app.command("meta")
+def meta(
+    outcome: str = OUTCOME,
+    data: Path | None = DATA,
+    measure: str | None = MEASURE,
+    method: str = METHOD,
+    hksj: bool = HKSJ,
+    by: str | None = typer.Option(None, "--by", help="Subgroup field, e.g. cell_source."),
+    randomized_only: bool = RCT,
+    blinded_only: bool = BLIND,
+    products: str = PRODUCTS,
+    level: float = LEVEL,
+    add: float = ADD,
+    to: str = TO,
+    drop00: bool | None = DROP00,
+    plot: Path | None = PLOT,
+    funnel: Path | None = typer.Option(None, "--funnel", help="Write a funnel plot."),
+    egger: bool = typer.Option(False, "--egger", help="Add Egger's regression test."),
+    store: Path | None = STORE,
+    as_json: bool = JSON,
+) -> None:
+    """Pool the evidence (or --data FILE.csv) and report the estimate, CI, PI and heterogeneity."""
+    from mscsim.evidence import egger_test, meta_analysis, subgroup_analysis
+
+    table, kw, info = _prepare(
+        data,
+        outcome,
+        products,
+        randomized_only,
+        blinded_only,
+        store,
+        measure,
+        method,
+        hksj,
+        level,
+        add,
+        to,
+        drop00,
+    )
+    res = subgroup_analysis(table, by, **kw) if by else meta_analysis(table, **kw)
+    overall = res.overall if by else res
+    extra = {"egger": egger_test(overall).to_dict()} if egger else None
+    _plot("plot_forest", res, plot)
+    _plot("plot_funnel", overall, funnel)
+    _emit(res, info, as_json, extra)
+
+
+@app.command("cumulative")
+def cumulative(
+    outcome: str = OUTCOME,
+    data: Path | None = DATA,
+    measure: str | None = MEASURE,
+    method: str = METHOD,
+    hksj: bool = HKSJ,
+    randomized_only: bool = RCT,
+    blinded_only: bool = BLIND,
+    products: str = PRODUCTS,
+    level: float = LEVEL,
+    add: float = ADD,
+    to: str = TO,
+    drop00: bool | None = DROP00,
+    plot: Path | None = PLOT,
+    store: Path | None = STORE,
+    as_json: bool = JSON,
+) -> None:
+    """Cumulative meta-analysis, adding studies by publication year."""
+    from mscsim.evidence import cumulative as run
+
+    table, kw, info = _prepare(
+        data,
+        outcome,
+        products,
+        randomized_only,
+        blinded_only,
+        store,
+        measure,
+        method,
+        hksj,
+        level,
+        add,
+        to,
+        drop00,
+    )
+    res = run(table, **kw)
+    _plot("plot_forest", res, plot)
+    _emit(res, info, as_json)
+
+
+@app.command("leave-one-out")
+def leave_one_out(
+    outcome: str = OUTCOME,
+    data: Path | None = DATA,
+    measure: str | None = MEASURE,
+    method: str = METHOD,
+    hksj: bool = HKSJ,
+    randomized_only: bool = RCT,
+    blinded_only: bool = BLIND,
+    products: str = PRODUCTS,
+    level: float = LEVEL,
+    add: float = ADD,
+    to: str = TO,
+    drop00: bool | None = DROP00,
+    plot: Path | None = PLOT,
+    store: Path | None = STORE,
+    as_json: bool = JSON,
+) -> None:
+    """Leave-one-out sensitivity analysis: refit without each study in turn."""
+    from mscsim.evidence import leave_one_out as run
+
+    table, kw, info = _prepare(
+        data,
+        outcome,
+        products,
+        randomized_only,
+        blinded_only,
+        store,
+        measure,
+        method,
+        hksj,
+        level,
+        add,
+        to,
+        drop00,
+    )
+    res = run(table, **kw)
+    _plot("plot_forest", res, plot)
+    _emit(res, info, as_json)
+
+
+@app.command("add")
+def add_cmd(
+    file: Path = typer.Argument(..., help="YAML file with one or more trials."),
+    store: Path | None = STORE,
+    as_json: bool = JSON,
+) -> None:
+    """Validate trials from FILE.yaml and append them to the user store."""
+    from mscsim.evidence import add_trials, default_store_path
+
+    added = add_trials(file, store)
+    path = str(store or default_store_path())
+    if as_json:
+        typer.echo(json.dumps({"added": [t.id for t in added], "store": path}))
+    else:
+        typer.echo(f"added {len(added)} trial(s) to {path}: {', '.join(t.id for t in added)}")

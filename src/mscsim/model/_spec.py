@@ -1,0 +1,130 @@
+"""Declarative building blocks of a mechanistic model.
+
+A model is data: states, parameters (value, unit, bounds, provenance), named intermediate
+expressions, one right-hand side per state and observables, all written as plain math strings.
+The same declaration feeds the numerical right-hand side (`mscsim.model._codegen`), the SBML
+export (`mscsim.io.sbml`) and the generated model documentation (`mscsim.model.docs`).
+
+Math strings use ``+ - * / **``, parentheses, ``exp``, ``log`` and two guard functions:
+``pos(x)`` = max(x, 0) and ``hill(x, K, n)`` = pos(x)**n / (pos(x)**n + K**n). Guards keep rate
+laws well defined when a state dips to a tiny negative value during integration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+ParameterClass = Literal["measured", "calibrated", "assumed"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Parameter:
+    """A model constant with its unit, plausible bounds and provenance."""
+
+    name: str
+    value: float
+    unit: str
+    lower: float
+    upper: float
+    kind: ParameterClass
+    description: str
+    source: str = ""
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.lower <= self.value <= self.upper:
+            raise ValueError(
+                f"parameter {self.name}: value {self.value} outside [{self.lower}, {self.upper}]"
+            )
+        if self.kind == "measured" and not self.source:
+            raise ValueError(f"parameter {self.name}: measured parameters need a source")
+
+
+@dataclass(frozen=True, kw_only=True)
+class State:
+    """A dynamic variable; `healthy` is its value in the uninfected steady state."""
+
+    name: str
+    unit: str
+    description: str
+    healthy: float = 0.0
+    group: str = ""
+    scale: float = 1.0  # typical magnitude; absolute tolerances are relative to it
+
+
+@dataclass(frozen=True, kw_only=True)
+class Expression:
+    """A named intermediate quantity (an SBML assignment rule)."""
+
+    name: str
+    formula: str
+    unit: str
+    description: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Observable:
+    """A reported output: a formula of states, parameters and expressions, with a unit."""
+
+    name: str
+    formula: str
+    unit: str
+    description: str
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class Model:
+    """A complete declarative ODE model.
+
+    `odes` maps every state name to its time derivative (per `time_unit`). `dose_state` is the
+    state that receives intravenous infusions (a bolus adds cells to it).
+    """
+
+    name: str
+    description: str
+    time_unit: str
+    states: tuple[State, ...]
+    parameters: tuple[Parameter, ...]
+    expressions: tuple[Expression, ...]
+    odes: dict[str, str]
+    observables: tuple[Observable, ...]
+    dose_state: str
+    references: tuple[str, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        names = [s.name for s in self.states]
+        if set(self.odes) != set(names):
+            missing = set(names) ^ set(self.odes)
+            raise ValueError(f"model {self.name}: odes and states differ on {sorted(missing)}")
+        if self.dose_state not in names:
+            raise ValueError(f"model {self.name}: dose_state {self.dose_state!r} is not a state")
+        every = names + self.parameter_names + [e.name for e in self.expressions]
+        every += [o.name for o in self.observables]
+        dupes = {n for n in every if every.count(n) > 1}
+        if dupes:
+            raise ValueError(f"model {self.name}: duplicate identifiers {sorted(dupes)}")
+
+    @property
+    def state_names(self) -> list[str]:
+        return [s.name for s in self.states]
+
+    @property
+    def parameter_names(self) -> list[str]:
+        return [p.name for p in self.parameters]
+
+    @property
+    def observable_names(self) -> list[str]:
+        return [o.name for o in self.observables]
+
+    def parameter(self, name: str) -> Parameter:
+        for p in self.parameters:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    def default_parameters(self) -> dict[str, float]:
+        return {p.name: p.value for p in self.parameters}
+
+    def healthy_state(self) -> dict[str, float]:
+        return {s.name: s.healthy for s in self.states}

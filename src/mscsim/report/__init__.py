@@ -1,0 +1,34 @@
+"""Self-contained HTML reports and the figures of a virtual trial (research use only).
+
+The figures draw precomputed results (they never compute statistics) and return a matplotlib
+``Figure``; `HtmlReport` embeds them with tables and provenance in one HTML file that needs
+no network or external files.
+"""
+
+from mscsim.report._ae_table import ae_table_rows as ae_table_rows
+from mscsim.report._atomic import write_text_atomic as write_text_atomic
+from mscsim.report._biomarker_plot import plot_biomarker_trajectories as plot_biomarker_trajectories
+from mscsim.report._consort_plot import plot_consort as plot_consort
+from mscsim.report._embed import figure_html as figure_html
+from mscsim.report._html import HtmlReport as HtmlReport
+from mscsim.report._km_plot import plot_km as plot_km
+from mscsim.report._ovp_plot import OVP_KEYS as OVP_KEYS
+from mscsim.report._ovp_plot import plot_observed_vs_predicted as plot_observed_vs_predicted
+from mscsim.report._power_plot import plot_power_curve as plot_power_curve
+from mscsim.report._style import RESEARCH_NOTICE as RESEARCH_NOTICE
+from mscsim.report._timecourse_plot import plot_timecourse as plot_timecourse
+
+__all__ = [
+    "OVP_KEYS",
+    "RESEARCH_NOTICE",
+    "HtmlReport",
+    "ae_table_rows",
+    "figure_html",
+    "plot_biomarker_trajectories",
+    "plot_consort",
+    "plot_km",
+    "plot_observed_vs_predicted",
+    "plot_power_curve",
+    "plot_timecourse",
+    "write_text_atomic",
+]

@@ -1,0 +1,22 @@
+"""Shared fixtures: typical-patient simulations, computed once per test session."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mscsim.model import MSC_COVID, SEVERITIES, Regimen, typical_patient
+from mscsim.solve import simulate
+
+YEAR = np.arange(0.0, 365.5, 0.5)
+
+
+@pytest.fixture(scope="session")
+def typical_runs():
+    """Untreated and Miami-regimen (1e8 cells at days 10 and 13) runs of each typical patient."""
+    out = {}
+    for sev in SEVERITIES:
+        p = typical_patient(sev)
+        sol = simulate(MSC_COVID, p.params, p.y0, [Regimen(), Regimen.fixed(1e8, [10, 13])], t_eval=YEAR)
+        out[sev] = sol
+    return out

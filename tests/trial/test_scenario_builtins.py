@@ -1,0 +1,160 @@
+"""Built-in scenarios: published designs and results, pinned to their sources."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import pytest
+
+from mscsim.trial._scenario import builtin_names, list_scenarios, load_scenario
+from mscsim.trial._scenario_fields import BERLIN_PF_MMHG
+
+NAMES = builtin_names()
+
+
+def test_at_least_six_builtins() -> None:
+    assert len(NAMES) >= 6
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_builtin_is_complete_and_sourced(name: str) -> None:
+    s = load_scenario(name)
+    assert s.name == name  # the file stem is the scenario name
+    assert s.citation.doi or s.citation.url
+    assert s.notes.strip()
+    assert s.replicates == 1
+    # Every arm of the allocation receives a share of the sample.
+    assert s.sample_size >= sum(s.allocation.values()) or s.randomization.method == "simple"
+    for res in s.published_results:
+        assert res.quote.strip() and res.source.strip()
+        assert res.endpoint in s.endpoints.ids
+    # Each YAML states which numbers are assumptions.
+    text = resources.files("mscsim.trial.scenarios").joinpath(f"{name}.yaml").read_text()
+    assert "ASSUMED" in text
+
+
+def test_summaries_match_scenarios() -> None:
+    for summary in list_scenarios():
+        s = load_scenario(summary.name)
+        assert summary.sample_size == s.sample_size
+        assert summary.n_published_results == len(s.published_results)
+        assert summary.arms[-1] == s.control_arm.name
+
+
+def test_berlin_categories() -> None:
+    # Ranieri et al., JAMA 2012 (doi 10.1001/jama.2012.5669): "mild (200 mm Hg<PaO2/FIO2
+    # <=300 mm Hg), moderate (100 mm Hg<PaO2/FIO2 <=200 mm Hg), and severe (PaO2/FIO2 <=100)".
+    assert BERLIN_PF_MMHG == {
+        "mild": (200.0, 300.0),
+        "moderate": (100.0, 200.0),
+        "severe": (0.0, 100.0),
+    }
+
+
+def test_lanzoni2021_design() -> None:
+    s = load_scenario("lanzoni2021")
+    # Registry NCT04355728: "Enrollment 24"; "two groups, each with 12 subjects";
+    # "randomization will be stratified by ARDS severity"; "100x10^6 cells/infusion".
+    assert s.sample_size == 24 and s.allocation == {"uc_msc": 1, "vehicle": 1}
+    assert s.randomization.method == "stratified_block"
+    assert s.randomization.strata == ("ards_severity",)
+    msc, ctrl = s.arm("uc_msc"), s.control_arm
+    assert (msc.product, msc.dose_per_infusion, msc.dose_unit) == ("UC-MSC", 100e6, "cells")
+    assert msc.infusion_days == ctrl.infusion_days == (0, 3)  # "at day 0 and 3"
+    assert ctrl.product == "vehicle" and ctrl.dose_per_infusion == 0
+    # Registry inclusion: ">= 18 years", "PaO2/FiO2 ratio < 300 mmHg", oxygen.
+    assert (s.eligibility.age_min, s.eligibility.pf_ratio_max) == (18, 300)
+    assert s.eligibility.require_oxygen
+    assert {
+        "survival_d31",
+        "sae_free_survival_d31",
+        "infusion_ae_6h",
+        "infusion_ae_24h",
+        "sae_d31",
+        "time_to_recovery_d31",
+        "il6_change_d6",
+    } <= set(s.endpoints.ids)
+
+
+def test_lanzoni2021_results_paper_vs_meta_analysis() -> None:
+    s = load_scenario("lanzoni2021")
+    survival = [r for r in s.published_results if r.endpoint == "survival_d31"]
+    used = [r for r in survival if r.used]
+    unused = [r for r in survival if not r.used]
+    # Preprint abstract: "patient survival was 91% and 42% ... (p=0.015)".
+    assert len(used) == 1 and used[0].arms["uc_msc"].value == 91
+    assert used[0].arms["vehicle"].value == 42 and used[0].effect.p_value == 0.015
+    # Meta-analysis table PMC10140776: deaths 2/12 vs 7/12, recorded but not used.
+    assert len(unused) == 1
+    assert (unused[0].arms["uc_msc"].events, unused[0].arms["vehicle"].events) == (2, 7)
+    sae = s.used_results()["sae_d31"]
+    # "Treatment unrelated SAEs were reported in 2 and 8 patients ... (p=0.04)".
+    assert (sae.arms["uc_msc"].events, sae.arms["vehicle"].events) == (2, 8)
+    assert sae.effect.p_value == 0.04
+    assert s.used_results()["sae_free_survival_d31"].effect.p_value == 0.008
+    assert s.used_results()["time_to_recovery_d31"].effect.p_value == 0.03
+
+
+def test_meng2020_design_and_results() -> None:
+    s = load_scenario("meng2020")
+    # PMC9242686 Table 1: "3 rounds of 3 x 10^7 cells/dose on days 0, 3 and 6, IV | 18".
+    msc = s.arm("uc_msc")
+    assert (msc.dose_per_infusion, msc.dose_unit, msc.infusion_days) == (3e7, "cells", (0, 3, 6))
+    assert s.sample_size == 18 and s.control_arm.product == "standard-care"
+    assert s.control_arm.infusion_days == ()
+    # Meng 2020 Table 3: "Mechanical ventilation 1/9 4/9 0.294".
+    vent = s.used_results()["ventilation_d28"]
+    assert (vent.arms["uc_msc"].events, vent.arms["standard_care"].events) == (1, 4)
+    assert vent.effect.p_value == 0.294
+
+
+def test_shi2021_design() -> None:
+    s = load_scenario("shi2021")
+    # medRxiv v2 abstract: "UC-MSCs (4 x 10^7 cells per infusion) or placebo on day 0, 3,
+    # and 6"; "recruited 101"; 2:1 ratio.
+    assert s.allocation == {"uc_msc": 2, "placebo": 1} and s.sample_size == 101
+    assert s.arm("uc_msc").dose_per_infusion == 4e7
+    assert s.arm("uc_msc").infusion_days == (0, 3, 6)
+
+
+def test_monsel2022_primary_endpoint() -> None:
+    s = load_scenario("monsel2022")
+    res = s.used_results()["pf_ratio_change_d7"]
+    # Crit Care 2022;26:48 abstract: "medians [IQR] 54.3 [-15.5 to 93.3] vs 25.3 [-33.3 to
+    # 104.6]; ANCOVA estimated treatment effect 7.4, 95% CI -44.7 to 59.7; P = 0.77".
+    assert (res.arms["uc_msc"].median, res.arms["placebo"].median) == (54.3, 25.3)
+    assert (res.effect.estimate, res.effect.ci_low, res.effect.ci_high) == (7.4, -44.7, 59.7)
+    assert res.effect.p_value == 0.77
+    # "Six (28.6%) of the 21 UC-MSCs recipients and six of 24 (25%) placebo-group patients".
+    sae = s.used_results()["sae_d14"]
+    assert (sae.arms["uc_msc"].events, sae.arms["uc_msc"].n) == (6, 21)
+    assert (sae.arms["placebo"].events, sae.arms["placebo"].n) == (6, 24)
+    assert "mortality_d28" not in s.used_results()  # timepoint unknown: recorded, not used
+
+
+def test_bowdish2023_primary_endpoint() -> None:
+    s = load_scenario("bowdish2023")
+    res = s.used_results()["mortality_d30"]
+    # PMC9896641 Table 2: "died by D 30 | 42 (37.5) | 47 (42.7) | 0.88 (0.64-1.21)".
+    assert (res.arms["remestemcel_l"].events, res.arms["remestemcel_l"].n) == (42, 112)
+    assert (res.arms["sham"].events, res.arms["sham"].n) == (47, 110)
+    assert (res.effect.measure, res.effect.estimate) == ("RR", 0.88)
+    assert (res.effect.ci_low, res.effect.ci_high) == (0.64, 1.21)
+    # The published RR is the ratio of the risks: (42/112) / (47/110) = 0.878.
+    assert (42 / 112) / (47 / 110) == pytest.approx(0.88, abs=0.005)
+    assert s.eligibility.require_invasive_ventilation
+    assert s.eligibility.crp_min_mg_l == 40  # "hs-CRP serum level >4.0 mg/dL"
+
+
+def test_dilogo2021_and_shu2020_results() -> None:
+    dilogo = load_scenario("dilogo2021").used_results()["mortality_d28"]
+    # "... which is 10 patients and 4 patients [surviving] in the UC-MSCs and control groups".
+    assert (dilogo.arms["uc_msc"].events, dilogo.arms["placebo"].events) == (10, 16)
+    shu = load_scenario("shu2020").used_results()
+    # Shu 2020 Table 3: time to clinical improvement 9.00 (6.00, 13.00) vs 14.00 (9.50, 21.00).
+    ttr = shu["time_to_recovery_d28"]
+    assert (ttr.arms["uc_msc"].median, ttr.arms["standard_care"].median) == (9.0, 14.0)
+    assert (
+        shu["mortality_d28"].arms["standard_care"].events,
+        shu["mortality_d28"].arms["standard_care"].n,
+    ) == (3, 29)
