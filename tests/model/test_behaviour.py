@@ -9,7 +9,6 @@ severe/critical COVID, Leisman 2020, doi:10.1016/S2213-2600(20)30404-5).
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from mscsim.model import MSC_COVID, Regimen, typical_patient
 from mscsim.solve import simulate

@@ -7,8 +7,17 @@ import pytest
 from scipy.integrate import solve_ivp
 
 from mscsim._errors import InputError
-from mscsim.model import MSC_COVID, Model, Observable, Parameter, Regimen, State, typical_patient
-from mscsim.model import host_parameters, onset_state
+from mscsim.model import (
+    MSC_COVID,
+    Model,
+    Observable,
+    Parameter,
+    Regimen,
+    State,
+    host_parameters,
+    onset_state,
+    typical_patient,
+)
 from mscsim.solve import Rodas4, Status, compiled, simulate
 
 
@@ -30,7 +39,7 @@ def test_agrees_with_scipy_radau_on_random_patients():
         p = [np.asarray(params.get(k, base[k])).reshape(-1)[i] if k in params else base[k]
              for k in MSC_COVID.parameter_names]
         x0 = np.array([({**MSC_COVID.healthy_state(), **y0}[s] * np.ones(4))[i] for s in MSC_COVID.state_names])
-        ref = solve_ivp(lambda _t, x: np.stack(cm.rhs(x[:, None], p, np))[:, 0], (0, 120), x0,
+        ref = solve_ivp(lambda _t, x, p=p: np.stack(cm.rhs(x[:, None], p, np))[:, 0], (0, 120), x0,
                         method="Radau", t_eval=t, rtol=1e-10, atol=1e-12)
         y = sol.states[i].T
         peak = np.maximum(np.abs(ref.y).max(axis=1, keepdims=True), 1e-12)

@@ -19,9 +19,17 @@ def _one_line(message: str) -> str:
 
 def _click_errors() -> dict[str, tuple[type[BaseException], ...]]:
     """Exception types of the click that typer uses (newer typer vendors its own copy)."""
-    import click
+    exit_: list[type[BaseException]] = []
+    abort: list[type[BaseException]] = []
+    usage: list[type[BaseException]] = []
+    try:
+        import click  # older typer depends on click
 
-    exit_, abort, usage = [click.exceptions.Exit], [click.exceptions.Abort], [click.UsageError]
+        exit_.append(click.exceptions.Exit)
+        abort.append(click.exceptions.Abort)
+        usage.append(click.UsageError)
+    except ImportError:
+        pass
     try:
         from typer._click import exceptions as tce
 

@@ -8,7 +8,14 @@ from typing import Annotated
 import typer
 
 from mscsim._errors import InputError
-from mscsim.cli._patient_opts import AT_HELP, DOSE_HELP, DOSE_KG_HELP, SEVERITY_HELP, WEIGHT_HELP, build_regimen
+from mscsim.cli._patient_opts import (
+    AT_HELP,
+    DOSE_HELP,
+    DOSE_KG_HELP,
+    SEVERITY_HELP,
+    WEIGHT_HELP,
+    build_regimen,
+)
 from mscsim.model import MSC_COVID, typical_patient
 
 app = typer.Typer(no_args_is_help=True, help="Export the model in standard formats.")

@@ -13,9 +13,10 @@ step, and a smaller step makes the matrix ``I/(h*gamma) - J`` more diagonally do
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Callable
+from typing import Any
 
 import sympy as sp
 

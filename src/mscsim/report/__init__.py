@@ -10,6 +10,8 @@ from mscsim.report._atomic import write_text_atomic as write_text_atomic
 from mscsim.report._biomarker_plot import plot_biomarker_trajectories as plot_biomarker_trajectories
 from mscsim.report._consort_plot import plot_consort as plot_consort
 from mscsim.report._embed import figure_html as figure_html
+from mscsim.report._evidence_plots import plot_forest as plot_forest
+from mscsim.report._evidence_plots import plot_funnel as plot_funnel
 from mscsim.report._html import HtmlReport as HtmlReport
 from mscsim.report._km_plot import plot_km as plot_km
 from mscsim.report._ovp_plot import OVP_KEYS as OVP_KEYS
@@ -26,6 +28,8 @@ __all__ = [
     "figure_html",
     "plot_biomarker_trajectories",
     "plot_consort",
+    "plot_forest",
+    "plot_funnel",
     "plot_km",
     "plot_observed_vs_predicted",
     "plot_power_curve",

@@ -1,0 +1,135 @@
+"""Virtual patients: covariates, host severity and inter-individual variability.
+
+Every draw comes from an explicit seed. Candidates of one replicate trial are drawn in fixed
+blocks of `BLOCK` patients, each block from its own stream
+``SeedSequence([seed, STREAM_POPULATION, replicate, block])``, so a patient's covariates and
+parameters never depend on how many replicates or candidates are simulated together.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from importlib.resources import files
+
+import numpy as np
+from scipy.stats import truncnorm
+
+from mscsim.model import MSC_COVID, SEVERITIES, host_parameters, onset_state
+
+BLOCK = 64
+STREAM_POPULATION = 1
+#: Default severity mix of hospitalised COVID-19 patients screened when a scenario gives none
+#: (ASSUMED; ~1/3 of hospitalised patients develop ARDS, Tzotzos 2020 Crit Care).
+DEFAULT_MIX = {"mild": 0.35, "moderate": 0.35, "severe": 0.2, "critical": 0.1}
+#: Correlation of log-parameters (ASSUMED: IL-6 and TNF come from the same M1 macrophages).
+CORRELATED = {("p6_M", "pT_M"): 0.5}
+#: Covariate effects on the severity score (ASSUMED, sign from cohort risk factors: age and
+#: comorbidities predict severe COVID-19 and residual lung damage, Radiology 2022 PMC8988857).
+AGE_SCORE_PER_DECADE = 0.15
+COMORBIDITY_SCORE = 0.1
+#: Age slows repair and adaptive immunity (Neant 2021: viral clearance 16 d at >= 65 vs 13 d).
+AGE_REPAIR_PER_DECADE = -0.08
+AGE_ADAPTIVE_PER_DECADE = -0.06
+
+
+def _load_cv() -> dict[str, float]:
+    text = files("mscsim.population").joinpath("variability.csv").read_text(encoding="utf-8")
+    rows = csv.DictReader(ln for ln in text.splitlines() if not ln.startswith("#"))
+    return {r["parameter"]: float(r["cv"]) for r in rows}
+
+
+IIV_CV = _load_cv()
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """Drawn candidates: covariates, parameters and onset state (arrays of length n)."""
+
+    age: np.ndarray
+    female: np.ndarray
+    weight: np.ndarray
+    comorbidity: np.ndarray
+    screening_day: np.ndarray
+    severity_class: np.ndarray  # index into SEVERITIES
+    score: np.ndarray
+    params: dict[str, np.ndarray]
+    y0: dict[str, np.ndarray]
+    uniforms: np.ndarray  # (n, N_UNIFORMS) reserved per-patient uniforms (events, thresholds)
+
+    @property
+    def size(self) -> int:
+        return int(self.age.shape[0])
+
+    def take(self, idx: np.ndarray) -> Cohort:
+        pick = lambda a: a[idx]  # noqa: E731
+        return Cohort(
+            age=pick(self.age), female=pick(self.female), weight=pick(self.weight),
+            comorbidity=pick(self.comorbidity), screening_day=pick(self.screening_day),
+            severity_class=pick(self.severity_class), score=pick(self.score),
+            params={k: pick(v) for k, v in self.params.items()},
+            y0={k: pick(v) for k, v in self.y0.items()}, uniforms=pick(self.uniforms),
+        )
+
+
+N_UNIFORMS = 16
+
+
+def _truncnorm(rng: np.random.Generator, spec, n: int) -> np.ndarray:
+    a, b = (spec.min - spec.mean) / spec.sd, (spec.max - spec.mean) / spec.sd
+    return truncnorm.ppf(rng.uniform(size=n), a, b, loc=spec.mean, scale=spec.sd)
+
+
+def _iiv(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
+    names = list(IIV_CV)
+    sd = np.sqrt(np.log1p(np.array([IIV_CV[k] ** 2 for k in names])))
+    corr = np.eye(len(names))
+    for (a, b), r in CORRELATED.items():
+        i, j = names.index(a), names.index(b)
+        corr[i, j] = corr[j, i] = r
+    z = rng.standard_normal((n, len(names))) @ np.linalg.cholesky(corr).T
+    eta = z * sd - 0.5 * sd**2  # mean-preserving log-normal multipliers
+    return {k: np.exp(eta[:, i]) for i, k in enumerate(names)}
+
+
+def draw_block(population, seed: int, replicate: int, block: int) -> Cohort:
+    """Draw `BLOCK` candidates of `replicate` from their own stream (see module docstring)."""
+    rng = np.random.default_rng(np.random.SeedSequence([seed, STREAM_POPULATION, replicate, block]))
+    n = BLOCK
+    age = _truncnorm(rng, population.age, n)
+    female = rng.uniform(size=n) < population.female_fraction
+    weight = _truncnorm(rng, population.weight_kg, n)
+    comorb = rng.poisson(population.comorbidity_mean, n)
+    lo, hi = population.onset_to_screening_days.min, population.onset_to_screening_days.max
+    screening = rng.integers(lo, hi + 1, n)
+    mix = population.disease_mix or DEFAULT_MIX
+    probs = np.array([mix.get(s, 0.0) for s in SEVERITIES])
+    sev = rng.choice(len(SEVERITIES), size=n, p=probs / probs.sum())
+    jitter = rng.uniform(-0.5, 0.5, n)
+    mult = _iiv(rng, n)
+    uniforms = rng.uniform(size=(n, N_UNIFORMS))
+    decades = (age - 60.0) / 10.0
+    score = np.clip(sev + jitter + AGE_SCORE_PER_DECADE * decades + COMORBIDITY_SCORE * (comorb - 1), -0.5, 3.5)
+    base = MSC_COVID.default_parameters()
+    params = {k: base[k] * v for k, v in mult.items()}
+    host = host_parameters(score)
+    for k, v in host.items():
+        params[k] = v * params.get(k, base[k]) / base[k]
+    params["k_rep"] = params["k_rep"] * np.exp(AGE_REPAIR_PER_DECADE * decades)
+    params["k_A"] = params["k_A"] * np.exp(AGE_ADAPTIVE_PER_DECADE * decades)
+    return Cohort(
+        age=age, female=female, weight=weight, comorbidity=comorb, screening_day=screening,
+        severity_class=sev, score=score, params=params, y0=onset_state(params), uniforms=uniforms,
+    )
+
+
+def concat(cohorts: list[Cohort]) -> Cohort:
+    """Stack cohorts (in order) into one."""
+    cat = lambda name: np.concatenate([getattr(c, name) for c in cohorts])  # noqa: E731
+    return Cohort(
+        age=cat("age"), female=cat("female"), weight=cat("weight"), comorbidity=cat("comorbidity"),
+        screening_day=cat("screening_day"), severity_class=cat("severity_class"), score=cat("score"),
+        params={k: np.concatenate([c.params[k] for c in cohorts]) for k in cohorts[0].params},
+        y0={k: np.concatenate([c.y0[k] for c in cohorts]) for k in cohorts[0].y0},
+        uniforms=np.concatenate([c.uniforms for c in cohorts]),
+    )

@@ -1,0 +1,126 @@
+"""The statistics the real trials report, for every replicate trial at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mscsim.stats import (
+    EndpointResult,
+    change_from_baseline,
+    compare_proportions,
+    cox_ph,
+    kaplan_meier,
+    logrank_test,
+)
+
+SURVIVAL_KINDS = {"survival", "sae_free_survival", "time_to_recovery"}
+
+
+@dataclass(frozen=True)
+class EndpointAnalysis:
+    """One endpoint, one active arm vs control, over all replicates."""
+
+    id: str
+    label: str
+    kind: str
+    arm: str
+    measure: str
+    result: EndpointResult  # estimate/CI/p arrays of shape (R,)
+    p_value: np.ndarray  # the test the trial reports (log-rank for time-to-event)
+    method: str
+    per_arm: dict[str, np.ndarray]  # e.g. events per arm, (R,)
+
+
+def _times(run, ep):
+    ev, d = run.events, float(ep.day) if ep.day is not None else run.events.follow_up
+    if ep.kind == "survival":
+        t = ev.death
+    elif ep.kind == "sae_free_survival":
+        t = ev.first_sae
+    else:  # time_to_recovery: death before recovery is censored at the horizon
+        t = ev.recovery
+    return np.minimum(t, d), t <= d
+
+
+def _binary(run, ep):
+    ev, d = run.events, float(ep.day or 0)
+    if ep.kind == "mortality":
+        return ev.death <= d
+    if ep.kind == "sae":
+        return ev.first_sae <= d
+    if ep.kind == "ventilation":
+        return (ev.intubation > 0) & (ev.intubation <= d)
+    if ep.kind == "infusion_ae":
+        iae = ev.infusion_ae
+        hit = np.zeros(run.arm.size, dtype=bool)
+        hit[iae["patient"][iae["hours"] <= ep.window_hours]] = True
+        return hit
+    raise ValueError(ep.kind)
+
+
+def analyse(run) -> list[EndpointAnalysis]:
+    """Every endpoint of the scenario, each active arm against the control arm."""
+    sc = run.scenario
+    names = list(run.arm_names)
+    ctrl = names.index(sc.control_arm.name)
+    out = []
+    for a, arm_name in enumerate(names):
+        if a == ctrl:
+            continue
+        mask = run.as_matrix(np.isin(run.arm, [a, ctrl]))
+        group = run.as_matrix((run.arm == a).astype(int))
+        for ep in sc.endpoints.all:
+            out.append(_endpoint(run, ep, mask, group, arm_name))
+    return out
+
+
+def _endpoint(run, ep, mask, group, arm_name) -> EndpointAnalysis:
+    label = ep.label or ep.id
+    m = run.as_matrix
+    if ep.kind in SURVIVAL_KINDS:
+        t, e = _times(run, ep)
+        res = cox_ph(m(t), m(e), group, mask=mask, name=ep.id)
+        lr = logrank_test(m(t), m(e), group, mask=mask, name=ep.id)
+        per = {"events_treatment": (m(e) & mask & (group == 1)).sum(axis=1),
+               "events_control": (m(e) & mask & (group == 0)).sum(axis=1)}
+        measure = "recovery rate ratio" if ep.kind == "time_to_recovery" else "hazard ratio"
+        return EndpointAnalysis(ep.id, label, ep.kind, arm_name, measure, res, np.atleast_1d(lr.p_value),
+                                "Cox PH (Efron ties) HR with Wald 95% CI; log-rank p", per)
+    if ep.kind == "biomarker_change":
+        vi = int(np.searchsorted(run.visit_days, ep.day))
+        vals = run.visits[ep.biomarker]
+        cfb = change_from_baseline(m(vals[:, 0]), m(vals[:, vi]), group, mask=mask, name=ep.id)
+        res = cfb.difference
+        per = {"mean_change_treatment": np.atleast_1d(cfb.treatment.mean),
+               "mean_change_control": np.atleast_1d(cfb.control.mean)}
+        return EndpointAnalysis(ep.id, label, ep.kind, arm_name, "difference in mean change", res,
+                                np.atleast_1d(res.p_value), "Welch t-test on change from baseline (survivors)", per)
+    y = m(_binary(run, ep))
+    res = compare_proportions(y, group, mask=mask, measure="risk_ratio", name=ep.id)
+    per = {"events_treatment": (y & mask & (group == 1)).sum(axis=1),
+           "events_control": (y & mask & (group == 0)).sum(axis=1)}
+    return EndpointAnalysis(ep.id, label, ep.kind, arm_name, "risk ratio", res, np.atleast_1d(res.p_value),
+                            "risk ratio with Wald 95% CI (log scale); Fisher exact p", per)
+
+
+def arm_summary(run, replicate: int = 0, day: float = 28.0) -> dict[str, dict]:
+    """Per-arm counts of one replicate trial (the `--json` 'arms' block)."""
+    sel = run.replicate == replicate
+    ev = run.events
+    iae = np.zeros(run.arm.size, dtype=bool)
+    iae[ev.infusion_ae["patient"]] = True
+    out = {}
+    for a, name in enumerate(run.arm_names):
+        k = sel & (run.arm == a)
+        horizon = min(day, ev.follow_up)
+        km = kaplan_meier(np.minimum(ev.death[k], ev.follow_up), ev.death[k] <= ev.follow_up)
+        out[name] = {
+            "n": int(k.sum()),
+            "deaths": int((ev.death[k] <= ev.follow_up).sum()),
+            "survival_day28": float(km.survival_at(horizon).survival),
+            "patients_with_sae": int((ev.first_sae[k] <= ev.follow_up).sum()),
+            "patients_with_infusion_ae": int(iae[k].sum()),
+        }
+    return out

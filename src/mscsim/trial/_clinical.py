@@ -1,0 +1,29 @@
+"""Clinical-event parameters (`events.csv`) and the definitions shared by screening and events."""
+
+from __future__ import annotations
+
+import csv
+from importlib.resources import files
+
+import numpy as np
+
+
+def _load() -> dict[str, float]:
+    text = files("mscsim.trial").joinpath("events.csv").read_text(encoding="utf-8")
+    rows = csv.DictReader(ln for ln in text.splitlines() if not ln.startswith("#"))
+    return {r["name"]: float(r["value"]) for r in rows}
+
+
+EVENT_PARAMS = _load()
+OXYGEN_PF = EVENT_PARAMS["oxygen_pf"]
+EXTUBATE_PF = EVENT_PARAMS["extubate_pf"]
+
+#: Columns of the per-patient reserved uniforms (`Cohort.uniforms`); infusion events use a
+#: separate per-replicate stream because the number of infusions varies by scenario.
+U_VENT, U_DEATH, U_SHOCK, U_INFECT, U_THROMB = 0, 1, 2, 3, 4
+
+
+def ventilation_threshold(uniforms: np.ndarray) -> np.ndarray:
+    """Per-patient P/F below which the patient is intubated (mmHg)."""
+    lo, hi = EVENT_PARAMS["vent_pf_low"], EVENT_PARAMS["vent_pf_high"]
+    return lo + (hi - lo) * uniforms[:, U_VENT]
