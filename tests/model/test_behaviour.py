@@ -80,15 +80,16 @@ def test_zero_dose_is_bit_identical_to_untreated():
 
 def test_effect_rises_with_dose_and_saturates():
     p = typical_patient("severe")
-    doses = [0, 1e7, 3e7, 1e8, 3e8, 1e9, 3e9]
+    doses = [0, 1e7, 3e7, 1e8, 3e8, 1e9, 3e9]  # roughly 3-fold steps
     sol = simulate(MSC_COVID, p.params, p.y0, [Regimen.fixed(d, [10, 13]) for d in doses],
                    t_eval=np.arange(0.0, 366.0))
     fib = sol.observables["fibrosis"][:, -1]
-    gain = fib[0] - fib  # fibrosis prevented
-    assert np.all(np.diff(gain) > 0)
-    steps = np.diff(gain)  # benefit added by each ~3-fold dose step
-    assert np.all(np.diff(steps[3:]) < 0)  # diminishing returns above 1e8 cells
-    assert steps[-1] < 0.5 * steps[2]  # 1e9 -> 3e9 adds under half of what 3e7 -> 1e8 did
+    assert np.all(np.diff(fib) < 0)  # more cells, less lasting fibrosis
+    nadir = sol.observables["pf_ratio"].min(axis=1)
+    steps = np.diff(nadir)  # P/F nadir gained by each dose step
+    assert np.all(steps > 0)
+    assert steps[-1] < 0.25 * steps.max()  # saturable: the last step adds little
+    assert np.all(np.diff(steps[2:]) < 0)  # diminishing returns above 3e7 cells
 
 
 def test_beijing_regimen_runs():

@@ -20,7 +20,7 @@ from mscsim.model._spec import Model
 SEVERITIES: tuple[str, ...] = ("mild", "moderate", "severe", "critical")
 SEVERITY_SCORE: dict[str, float] = {s: float(i) for i, s in enumerate(SEVERITIES)}
 SEVERITY_TABLE = {p.name: p for p in load_parameters("severity.csv")}
-_SCALED = ("r_M", "p_V", "k_rep")
+_SCALED = ("r_M", "p_V", "k_rep", "k_A")
 
 
 def host_parameters(score: float | np.ndarray, model: Model = MSC_COVID) -> dict[str, np.ndarray]:

@@ -19,6 +19,7 @@ from mscsim.report._ovp_plot import plot_observed_vs_predicted as plot_observed_
 from mscsim.report._power_plot import plot_power_curve as plot_power_curve
 from mscsim.report._style import RESEARCH_NOTICE as RESEARCH_NOTICE
 from mscsim.report._timecourse_plot import plot_timecourse as plot_timecourse
+from mscsim.report._trial_report import trial_report as trial_report
 
 __all__ = [
     "OVP_KEYS",
@@ -34,5 +35,6 @@ __all__ = [
     "plot_observed_vs_predicted",
     "plot_power_curve",
     "plot_timecourse",
+    "trial_report",
     "write_text_atomic",
 ]

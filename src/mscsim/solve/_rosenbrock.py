@@ -60,6 +60,7 @@ def integrate(
     h0: float,
     max_steps: int,
     xp: Any = np,
+    t_stop: np.ndarray | None = None,
 ) -> RawSolution:
     """Integrate every column of `y0` from `t0` to ``t_eval[-1]``.
 
@@ -71,10 +72,12 @@ def integrate(
     t_eval : sorted output times, all ``>= t0``.
     dose_times, dose_amounts : ``(batch, K)``; unused slots have time ``inf``.
     atol : ``(n_states, 1)`` absolute tolerances.
+    t_stop : optional ``(batch,)`` per-patient end times (``<= t_eval[-1]``); outputs after a
+        patient's stop time stay NaN. Default: everyone runs to ``t_eval[-1]``.
     """
     n, batch = y0.shape
     T = len(t_eval)
-    t_end = float(t_eval[-1])
+    t_end = np.full(batch, float(t_eval[-1])) if t_stop is None else np.minimum(t_stop, t_eval[-1])
     ys = np.full((batch, T, n), np.nan)
     status = np.zeros(batch, dtype=np.int8)
     n_steps = np.zeros(batch, dtype=np.int64)
@@ -141,7 +144,7 @@ def integrate(
         if gid.size == 0:
             break
         # step size: never cross the next dose or the end
-        t_ev = np.minimum(dt_pad[gid, jd], t_end)
+        t_ev = np.minimum(dt_pad[gid, jd], t_end[gid])
         gap = t_ev - t
         land = h >= gap * (1 - 1e-10)
         h = np.where(land, gap, h)
@@ -188,7 +191,7 @@ def integrate(
         if dosed.any():
             f0 = np.where(dosed, np.stack(cm.rhs(y, p, xp)), f0)
         # termination and failure
-        fin = t >= t_end * (1 - 1e-12)
+        fin = t >= t_end[gid] * (1 - 1e-12)
         tiny = h < 1e-12 * np.maximum(1.0, np.abs(t))
         over = n_steps[gid] >= max_steps
         bad = ~fin & (tiny | over)

@@ -18,10 +18,11 @@ from mscsim.solve import simulate
 from mscsim.trial._events import Events, derive_events
 from mscsim.trial._randomize import randomize, strata_keys
 from mscsim.trial._scenario import scenario_hash
-from mscsim.trial._screening import screen
+from mscsim.trial._screening import TRIAL_SOLVER, screen
 
 STREAM_EVENTS = 3
 GRID_STEP = 0.25  # days: resolution of the event model
+
 BIOMARKERS = ("crp", "il6", "il10", "tnf", "pf_ratio")
 DEFAULT_VISITS = (0, 1, 2, 3, 4, 5, 6, 7, 10, 14, 21, 28)
 
@@ -93,7 +94,7 @@ def _run_chunk(scenario, seed, reps, n, visit_days):
     regs, days, cells, active = _regimens(scenario, arm, scr.cohort.weight)
     t = np.arange(0.0, scenario.follow_up_days + 1e-9, GRID_STEP)
     y0 = {s: scr.state[:, i] for i, s in enumerate(MSC_COVID.state_names)}
-    sol = simulate(MSC_COVID, scr.cohort.params, y0, regs, t_eval=t)
+    sol = simulate(MSC_COVID, scr.cohort.params, y0, regs, t_eval=t, solver=TRIAL_SOLVER)
     iu = np.concatenate([
         np.random.default_rng(np.random.SeedSequence([seed, STREAM_EVENTS, int(r)])).uniform(size=(n, days.shape[1], 5))
         for r in reps])
@@ -132,6 +133,8 @@ def _merge(scenario, seed, n_rep, n, parts, visit_days, elapsed) -> TrialRun:
     offsets = np.cumsum([0] + [e.death.size for e in evs[:-1]])
     iae = {k: cat([e.infusion_ae[k] + (o if k == "patient" else 0) for e, o in zip(evs, offsets)])
            for k in evs[0].infusion_ae}
+    order = np.lexsort((iae["related"], iae["infusion"], iae["patient"]))  # canonical record order
+    iae = {k: v[order] for k, v in iae.items()}
     events = Events(death=cat([e.death for e in evs]), intubation=cat([e.intubation for e in evs]),
                     recovery=cat([e.recovery for e in evs]), sae_time=cat([e.sae_time for e in evs]),
                     infusion_ae=iae, follow_up=float(scenario.follow_up_days))

@@ -29,6 +29,8 @@ P = EVENT_PARAMS
 IL6_0 = MSC_COVID.parameter("IL6_0").value
 SAE_TERMS = ("death", "respiratory failure requiring invasive ventilation", "shock",
              "secondary infection", "thrombosis")
+#: Terms of infusion-associated events: disease-driven (not related) and product reactions.
+INFUSION_TERMS = ("infusion-associated clinical instability", "infusion reaction")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,163 @@
+"""`mscsim trial list | run | power | validate`: a thin shell over `mscsim.trial`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mscsim._errors import InputError
+from mscsim.cli._progress import Progress
+
+app = typer.Typer(no_args_is_help=True, help="Virtual randomized trials of MSC therapy.")
+
+DEFAULT_ROOT = Path("mscsim-runs")
+CSV_MAX_REPLICATES = 100
+SCENARIO_HELP = "Built-in scenario name (see 'mscsim trial list') or a YAML file."
+
+
+def _dump(obj) -> None:
+    json.dump(obj, sys.stdout, allow_nan=False, default=float)
+    sys.stdout.write("\n")
+
+
+def _check_replicates(k: int | None) -> None:
+    if k is not None and not 1 <= k <= 1_000_000:
+        raise InputError("--replicates", "must be an integer between 1 and 1000000", k)
+
+
+def _progress(total: int, label: str, quiet: bool) -> Progress:
+    return Progress(total, label, enabled=not quiet and sys.stderr.isatty() or total >= 200)
+
+
+@app.command("list")
+def list_(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """List the built-in scenarios with their sources."""
+    from mscsim.trial import list_scenarios
+
+    rows = [s.model_dump() for s in list_scenarios()]
+    if as_json:
+        _dump(rows)
+        return
+    for r in rows:
+        print(f"{r['name']:14s} n={r['sample_size']:<4d} {r['title']}")
+
+
+@app.command("run")
+def run(
+    scenario: Annotated[str, typer.Argument(help=SCENARIO_HELP, metavar="SCENARIO_OR_YAML")],
+    seed: Annotated[int | None, typer.Option(help="Random seed (default: the scenario's).")] = None,
+    replicates: Annotated[int | None, typer.Option(help="Independent virtual trials to run.")] = None,
+    out: Annotated[str | None, typer.Option(help="Run folder (default mscsim-runs/<scenario>-s<seed>-r<K>).")] = None,
+    store: Annotated[str | None, typer.Option(help="SQLite results store (default mscsim-runs/mscsim.sqlite).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
+) -> None:
+    """Run a virtual trial (and K replicates): tables, manifest, report, results store."""
+    from mscsim.io import record_run, write_run_folder
+    from mscsim.trial import analyse, load_scenario, run_summary, run_trial, validate_run
+
+    _check_replicates(replicates)
+    sc = load_scenario(scenario)
+    k = sc.replicates if replicates is None else replicates
+    s = sc.seed if seed is None else seed
+    folder = Path(out) if out else DEFAULT_ROOT / f"{sc.name}-s{s}-r{k}"
+    db = Path(store) if store else (DEFAULT_ROOT if out is None else folder.parent) / "mscsim.sqlite"
+    if out is None:
+        DEFAULT_ROOT.mkdir(exist_ok=True)
+    trial = run_trial(sc, seed=s, replicates=k, progress=_progress(k, f"{sc.name}", as_json))
+    analyses = analyse(trial)
+    summary = run_summary(trial, analyses)
+    validation = validate_run(trial) if k >= 20 and sc.used_results() else None
+    # CSV copies of the tables only for small runs (ADLB alone is ~2.5 GB at 10,000 x 24)
+    formats = ("parquet", "csv") if k <= CSV_MAX_REPLICATES else ("parquet",)
+    written = write_run_folder(trial, folder, analyses=analyses, summary=summary, validation=validation,
+                               command=" ".join(["mscsim", *sys.argv[1:]]), formats=formats)
+    record_run(db, trial, summary, written)
+    if as_json:
+        _dump(summary)
+    else:
+        _print_run(summary, written, db)
+
+
+def _print_run(summary: dict, folder: Path, db: Path) -> None:
+    print(f"{summary['scenario']}: seed {summary['seed']}, {summary['replicates']} replicate(s), "
+          f"n = {summary['sample_size']}")
+    for arm, v in summary["arms"].items():
+        print(f"  {arm:14s} n={v['n']:<4d} deaths={v['deaths']:<3d} survival d28={v['survival_day28']:.2f} "
+              f"SAE pts={v['patients_with_sae']} infusion-AE pts={v['patients_with_infusion_ae']}")
+    for e in summary["endpoints"]:
+        est = "nan" if e["estimate"] is None else f"{e['estimate']:.3g}"
+        lo = "nan" if e["ci_low"] is None else f"{e['ci_low']:.3g}"
+        hi = "nan" if e["ci_high"] is None else f"{e['ci_high']:.3g}"
+        p = "nan" if e["p_value"] is None else f"{e['p_value']:.3g}"
+        print(f"  {e['name']:24s} {e['measure']:26s} {est:>8s} ({lo}, {hi})  p={p}")
+    print(f"wrote {folder} (report.html, ADaM tables, manifest.json); recorded in {db}")
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise InputError("--n", "must be comma-separated integers >= 2, e.g. 24,100,200", text) from None
+    if not sizes or any(s < 2 or s > 100_000 for s in sizes):
+        raise InputError("--n", "must be comma-separated integers between 2 and 100000", text)
+    return sizes
+
+
+@app.command("power")
+def power(
+    scenario: Annotated[str, typer.Argument(help=SCENARIO_HELP, metavar="SCENARIO_OR_YAML")],
+    n: Annotated[str, typer.Option("--n", help="Total sample sizes, e.g. 24,100,200.")],
+    replicates: Annotated[int, typer.Option(help="Virtual trials per sample size.")] = 200,
+    seed: Annotated[int | None, typer.Option(help="Random seed (default: the scenario's).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Power of every endpoint at each sample size (share of replicates with p < 0.05)."""
+    from mscsim.trial import load_scenario, power_curve
+
+    _check_replicates(replicates)
+    sizes = _sizes(n)
+    sc = load_scenario(scenario)
+    for s in sizes:
+        if s < len(sc.arms) or s % sum(sc.allocation.values()):
+            raise InputError("--n", f"each size must be a multiple of the allocation total "
+                             f"({sum(sc.allocation.values())})", s)
+    curve = power_curve(sc, sizes, replicates=replicates, seed=seed,
+                        progress=_progress(replicates * len(sizes), f"{sc.name} power", as_json))
+    if as_json:
+        _dump(curve.to_dict())
+        return
+    print(f"power of {sc.name} ({replicates} virtual trials per size, alpha 0.05)")
+    print(f"{'endpoint':28s}" + "".join(f"{'n=' + str(s):>9s}" for s in curve.n))
+    for ep, vals in curve.power.items():
+        print(f"{ep:28s}" + "".join(f"{v:9.2f}" for v in vals))
+
+
+@app.command("validate")
+def validate(
+    scenario: Annotated[str, typer.Argument(help=SCENARIO_HELP, metavar="SCENARIO_OR_YAML")],
+    replicates: Annotated[int, typer.Option(help="Virtual trials of the published design.")] = 200,
+    seed: Annotated[int | None, typer.Option(help="Random seed (default: the scenario's).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Where each published result falls in the model's predictive distribution."""
+    from mscsim.trial import load_scenario, run_trial, validate_run
+
+    _check_replicates(replicates)
+    sc = load_scenario(scenario)
+    if not sc.used_results():
+        raise InputError("SCENARIO", f"scenario {sc.name!r} has no published results to validate against")
+    trial = run_trial(sc, seed=seed, replicates=replicates,
+                      progress=_progress(replicates, f"{sc.name} validate", as_json))
+    rows = [r.to_dict() for r in validate_run(trial)]
+    if as_json:
+        _dump({"scenario": sc.name, "seed": trial.seed, "replicates": replicates, "results": rows})
+        return
+    print(f"{sc.name}: observed vs predicted ({replicates} virtual trials of the published design)")
+    for r in rows:
+        print(f"  {r['endpoint']:22s} {r['quantity']:36s} observed {r['observed']:8.3g}  predicted "
+              f"{r['predicted_median']:8.3g} (90% PI {r['pi_low']:.3g} to {r['pi_high']:.3g})  "
+              f"percentile {r['percentile']:5.1f}")

@@ -1,0 +1,323 @@
+r"""Tidy trial tables named after CDISC ADaM: ADSL, ADTTE, ADAE and ADLB.
+
+Each table holds every patient of every replicate trial of a :class:`mscsim.trial.TrialRun`
+(replicate-major, enrollment order), so one replicate is ``REPLICATE == r``. Variable names
+follow the CDISC Analysis Data Model (ADaM IG v1.3; ADTTE: ADaM Basic Data Structure for
+Time-to-Event Analyses v1.0; ADAE: ADaM Occurrence Data Structure v1.0); values are virtual,
+not clinical data. Repeated text (arms, parameter names, flags) is stored as a dictionary
+column, which Parquet keeps compact and CSV writes as plain text.
+
+Times are days after enrollment (day 0 = enrollment = first infusion), as continuous numbers
+on the event model's grid, not integer study days. In ADTTE, ``CNSR = 0`` marks an event and
+``CNSR = 1`` a censored time:
+
+.. math::
+
+    \mathrm{AVAL} = \min(T_\text{event}, C), \qquad \mathrm{CNSR} = 1[T_\text{event} > C],
+
+with :math:`C` the end of follow-up, or for recovery and ventilation the earlier death
+(and 0 for patients already ventilated at enrollment, who are not at risk of intubation).
+
+Variables that are not plain ADaM:
+
+========== =================================================================================
+DOSE/DOSEU dose per infusion as the scenario states it (``cells`` or ``cells/kg``)
+DOSECELL   cells per infusion given to this patient (weight-based doses resolved)
+NINF       planned infusions
+ONSETDY    days from symptom onset to screening and enrollment
+SEVBL      host severity class drawn for the virtual patient (mild ... critical)
+ARDSBL     Berlin ARDS class of the simulated P/F at enrollment ('none' above 300 mmHg)
+SAFFL      'Y' if at least one infusion was given (before death), or the arm infuses nothing
+SOLVSTAT   solver outcome of the patient's follow-up simulation ('ok' or 'failed: ...')
+AECAT      'DISEASE' (serious events of the disease) or 'INFUSION' (infusion-associated)
+AEHRS      hours from the start of the infusion to the event; AEWIN6/AEWIN24 within 6/24 h
+========== =================================================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from mscsim.model import MSC_COVID, SEVERITIES
+from mscsim.solve import Status
+from mscsim.trial._events import INFUSION_TERMS, SAE_TERMS
+
+#: Biomarkers of ADLB: run key -> (PARAMCD, PARAM without unit).
+LAB_PARAMS = {
+    "crp": ("CRP", "C-reactive protein"),
+    "il6": ("IL6", "Interleukin-6"),
+    "il10": ("IL10", "Interleukin-10"),
+    "tnf": ("TNF", "Tumour necrosis factor"),
+    "pf_ratio": ("PFRATIO", "PaO2/FiO2 ratio"),
+}
+#: ADTTE parameters: PARAMCD -> PARAM.
+TTE_PARAMS = {
+    "OS": "Time to death (days)",
+    "SAEFS": "Time to first serious adverse event or death (days)",
+    "RECOV": "Time to recovery (days)",
+    "VENT": "Time to invasive mechanical ventilation (days)",
+}
+#: Terms of infusion-associated events: (not related, related to the product).
+#: Units of the model observables (``MSC_COVID``).
+UNITS = {o.name: o.unit for o in MSC_COVID.observables}
+_END, _DEATH, _VENT0 = "END OF FOLLOW-UP", "DEATH", "VENTILATED AT ENROLLMENT"
+_YN = ("N", "Y")
+
+
+def _codes(indices: np.ndarray, values: Sequence[str], mask: np.ndarray | None = None) -> pa.Array:
+    """Dictionary column: ``values[indices]`` (null where `mask` is True); repeats merged."""
+    uniq = list(dict.fromkeys(values))
+    small = np.int8 if len(uniq) < 128 else np.int32
+    idx = np.asarray(indices)
+    if len(uniq) != len(values):
+        idx = np.array([uniq.index(v) for v in values], dtype=small)[idx]
+    return pa.DictionaryArray.from_arrays(pa.array(idx.astype(small, copy=False), mask=mask),
+                                          pa.array(uniq, pa.string()))
+
+
+def _yn(flag: np.ndarray, mask: np.ndarray | None = None) -> pa.Array:
+    return _codes(np.asarray(flag, dtype=np.int8), _YN, mask)
+
+
+def _num(values: np.ndarray, null: np.ndarray | None = None) -> pa.Array:
+    return pa.array(np.asarray(values, dtype=float), type=pa.float64(), mask=null)
+
+
+def _ids(run) -> dict[str, Any]:
+    """Per-patient identifiers: every USUBJID, the subject strings, position, replicate, arm."""
+    n_pat = run.arm.size
+    pos = (np.arange(n_pat) % run.sample_size).astype(np.int32)  # enrollment order, from 0
+    rep_w = max(4, len(str(max(run.n_replicates - 1, 0))))
+    subj_w = max(3, len(str(run.sample_size)))
+    subj = pc.utf8_lpad(pa.array(np.arange(1, run.sample_size + 1).astype(str)), subj_w, "0")
+    prefix = pc.binary_join_element_wise(
+        run.scenario.name + "-R",
+        pc.utf8_lpad(pa.array(np.arange(run.n_replicates).astype(str)), rep_w, "0"),
+        "",
+    )
+    usubjid = pc.binary_join_element_wise(
+        prefix.take(pa.array(run.replicate)), subj.take(pa.array(pos)), "-"
+    )
+    return {"usubjid": usubjid, "subjid": subj, "pos": pos,
+            "replicate": run.replicate.astype(np.int32), "arm": run.arm.astype(np.int8)}
+
+
+def _id_columns(run, ids: dict, patient: np.ndarray | None = None) -> dict[str, pa.Array]:
+    """STUDYID, USUBJID, REPLICATE, SUBJID and ARMCD of rows that belong to `patient`."""
+    pick = (lambda a: a) if patient is None else (lambda a: a[patient])  # noqa: E731
+    rows = ids["pos"].size if patient is None else patient.size
+    who = np.arange(ids["pos"].size, dtype=np.int32)
+    return {
+        "STUDYID": _codes(np.zeros(rows, np.int8), [run.scenario.name]),
+        "USUBJID": pa.DictionaryArray.from_arrays(pa.array(pick(who)), ids["usubjid"]),
+        "REPLICATE": pa.array(pick(ids["replicate"])),
+        "SUBJID": pa.DictionaryArray.from_arrays(pa.array(pick(ids["pos"])), ids["subjid"]),
+        "ARMCD": _codes(pick(ids["arm"]), run.arm_names),
+    }
+
+
+def arm_label(arm) -> str:
+    """Planned treatment text of a scenario arm, e.g. ``UC-MSC 1e+08 cells per infusion, days 0, 3``."""
+    days = ", ".join(str(d) for d in arm.infusion_days)
+    if not arm.infusion_days:
+        return arm.product
+    dose = f" {arm.dose_per_infusion:.3g} {arm.dose_unit} per infusion" if arm.dose_per_infusion else ""
+    return f"{arm.product}{dose}, day{'s' if len(arm.infusion_days) > 1 else ''} {days}"
+
+
+def adsl(run, ids: dict) -> pa.Table:
+    """Subject level: one row per enrolled patient (see the module docstring)."""
+    arms = run.scenario.arms
+    a = run.arm
+    c, ev = run.cohort, run.events
+    dead = ev.death <= ev.follow_up
+    given = np.isfinite(run.infusion_days) & (run.infusion_days < ev.death[:, None])
+    planned = np.array([len(arm.infusion_days) for arm in arms])
+    ards, ards_code = np.unique(np.asarray(run.ards, dtype=str), return_inverse=True)
+    labels = [arm_label(arm) for arm in arms]
+    statuses = [s.label for s in Status]
+    base = run.baseline
+    cols = {
+        **_id_columns(run, ids),
+        "ARM": _codes(a, labels),
+        "TRT01P": _codes(a, labels),
+        "DOSE": _num(np.array([arm.dose_per_infusion for arm in arms])[a]),
+        "DOSEU": _codes(a, [arm.dose_unit for arm in arms]),
+        "DOSECELL": _num(np.nan_to_num(run.infusion_cells).max(axis=1)),
+        "NINF": pa.array(planned[a].astype(np.int16)),
+        "AGE": _num(c.age),
+        "AGEU": _codes(np.zeros(a.size, np.int8), ["YEARS"]),
+        "SEX": _codes(np.asarray(c.female, dtype=np.int8), ("M", "F")),
+        "WEIGHTBL": _num(c.weight),
+        "COMORB": pa.array(np.asarray(c.comorbidity).astype(np.int16)),
+        "ONSETDY": pa.array(np.asarray(c.screening_day).astype(np.int16)),
+        "SEVBL": _codes(c.severity_class, SEVERITIES),
+        "ARDSBL": _codes(ards_code, ards.tolist()),
+        "PFBL": _num(base["pf_ratio"]),
+        "CRPBL": _num(base["crp"]),
+        "IL6BL": _num(base["il6"]),
+        "IL10BL": _num(base["il10"]),
+        "TNFBL": _num(base["tnf"]),
+        "VENTBL": _yn(run.on_vent0),
+        "DTHFL": _yn(dead),
+        "DTHDY": _num(ev.death, null=~dead),
+        "ITTFL": _yn(np.ones(a.size, bool)),
+        "SAFFL": _yn(given.any(axis=1) | (planned[a] == 0)),
+        "SOLVSTAT": _codes(np.asarray(run.solver_status), statuses),
+    }
+    return pa.table(cols)
+
+
+def _tte_columns(run) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """AVAL, CNSR, event-description and censoring-description codes, shape (n, 4).
+
+    Description codes index ``_EVENT_TEXT`` and ``_CENSOR_TEXT`` (-1 = not applicable).
+    """
+    ev = run.events
+    fu = ev.follow_up
+    n = ev.death.size
+    dead = ev.death <= fu
+    end = np.where(dead, ev.death, fu)  # end of observation: death or end of follow-up
+    first = ev.first_sae
+    times = np.stack([ev.death, first, ev.recovery, np.where(ev.intubation > 0, ev.intubation,
+                                                             np.inf)], axis=1)
+    event = times <= fu
+    vent0 = ev.intubation == 0
+    cens_t = np.stack([np.full(n, fu), np.full(n, fu), end, np.where(vent0, 0.0, end)], axis=1)
+    aval = np.where(event, times, cens_t)
+    sae_term = np.argmin(ev.sae_time, axis=1)
+    ev_code = np.stack([np.zeros(n, int), 3 + sae_term, np.ones(n, int), np.full(n, 2)], axis=1)
+    cn_code = np.zeros((n, 4), int)  # END OF FOLLOW-UP
+    cn_code[:, 2:] = np.where(dead, 1, 0)[:, None]
+    cn_code[:, 3] = np.where(vent0, 2, cn_code[:, 3])
+    return aval, (~event).astype(np.int8), np.where(event, ev_code, -1), np.where(event, -1, cn_code)
+
+
+_EVENT_TEXT = (_DEATH, "RECOVERY", "INVASIVE MECHANICAL VENTILATION",
+               *(t.upper() for t in SAE_TERMS))
+_CENSOR_TEXT = (_END, _DEATH, _VENT0)
+
+
+def adtte(run, ids: dict) -> pa.Table:
+    """Time to event: one row per patient and parameter (OS, SAEFS, RECOV, VENT)."""
+    aval, cnsr, ev_code, cn_code = _tte_columns(run)
+    n, k = aval.shape
+    patient = np.repeat(np.arange(n), k)
+    param = np.tile(np.arange(k), n)
+    ev_code, cn_code = ev_code.ravel(), cn_code.ravel()
+    cols = {
+        **_id_columns(run, ids, patient),
+        "PARAMCD": _codes(param, list(TTE_PARAMS)),
+        "PARAM": _codes(param, list(TTE_PARAMS.values())),
+        "AVAL": _num(aval.ravel()),
+        "CNSR": pa.array(cnsr.ravel()),
+        "EVNTDESC": _codes(np.maximum(ev_code, 0), _EVENT_TEXT, mask=ev_code < 0),
+        "CNSDTDSC": _codes(np.maximum(cn_code, 0), _CENSOR_TEXT, mask=cn_code < 0),
+    }
+    return pa.table(cols)
+
+
+def adae(run, ids: dict) -> pa.Table:
+    """Adverse events: one row per event, sorted by patient and onset.
+
+    Disease events (``AECAT = "DISEASE"``) are the serious events of ``run.events.sae_time``,
+    not related to the product; infusion-associated events (``AECAT = "INFUSION"``) carry the
+    infusion number, the hours after it and the 6 h / 24 h window flags.
+    """
+    ev = run.events
+    dp, dk = np.nonzero(np.isfinite(ev.sae_time))
+    iae = ev.infusion_ae
+    ip = np.asarray(iae["patient"], dtype=np.int64)
+    ik = np.asarray(iae["infusion"], dtype=np.int64)
+    hours = np.asarray(iae["hours"], dtype=float)
+    related = np.asarray(iae["related"], dtype=bool)
+    n_d = dp.size
+    patient = np.concatenate([dp, ip])
+    start = np.concatenate([ev.sae_time[dp, dk], run.infusion_days[ip, ik] + hours / 24.0])
+    order = np.lexsort((start, patient))
+    term = np.concatenate([dk, len(SAE_TERMS) + related.astype(int)])[order]
+    is_dis = (np.arange(patient.size) < n_d)[order]
+    serious = np.concatenate([np.ones(n_d, bool), np.asarray(iae["serious"], dtype=bool)])
+    rel = np.concatenate([np.zeros(n_d, bool), related])
+    hrs = np.concatenate([np.full(n_d, np.nan), hours])[order]
+    inf_no = np.concatenate([np.zeros(n_d, np.int16), ik.astype(np.int16) + 1])[order]
+    cols = {
+        **_id_columns(run, ids, patient[order]),
+        "AECAT": _codes(np.where(is_dis, 0, 1), ("DISEASE", "INFUSION")),
+        "AEDECOD": _codes(term, (*SAE_TERMS, *INFUSION_TERMS)),
+        "AESER": _yn(serious[order]),
+        "AEREL": _yn(rel[order]),
+        "ASTDY": _num(start[order]),
+        "AEINFNUM": pa.array(inf_no, mask=is_dis),
+        "AEHRS": _num(hrs, null=is_dis),
+        "AEWIN6": _yn(hrs <= 6.0, mask=is_dis),
+        "AEWIN24": _yn(hrs <= 24.0, mask=is_dis),
+    }
+    return pa.table(cols)
+
+
+def adlb(run, ids: dict) -> pa.Table:
+    """Biomarkers at the visit days: one row per patient, parameter and visit while alive.
+
+    Values after death (and of a failed solve) are absent, so no row follows a death.
+    ``BASE`` is the enrollment (day-0) value and ``CHG = AVAL - BASE``.
+    """
+    keys = list(LAB_PARAMS)
+    units = [UNITS[k] for k in keys]
+    values = np.stack([run.visits[k] for k in keys], axis=1)  # (n, P, V)
+    n, p, v = values.shape
+    flat = np.flatnonzero(np.isfinite(values))
+    patient, rest = np.divmod(flat, p * v)
+    param, visit = np.divmod(rest, v)
+    aval = values.reshape(-1)[flat]
+    base = values[:, :, 0].reshape(-1)[patient * p + param]
+    day = np.rint(run.visit_days).astype(np.int16)[visit]
+    first = visit == 0
+    cols = {
+        **_id_columns(run, ids, patient),
+        "PARAMCD": _codes(param, [LAB_PARAMS[k][0] for k in keys]),
+        "PARAM": _codes(param, [f"{LAB_PARAMS[k][1]} ({u})" for k, u in zip(keys, units,
+                                                                             strict=True)]),
+        "AVALU": _codes(param, units),
+        "AVISITN": pa.array(day),
+        "AVISIT": _codes(visit, [f"DAY {int(d)}" for d in np.rint(run.visit_days)]),
+        "ADY": pa.array(day),
+        "AVAL": _num(aval),
+        "BASE": _num(base),
+        "CHG": _num(aval - base),
+        "ABLFL": _codes(np.zeros(flat.size, np.int8), ["Y"], mask=~first),
+    }
+    return pa.table(cols)
+
+
+def adam_tables(run) -> dict[str, pa.Table]:
+    """ADSL, ADTTE, ADAE and ADLB of every replicate trial in `run`.
+
+    Parameters
+    ----------
+    run : mscsim.trial.TrialRun
+        A run of :func:`mscsim.trial.run_trial`.
+
+    Returns
+    -------
+    dict of str to pyarrow.Table
+        ``{"ADSL", "ADTTE", "ADAE", "ADLB"}``. Every table starts with ``STUDYID`` (the
+        scenario name), ``USUBJID`` (``<scenario>-R<replicate>-<subject>``, replicate from 0,
+        subject 1-based in enrollment order), ``REPLICATE``, ``SUBJID`` and ``ARMCD`` (the
+        scenario's arm name).
+
+    Examples
+    --------
+    >>> from mscsim.trial import load_scenario, run_trial
+    >>> run = run_trial(load_scenario("lanzoni2021"), replicates=1)  # doctest: +SKIP
+    >>> adam_tables(run)["ADSL"].num_rows  # doctest: +SKIP
+    24
+    """
+    ids = _ids(run)
+    return {"ADSL": adsl(run, ids), "ADTTE": adtte(run, ids), "ADAE": adae(run, ids),
+            "ADLB": adlb(run, ids)}

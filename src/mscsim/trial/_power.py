@@ -1,0 +1,54 @@
+"""Power by replicate trials, and power over a list of sample sizes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from mscsim.trial._analysis import EndpointAnalysis, analyse
+from mscsim.trial._engine import run_trial
+
+ALPHA = 0.05
+
+
+def power_of(a: EndpointAnalysis, alpha: float = ALPHA) -> dict:
+    """Share of replicates with p < alpha (a failed test counts as not significant)."""
+    p = np.asarray(a.p_value, dtype=float)
+    est = np.asarray(a.result.estimate, dtype=float)
+    fin = est[np.isfinite(est)]
+    q = np.quantile(fin, [0.05, 0.5, 0.95]) if fin.size else [np.nan] * 3
+    return {"power": float(np.mean(np.nan_to_num(p, nan=1.0) < alpha)), "n_failed": int(np.isnan(p).sum()),
+            "estimate_q05": float(q[0]), "estimate_median": float(q[1]), "estimate_q95": float(q[2])}
+
+
+@dataclass(frozen=True)
+class PowerCurve:
+    """Power of each endpoint at each total sample size."""
+
+    scenario: str
+    seed: int
+    replicates: int
+    n: list[int]
+    power: dict[str, list[float]]
+    n_failed: dict[str, list[int]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"scenario": self.scenario, "seed": self.seed, "replicates": self.replicates,
+                "n": self.n, "power": self.power, "n_failed": self.n_failed}
+
+
+def power_curve(scenario, sizes, *, replicates: int, seed: int | None = None, progress=None) -> PowerCurve:
+    """Run `replicates` virtual trials at each size in `sizes` (total enrolled)."""
+    seed = scenario.seed if seed is None else int(seed)
+    power: dict[str, list[float]] = {}
+    failed: dict[str, list[int]] = {}
+    for n in sizes:
+        run = run_trial(scenario, seed=seed, replicates=replicates, sample_size=int(n), progress=progress)
+        for a in analyse(run):
+            key = a.id if len(run.arm_names) == 2 else f"{a.id}:{a.arm}"
+            s = power_of(a)
+            power.setdefault(key, []).append(s["power"])
+            failed.setdefault(key, []).append(s["n_failed"])
+    return PowerCurve(scenario=scenario.name, seed=seed, replicates=replicates, n=[int(x) for x in sizes],
+                      power=power, n_failed=failed)

@@ -1,0 +1,153 @@
+"""The report of a virtual trial run: sections, the numbers behind its figures, and rendering."""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import json
+import re
+
+import numpy as np
+import pytest
+from test_report_browser import _CHECK_SCRIPT, _run_chromium, chromium  # noqa: F401
+
+from mscsim.report import HtmlReport, trial_report
+from mscsim.report._trial_report import ae_entries, ae_records, biomarker_bands, km_curve
+from mscsim.stats import kaplan_meier
+from mscsim.trial import PowerCurve, analyse, load_scenario, run_trial, validate_run
+from mscsim.trial._events import Events
+
+BASE_SECTIONS = ["Design", "Participant flow (CONSORT)", "Survival", "Biomarkers", "Endpoints",
+                 "Adverse events"]
+
+
+@pytest.fixture(scope="module")
+def run():
+    return run_trial(load_scenario("lanzoni2021"), replicates=2)
+
+
+@pytest.fixture(scope="module")
+def analyses(run):
+    return analyse(run)
+
+
+@pytest.fixture(scope="module")
+def power():
+    # Illustrative numbers (a results record, not a simulation): they test drawing only.
+    return PowerCurve(scenario="lanzoni2021", seed=1, replicates=50, n=[24, 48, 96],
+                      power={"survival_d31": [0.1, 0.2, 0.4], "sae_d31": [0.2, 0.4, 0.7]})
+
+
+@pytest.fixture(scope="module")
+def full_report(run, analyses, power):
+    return trial_report(run, analyses, power=power, validation=validate_run(run))
+
+
+def one_replicate(run):
+    """Replicate trial 0 of `run` as a run of its own."""
+    n = run.sample_size
+    keep = run.events.infusion_ae["patient"] < n
+    ev = run.events
+    events = Events(death=ev.death[:n], intubation=ev.intubation[:n], recovery=ev.recovery[:n],
+                    sae_time=ev.sae_time[:n], follow_up=ev.follow_up,
+                    infusion_ae={k: v[keep] for k, v in ev.infusion_ae.items()})
+    return dataclasses.replace(
+        run, n_replicates=1, replicate=run.replicate[:n], arm=run.arm[:n],
+        cohort=run.cohort.take(np.arange(n)), ards=run.ards[:n], on_vent0=run.on_vent0[:n],
+        baseline={k: v[:n] for k, v in run.baseline.items()}, solver_status=run.solver_status[:n],
+        events=events, visits={k: v[:n] for k, v in run.visits.items()},
+        infusion_days=run.infusion_days[:n], infusion_cells=run.infusion_cells[:n],
+        n_screened=run.n_screened[:1], excluded=run.excluded[:1])
+
+
+def headings(page: str) -> list[str]:
+    return [html.unescape(h) for h in re.findall(r"<h2>(.*?)</h2>", page)]
+
+
+def test_report_has_every_section(full_report):
+    assert isinstance(full_report, HtmlReport)
+    page = full_report.render()
+    assert headings(page) == [*BASE_SECTIONS, "Power by sample size", "Observed vs predicted"]
+    assert "research tool, not clinical advice" in page
+    assert "Provenance" in page and "scenario_hash" in page
+    assert "Lanzoni G" in page  # citation in the design section
+    assert page.count("<figure") == 6  # consort, KM, pooled KM, biomarkers, power, OvP
+    assert "2 replicate trials pooled" in page
+    assert "power (share with p &lt; 0.05)" in page
+
+
+def test_single_trial_has_no_replicate_parts_and_no_optional_sections(run):
+    single = one_replicate(run)
+    page = trial_report(single, analyse(single)).render()
+    assert headings(page) == BASE_SECTIONS  # no power curve or validation given
+    assert "pooled" not in page
+    assert "quantiles of the estimate" not in page
+    assert page.count("<figure") == 3  # consort, KM, biomarkers
+
+
+def test_km_curve_and_numbers_at_risk():
+    # the kaplan_meier docstring example: S(10) = 0.6, median 12
+    time = np.array([5.0, 8.0, 8.0, 12.0, 20.0])
+    event = np.array([True, True, False, True, False])
+    curve = km_curve(time, event, np.array([0.0, 7.0, 14.0, 21.0]))
+    assert curve["time"].tolist() == [0.0, 5.0, 8.0, 12.0, 20.0]
+    assert np.allclose(curve["survival"], [1.0, 0.8, 0.6, 0.3, 0.3])
+    assert curve["at_risk"].tolist() == [5, 4, 1, 0]  # times >= 0, 7, 14, 21
+
+
+def test_survival_figure_uses_replicate_zero(run):
+    ev = run.events
+    sel = (run.replicate == 0) & (run.arm == 1)
+    t = np.minimum(ev.death, ev.follow_up)[sel]
+    e = (ev.death <= ev.follow_up)[sel]
+    curve = km_curve(t, e)
+    ref = kaplan_meier(t, e)
+    assert np.allclose(curve["survival"], ref.survival[: int(ref.n_times)])
+    assert curve["survival"][-1] == pytest.approx(1.0 - e.sum() / sel.sum())  # no censoring
+
+
+def test_biomarker_bands_are_percentiles_by_arm(run):
+    bands = biomarker_bands(run)
+    assert list(bands) == ["CRP", "IL-6", "IL-10", "TNF", "P/F ratio"]
+    il6 = run.visits["il6"][run.arm == 0]
+    band = bands["IL-6"][run.arm_names[0]]
+    assert np.allclose(band["median"], np.nanmedian(il6, axis=0), equal_nan=True)
+    assert np.all(band["low"] <= band["median"]) and np.all(band["median"] <= band["high"])
+
+
+def test_ae_entries_count_patients_and_events(run):
+    entries = ae_entries(run, replicate=0)
+    rec = ae_records(run)
+    mine = run.replicate[rec["patient"]] == 0
+    for a, name in enumerate(run.arm_names):
+        in_arm = mine & (run.arm[rec["patient"]] == a)
+        overall = next(e for e in entries if e["arm"] == name and e["term"] ==
+                       "Any adverse event" and not {"serious", "related"} & set(e))
+        assert overall["events"] == in_arm.sum()
+        assert overall["patients"] == np.unique(rec["patient"][in_arm]).size
+        by_term = [e for e in entries if e["arm"] == name and e["term"] != "Any adverse event"]
+        assert sum(e["events"] for e in by_term) == in_arm.sum()
+        serious = next(e for e in entries if e["arm"] == name and e["term"] ==
+                       "Any adverse event" and e.get("serious") is True and "related" not in e)
+        assert serious["events"] == (in_arm & rec["serious"]).sum()
+    ev = run.events
+    assert rec["patient"].size == np.isfinite(ev.sae_time).sum() + ev.infusion_ae["patient"].size
+
+
+@pytest.mark.browser
+def test_trial_report_renders_in_headless_chromium(chromium, full_report, tmp_path):  # noqa: F811
+    path = full_report.write(tmp_path / "report.html")
+    page = path.read_text(encoding="utf-8")
+    assert "<script" not in page
+    checked = tmp_path / "report_checked.html"
+    checked.write_text(page.replace("</body>", f"{_CHECK_SCRIPT}</body>"), encoding="utf-8")
+    dom = _run_chromium(chromium, tmp_path, "--dump-dom", checked.as_uri()).stdout
+    match = re.search(r'<pre id="render-check">(.*?)</pre>', dom, flags=re.S)
+    assert match, "the on-load check did not run"
+    result = json.loads(html.unescape(match.group(1)))
+    assert result["figures"] == page.count("<figure")
+    assert result["images"] + result["svgs"] == result["figures"]
+    assert result["broken_images"] == 0 and result["empty_svgs"] == 0
+    assert result["resources"] == []  # self-contained: nothing fetched
+    assert result["tables"] >= 10
+    assert "research tool, not clinical advice" in dom

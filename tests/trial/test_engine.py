@@ -1,0 +1,128 @@
+"""The virtual-trial engine: determinism, eligibility, randomization, events, calibration."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mscsim.trial import analyse, load_scenario, run_trial
+from mscsim.trial._calibration import control_arm_calibration
+from mscsim.trial._clinical import OXYGEN_PF
+from mscsim.trial._randomize import randomize
+from mscsim.trial._screening import REASONS
+
+
+@pytest.fixture(scope="module")
+def lanzoni():
+    return load_scenario("lanzoni2021")
+
+
+@pytest.fixture(scope="module")
+def run3(lanzoni):
+    return run_trial(lanzoni, replicates=3, chunk=3)
+
+
+def test_same_seed_same_tables_whatever_the_chunking(lanzoni, run3):
+    other = run_trial(lanzoni, replicates=3, chunk=1)
+    for a, b in [(run3.arm, other.arm), (run3.cohort.age, other.cohort.age),
+                 (run3.events.death, other.events.death), (run3.events.sae_time, other.events.sae_time),
+                 (run3.visits["crp"], other.visits["crp"]), (run3.n_screened, other.n_screened)]:
+        np.testing.assert_array_equal(a, b)
+    for k in run3.events.infusion_ae:
+        np.testing.assert_array_equal(run3.events.infusion_ae[k], other.events.infusion_ae[k])
+
+
+def test_replicate_k_is_the_same_trial_in_a_bigger_run(lanzoni, run3):
+    big = run_trial(lanzoni, replicates=5, chunk=2)
+    sel = big.replicate < 3
+    np.testing.assert_array_equal(big.events.death[sel], run3.events.death)
+    np.testing.assert_array_equal(big.arm[sel], run3.arm)
+
+
+def test_a_different_seed_gives_a_different_trial(lanzoni, run3):
+    other = run_trial(lanzoni, seed=lanzoni.seed + 1, replicates=3)
+    assert not np.array_equal(other.cohort.age, run3.cohort.age)
+
+
+def test_enrolled_patients_meet_the_eligibility_criteria(lanzoni, run3):
+    el = lanzoni.eligibility
+    assert run3.cohort.size == 3 * lanzoni.sample_size
+    assert np.all(run3.cohort.age >= el.age_min)
+    assert np.all(run3.baseline["pf_ratio"] <= el.pf_ratio_max)
+    assert np.all(run3.baseline["pf_ratio"] < OXYGEN_PF)
+    assert set(run3.ards) <= set(el.ards_severity)
+    for r in range(3):
+        excluded = sum(run3.excluded[r].values())
+        assert run3.n_screened[r] - excluded == lanzoni.sample_size
+        assert set(run3.excluded[r]) == set(REASONS) | {"solver failure"}
+
+
+def test_ventilation_criteria_are_applied():
+    bow = load_scenario("bowdish2023")  # enrolls only ventilated patients
+    run = run_trial(bow, replicates=1, sample_size=40)
+    assert run.on_vent0.all()
+    assert np.all(run.events.intubation == 0)
+
+
+def test_stratified_blocks_balance_arms_within_each_stratum():
+    keys = np.array(list("ABAABBBABAAABBABBBAAABAB") * 3, dtype=object)
+    for rep in range(5):
+        arm = randomize("stratified_block", {"msc": 1, "ctrl": 1}, 2, keys, seed=11, replicate=rep)
+        for k in ("A", "B"):
+            counts = np.bincount(arm[keys == k], minlength=2)
+            assert abs(counts[0] - counts[1]) <= 1  # blocks of 2: at most one open block per stratum
+        assert not np.array_equal(arm, randomize("stratified_block", {"msc": 1, "ctrl": 1}, 2, keys, 12, rep))
+
+
+def test_unequal_allocation_follows_the_ratio():
+    keys = np.full(99, "all", dtype=object)
+    arm = randomize("block", {"msc": 2, "ctrl": 1}, 3, keys, seed=1, replicate=0)
+    assert list(np.bincount(arm)) == [66, 33]
+
+
+def test_death_ends_the_trajectory(run3):
+    dead = np.isfinite(run3.events.death)
+    assert dead.any()
+    after = run3.visit_days[None, :] >= run3.events.death[:, None]
+    assert np.all(np.isnan(run3.visits["crp"][after]))
+    sae = run3.events.sae_time[dead]
+    assert np.all((sae <= run3.events.death[dead, None] + 1e-9) | np.isinf(sae))
+    rec = run3.events.recovery[dead]
+    assert np.all(np.isinf(rec) | (rec < run3.events.death[dead]))
+
+
+def test_every_endpoint_is_analysed(lanzoni, run3):
+    res = analyse(run3)
+    assert [a.id for a in res] == list(lanzoni.endpoints.ids)
+    for a in res:
+        assert a.result.estimate.shape == (3,)
+
+
+def test_statistics_agree_with_lifelines_on_a_virtual_trial(run3):
+    lifelines = pytest.importorskip("lifelines")
+    from lifelines.statistics import logrank_test
+
+    surv = next(a for a in analyse(run3) if a.id == "survival_d31")
+    sel = run3.replicate == 0
+    t = np.minimum(run3.events.death[sel], 31.0)
+    e = run3.events.death[sel] <= 31.0
+    treated = run3.arm[sel] == 0  # uc_msc is the first (active) arm
+    ref = logrank_test(t[treated], t[~treated], e[treated], e[~treated])
+    assert surv.p_value[0] == pytest.approx(ref.p_value, rel=1e-8)
+    import pandas as pd
+
+    df = pd.DataFrame({"t": t, "e": e.astype(int), "g": treated.astype(int)})
+    if e[treated].any() and e[~treated].any():
+        cph = lifelines.CoxPHFitter().fit(df, "t", "e")
+        assert surv.result.estimate[0] == pytest.approx(float(np.exp(cph.params_["g"])), rel=1e-3)
+
+
+def test_control_arm_meets_calibration_targets():
+    rows = control_arm_calibration(replicates=20, per_replicate=100, seed=3)
+    bad = []
+    for r in rows:
+        # acceptance band widened by 3 Monte Carlo standard errors of a proportion (n patients)
+        mc = 300 * np.sqrt(r.target / 100 * (1 - r.target / 100) / r.n) if r.unit == "%" else 0.0
+        if not r.low - mc <= r.model <= r.high + mc:
+            bad.append(f"{r.name}: model {r.model:.1f} not in [{r.low - mc:.1f}, {r.high + mc:.1f}]")
+    assert not bad, bad
