@@ -56,8 +56,7 @@ class CalibrationRow:
         return {**asdict(self), "within": self.within}
 
 
-def control_arm_calibration(replicates: int = 40, per_replicate: int = 100, seed: int = 7) -> list[CalibrationRow]:
-    """Model vs target for the untreated ARDS population (see module docstring)."""
+def _population_scenario():
     base = load_scenario("lanzoni2021")
     pop = base.population.model_copy(update={
         "disease_mix": None,
@@ -65,11 +64,52 @@ def control_arm_calibration(replicates: int = 40, per_replicate: int = 100, seed
         "age": base.population.age.model_copy(update={"mean": 62, "sd": 14}),
         "weight_kg": base.population.weight_kg.model_copy(update={"mean": 80}),
     })
-    sc = base.model_copy(update={"population": pop})
-    scr = screen(sc, seed, np.arange(replicates), per_replicate)
+    return base.model_copy(update={"population": pop})
+
+
+def _untreated_cohort(replicates: int, per_replicate: int, seed: int):
+    scr = screen(_population_scenario(), seed, np.arange(replicates), per_replicate)
     t = np.arange(0.0, HORIZON + 1e-9, 0.25)
     y0 = {s: scr.state[:, i] for i, s in enumerate(MSC_COVID.state_names)}
     sol = simulate(MSC_COVID, scr.cohort.params, y0, t_eval=t, solver=TRIAL_SOLVER)
+    return scr, t, sol
+
+
+def fit_death_hazard(replicates: int = 40, per_replicate: int = 100, seed: int = 7) -> dict[str, float]:
+    """Fit ``death_log_h0``, ``death_pf_slope`` (>= 0.3) and ``death_vent_log_hr`` (>= 0) so the
+    expected 60-day mortality of the untreated cohort meets the Berlin and ventilation targets.
+
+    Expected mortality ``1 - exp(-H)`` (H the cumulative hazard along each patient's simulated
+    course) is smooth in the parameters, unlike realized deaths.
+    """
+    from scipy.optimize import least_squares
+
+    from mscsim.trial import _events
+
+    scr, t, sol = _untreated_cohort(replicates, per_replicate, seed)
+    pf, il6 = sol.observables["pf_ratio"], sol.observables["il6"]
+    intub, on = _events._ventilation(t, pf, scr.on_vent, _events.ventilation_threshold(scr.cohort.uniforms))
+    groups = [scr.ards == "mild", scr.ards == "moderate", scr.ards == "severe", np.isfinite(intub)]
+    target = np.array([r[1] for r in TARGETS[:4]]) / 100.0
+    keys = ("death_log_h0", "death_pf_slope", "death_vent_log_hr")
+    saved = {k: _events.P[k] for k in keys}
+
+    def residual(x):
+        _events.P.update(dict(zip(keys, x)))
+        rate = np.exp(_events.death_log_hazard(pf, il6, scr.cohort.age, scr.cohort.comorbidity, on))
+        risk = 1.0 - np.exp(-np.sum(0.5 * (rate[:, 1:] + rate[:, :-1]) * np.diff(t), axis=1))
+        return (np.array([risk[g].mean() for g in groups]) - target) / 0.02
+
+    try:
+        fit = least_squares(residual, [saved[k] for k in keys], bounds=([-20, 0.3, 0.0], [5, 3, 2]))
+    finally:
+        _events.P.update(saved)
+    return dict(zip(keys, map(float, fit.x)))
+
+
+def control_arm_calibration(replicates: int = 40, per_replicate: int = 100, seed: int = 7) -> list[CalibrationRow]:
+    """Model vs target for the untreated ARDS population (see module docstring)."""
+    scr, t, sol = _untreated_cohort(replicates, per_replicate, seed)
     n = scr.cohort.size
     none = (np.full((n, 1), np.nan), np.zeros((n, 1)), np.zeros(n, dtype=bool))
     iu = np.random.default_rng(seed).uniform(size=(n, 1, 5))
