@@ -32,6 +32,13 @@ def test_same_seed_same_tables_whatever_the_chunking(lanzoni, run3):
         np.testing.assert_array_equal(run3.events.infusion_ae[k], other.events.infusion_ae[k])
 
 
+def test_same_tables_whatever_the_number_of_processes(lanzoni, run3):
+    par = run_trial(lanzoni, replicates=3, chunk=1, workers=2)
+    np.testing.assert_array_equal(par.events.death, run3.events.death)
+    np.testing.assert_array_equal(par.visits["il6"], run3.visits["il6"])
+    np.testing.assert_array_equal(par.arm, run3.arm)
+
+
 def test_replicate_k_is_the_same_trial_in_a_bigger_run(lanzoni, run3):
     big = run_trial(lanzoni, replicates=5, chunk=2)
     sel = big.replicate < 3

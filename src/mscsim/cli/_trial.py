@@ -29,6 +29,11 @@ def _check_replicates(k: int | None) -> None:
         raise InputError("--replicates", "must be an integer between 1 and 1000000", k)
 
 
+def _check_workers(w: int | None) -> None:
+    if w is not None and not 1 <= w <= 256:
+        raise InputError("--workers", "must be an integer between 1 and 256", w)
+
+
 def _progress(total: int, label: str, quiet: bool) -> Progress:
     return Progress(total, label, enabled=not quiet and sys.stderr.isatty() or total >= 200)
 
@@ -54,6 +59,7 @@ def run(
     out: Annotated[str | None, typer.Option(help="Run folder (default mscsim-runs/<scenario>-s<seed>-r<K>).")] = None,
     store: Annotated[str | None, typer.Option(help="SQLite results store (default mscsim-runs/mscsim.sqlite).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
+    workers: Annotated[int | None, typer.Option(help="Processes (default: all cores for large runs).")] = None,
 ) -> None:
     """Run a virtual trial (and K replicates): tables, manifest, report, results store."""
     from mscsim.io import record_run, write_run_folder
@@ -67,7 +73,8 @@ def run(
     db = Path(store) if store else (DEFAULT_ROOT if out is None else folder.parent) / "mscsim.sqlite"
     if out is None:
         DEFAULT_ROOT.mkdir(exist_ok=True)
-    trial = run_trial(sc, seed=s, replicates=k, progress=_progress(k, f"{sc.name}", as_json))
+    _check_workers(workers)
+    trial = run_trial(sc, seed=s, replicates=k, workers=workers, progress=_progress(k, f"{sc.name}", as_json))
     analyses = analyse(trial)
     summary = run_summary(trial, analyses)
     validation = validate_run(trial) if k >= 20 and sc.used_results() else None
@@ -114,6 +121,7 @@ def power(
     replicates: Annotated[int, typer.Option(help="Virtual trials per sample size.")] = 200,
     seed: Annotated[int | None, typer.Option(help="Random seed (default: the scenario's).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    workers: Annotated[int | None, typer.Option(help="Processes (default: all cores for large runs).")] = None,
 ) -> None:
     """Power of every endpoint at each sample size (share of replicates with p < 0.05)."""
     from mscsim.trial import load_scenario, power_curve
@@ -125,7 +133,8 @@ def power(
         if s < len(sc.arms) or s % sum(sc.allocation.values()):
             raise InputError("--n", f"each size must be a multiple of the allocation total "
                              f"({sum(sc.allocation.values())})", s)
-    curve = power_curve(sc, sizes, replicates=replicates, seed=seed,
+    _check_workers(workers)
+    curve = power_curve(sc, sizes, replicates=replicates, seed=seed, workers=workers,
                         progress=_progress(replicates * len(sizes), f"{sc.name} power", as_json))
     if as_json:
         _dump(curve.to_dict())
@@ -142,6 +151,7 @@ def validate(
     replicates: Annotated[int, typer.Option(help="Virtual trials of the published design.")] = 200,
     seed: Annotated[int | None, typer.Option(help="Random seed (default: the scenario's).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    workers: Annotated[int | None, typer.Option(help="Processes (default: all cores for large runs).")] = None,
 ) -> None:
     """Where each published result falls in the model's predictive distribution."""
     from mscsim.trial import load_scenario, run_trial, validate_run
@@ -150,7 +160,8 @@ def validate(
     sc = load_scenario(scenario)
     if not sc.used_results():
         raise InputError("SCENARIO", f"scenario {sc.name!r} has no published results to validate against")
-    trial = run_trial(sc, seed=seed, replicates=replicates,
+    _check_workers(workers)
+    trial = run_trial(sc, seed=seed, replicates=replicates, workers=workers,
                       progress=_progress(replicates, f"{sc.name} validate", as_json))
     rows = [r.to_dict() for r in validate_run(trial)]
     if as_json:

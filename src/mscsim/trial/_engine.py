@@ -6,6 +6,7 @@ so results do not depend on how many replicates run together (`chunk`) or in whi
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 
@@ -106,9 +107,21 @@ def _run_chunk(scenario, seed, reps, n, visit_days):
     return scr, arm, sol.status, ev, visits, days, cells
 
 
+def _default_workers(n_patients: int) -> int:
+    """Processes to use: all cores for big runs, one for small ones (start-up costs ~0.3 s)."""
+    return 1 if n_patients < 5_000 else max(1, min(os.cpu_count() or 1, 8))
+
+
 def run_trial(scenario, *, seed: int | None = None, replicates: int | None = None,
-              sample_size: int | None = None, chunk: int = 128, progress=None) -> TrialRun:
-    """Run `replicates` virtual trials of `scenario` (defaults from the scenario)."""
+              sample_size: int | None = None, chunk: int = 256, workers: int | None = None,
+              progress=None) -> TrialRun:
+    """Run `replicates` virtual trials of `scenario` (defaults from the scenario).
+
+    Replicates are processed in chunks of `chunk` trials, spread over `workers` processes
+    (default: one for small runs, every core for large ones). Each replicate draws only from
+    streams keyed by (seed, replicate), so the result is identical for any `chunk` and
+    `workers`.
+    """
     seed = scenario.seed if seed is None else int(seed)
     n_rep = scenario.replicates if replicates is None else int(replicates)
     n = scenario.sample_size if sample_size is None else int(sample_size)
@@ -117,13 +130,42 @@ def run_trial(scenario, *, seed: int | None = None, replicates: int | None = Non
     days |= {ep.day for ep in scenario.endpoints.all if ep.kind == "biomarker_change"}
     visit_days = np.array(sorted(days), dtype=float)
     t0 = time.perf_counter()
-    parts = []
-    for start in range(0, n_rep, chunk):
-        reps = np.arange(start, min(n_rep, start + chunk))
-        parts.append(_run_chunk(scenario, seed, reps, n, visit_days))
-        if progress is not None:
-            progress(len(reps))
-    return _merge(scenario, seed, n_rep, n, parts, visit_days, time.perf_counter() - t0)
+    chunks = [np.arange(s, min(n_rep, s + chunk)) for s in range(0, n_rep, chunk)]
+    procs = _default_workers(n_rep * n) if workers is None else int(workers)
+    procs = max(1, min(procs, len(chunks)))
+    if procs == 1:
+        parts = []
+        for reps in chunks:
+            parts.append(_run_chunk(scenario, seed, reps, n, visit_days))
+            if progress is not None:
+                progress(len(reps))
+    else:
+        parts = _run_parallel(scenario, seed, chunks, n, visit_days, procs, progress)
+    run = _merge(scenario, seed, n_rep, n, parts, visit_days, time.perf_counter() - t0)
+    run.timings["workers"] = float(procs)
+    return run
+
+
+def _run_parallel(scenario, seed, chunks, n, visit_days, procs, progress):
+    """Chunks on a pool of forked processes; results are put back in chunk order."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    from mscsim.model import MSC_COVID as model
+    from mscsim.solve import compiled
+
+    compiled(model).rhs  # generate the model code once, before forking  # noqa: B018
+    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
+    parts: list = [None] * len(chunks)
+    with ProcessPoolExecutor(max_workers=procs, mp_context=ctx) as pool:
+        futures = {pool.submit(_run_chunk, scenario, seed, reps, n, visit_days): i
+                   for i, reps in enumerate(chunks)}
+        for fut in as_completed(futures):
+            i = futures[fut]
+            parts[i] = fut.result()
+            if progress is not None:
+                progress(len(chunks[i]))
+    return parts
 
 
 def _merge(scenario, seed, n_rep, n, parts, visit_days, elapsed) -> TrialRun:

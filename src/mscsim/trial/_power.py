@@ -38,13 +38,15 @@ class PowerCurve:
                 "n": self.n, "power": self.power, "n_failed": self.n_failed}
 
 
-def power_curve(scenario, sizes, *, replicates: int, seed: int | None = None, progress=None) -> PowerCurve:
+def power_curve(scenario, sizes, *, replicates: int, seed: int | None = None, workers: int | None = None,
+                progress=None) -> PowerCurve:
     """Run `replicates` virtual trials at each size in `sizes` (total enrolled)."""
     seed = scenario.seed if seed is None else int(seed)
     power: dict[str, list[float]] = {}
     failed: dict[str, list[int]] = {}
     for n in sizes:
-        run = run_trial(scenario, seed=seed, replicates=replicates, sample_size=int(n), progress=progress)
+        run = run_trial(scenario, seed=seed, replicates=replicates, sample_size=int(n), workers=workers,
+                        progress=progress)
         for a in analyse(run):
             key = a.id if len(run.arm_names) == 2 else f"{a.id}:{a.arm}"
             s = power_of(a)
