@@ -71,7 +71,7 @@ def _integrator(backend: str):
     if backend != "jax":
         raise InputError("backend", "must be 'numpy' or 'jax'", backend)
     if find_spec("jax") is None:
-        raise InputError("backend", "'jax' needs the optional extra: pip install 'mscsim[gpu]'")
+        raise InputError("backend", "'jax' needs JAX: pip install 'mscsim[jax]' (CPU) or 'mscsim[gpu]' (CUDA)")
     from mscsim.solve._rosenbrock_jax import integrate as integrate_jax
 
     return integrate_jax
@@ -105,7 +105,8 @@ def simulate(
     t_stop : per-patient end times ``(batch,)``; each patient stops there and its later
     outputs are NaN (saves work when patients need different horizons).
     backend : ``"numpy"`` (default) or ``"jax"`` (the same algorithm as one compiled XLA loop,
-    for GPUs; needs the optional extra ``mscsim[gpu]``; results agree to round-off).
+    for GPUs; needs the optional extra ``mscsim[jax]`` or ``mscsim[gpu]``; results agree to
+    round-off).
 
     Returns a `Solution`; a patient whose solve fails gets a status code and NaN trajectories
     after the failure, and the rest of the cohort is unaffected.
