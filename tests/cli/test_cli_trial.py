@@ -94,3 +94,15 @@ def test_bad_scenario_file_names_the_field_and_writes_nothing(tmp_path, monkeypa
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "citation" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["trial.yaml"]
+
+
+def test_power_and_validate_write_reports(tmp_path, capsys):
+    assert main(["trial", "power", "meng2020", "--n", "18", "--replicates", "2", "--out", str(tmp_path / "p")]) == 0
+    assert main(["trial", "validate", "meng2020", "--replicates", "2", "--out", str(tmp_path / "v")]) == 0
+    capsys.readouterr()
+    assert json.loads((tmp_path / "p" / "power.json").read_text())["n"] == [18]
+    assert json.loads((tmp_path / "v" / "validation.json").read_text())["results"]
+    for folder in ("p", "v"):
+        html = (tmp_path / folder / "report.html").read_text()
+        assert "<img" in html or "<svg" in html
+        assert "Research use only" in html or "research" in html.lower()

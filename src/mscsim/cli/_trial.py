@@ -104,6 +104,22 @@ def _print_run(summary: dict, folder: Path, db: Path) -> None:
     print(f"wrote {folder} (report.html, ADaM tables, manifest.json); recorded in {db}")
 
 
+def _write_study(out: str, name: str, doc: dict, kind: str, payload, sc) -> None:
+    """Write `name` (JSON) and report.html into `out`, atomically."""
+    from mscsim import __version__
+    from mscsim.io import atomic_output_dir
+    from mscsim.report import power_report, validation_report
+    from mscsim.trial import scenario_hash
+
+    prov = {"mscsim_version": __version__, "scenario": sc.name, "scenario_hash": scenario_hash(sc),
+            "seed": doc.get("seed"), "replicates": doc.get("replicates"),
+            "command": " ".join(["mscsim", *sys.argv[1:]])}
+    with atomic_output_dir(out) as folder:
+        (folder / name).write_text(json.dumps({**doc, "provenance": prov}, indent=1, allow_nan=False, default=float))
+        rep = power_report(payload, prov) if kind == "power" else validation_report(sc.name, payload, prov)
+        rep.write(folder / "report.html")
+
+
 def _sizes(text: str) -> list[int]:
     try:
         sizes = [int(x) for x in text.split(",") if x.strip()]
@@ -122,6 +138,7 @@ def power(
     seed: Annotated[int | None, typer.Option(help="Random seed (default: the scenario's).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     workers: Annotated[int | None, typer.Option(help="Processes (default: all cores for large runs).")] = None,
+    out: Annotated[str | None, typer.Option(help="Folder for power.json and report.html.")] = None,
 ) -> None:
     """Power of every endpoint at each sample size (share of replicates with p < 0.05)."""
     from mscsim.trial import load_scenario, power_curve
@@ -136,6 +153,8 @@ def power(
     _check_workers(workers)
     curve = power_curve(sc, sizes, replicates=replicates, seed=seed, workers=workers,
                         progress=_progress(replicates * len(sizes), f"{sc.name} power", as_json))
+    if out is not None:
+        _write_study(out, "power.json", curve.to_dict(), "power", curve, sc)
     if as_json:
         _dump(curve.to_dict())
         return
@@ -152,6 +171,7 @@ def validate(
     seed: Annotated[int | None, typer.Option(help="Random seed (default: the scenario's).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     workers: Annotated[int | None, typer.Option(help="Processes (default: all cores for large runs).")] = None,
+    out: Annotated[str | None, typer.Option(help="Folder for validation.json and report.html.")] = None,
 ) -> None:
     """Where each published result falls in the model's predictive distribution."""
     from mscsim.trial import load_scenario, run_trial, validate_run
@@ -164,8 +184,11 @@ def validate(
     trial = run_trial(sc, seed=seed, replicates=replicates, workers=workers,
                       progress=_progress(replicates, f"{sc.name} validate", as_json))
     rows = [r.to_dict() for r in validate_run(trial)]
+    doc = {"scenario": sc.name, "seed": trial.seed, "replicates": replicates, "results": rows}
+    if out is not None:
+        _write_study(out, "validation.json", doc, "validation", rows, sc)
     if as_json:
-        _dump({"scenario": sc.name, "seed": trial.seed, "replicates": replicates, "results": rows})
+        _dump(doc)
         return
     print(f"{sc.name}: observed vs predicted ({replicates} virtual trials of the published design)")
     for r in rows:

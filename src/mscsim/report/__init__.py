@@ -17,6 +17,8 @@ from mscsim.report._km_plot import plot_km as plot_km
 from mscsim.report._ovp_plot import OVP_KEYS as OVP_KEYS
 from mscsim.report._ovp_plot import plot_observed_vs_predicted as plot_observed_vs_predicted
 from mscsim.report._power_plot import plot_power_curve as plot_power_curve
+from mscsim.report._study_reports import power_report as power_report
+from mscsim.report._study_reports import validation_report as validation_report
 from mscsim.report._style import RESEARCH_NOTICE as RESEARCH_NOTICE
 from mscsim.report._timecourse_plot import plot_timecourse as plot_timecourse
 from mscsim.report._trial_report import trial_report as trial_report
@@ -35,6 +37,8 @@ __all__ = [
     "plot_observed_vs_predicted",
     "plot_power_curve",
     "plot_timecourse",
+    "power_report",
     "trial_report",
+    "validation_report",
     "write_text_atomic",
 ]
