@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from mscsim.model import MSC_COVID, _docs
+from mscsim.model import MSC_COVID
 from mscsim.model._patients import SEVERITY_TABLE
 from mscsim.model._symbolic import SymbolicModel
+from mscsim.report._model_doc import _courses, _diagram, _math, _page, _tables, _targets
 from mscsim.solve import Rodas4
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "model.md"
@@ -21,7 +22,7 @@ FORMULAS = ([e.formula for e in MSC_COVID.expressions] + list(MSC_COVID.odes.val
 
 @pytest.fixture(scope="module")
 def generated() -> str:
-    return _docs.model_markdown()
+    return _page.model_markdown()
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +40,7 @@ def test_committed_docs_equal_the_generator(generated, committed):
         diff = difflib.unified_diff(committed.splitlines(), generated.splitlines(),
                                     "docs/model.md (committed)", "generator", lineterm="", n=0)
         shown = "\n".join(list(diff)[:20])
-        pytest.fail(f"docs/model.md is out of date; regenerate it with\n    {_docs.REGENERATE}\n"
+        pytest.fail(f"docs/model.md is out of date; regenerate it with\n    {_page.REGENERATE}\n"
                     f"(from the repository root). First differences:\n{shown}")
 
 
@@ -57,7 +58,7 @@ def test_every_measured_parameter_source_link_appears(committed):
 
 
 def test_class_counts_add_up():
-    counts = _docs.class_counts(MSC_COVID.parameters)
+    counts = _tables.class_counts(MSC_COVID.parameters)
     assert sum(counts.values()) == len(MSC_COVID.parameters)
     assert counts["measured"] == sum(p.kind == "measured" for p in MSC_COVID.parameters) > 0
 
@@ -65,12 +66,12 @@ def test_class_counts_add_up():
 def test_the_printed_math_is_the_engine_math(sm):
     # The LaTeX comes from a parse that keeps pos/hill unevaluated; with the guards expanded it
     # must be the very expression the right-hand side and SBML export are built from.
-    differ = [f for f in FORMULAS if _docs.engine_form(_docs.doc_expression(sm, f)) != sm.parse(f)]
+    differ = [f for f in FORMULAS if _math.engine_form(_math.doc_expression(sm, f)) != sm.parse(f)]
     assert differ == []
 
 
 def test_guards_print_readably(sm):
-    tex = _docs.formula_latex(sm, "hill(TNFx, K_inj_tnf, 1) + pos(D)")
+    tex = _math.formula_latex(sm, "hill(TNFx, K_inj_tnf, 1) + pos(D)")
     assert r"\mathrm{hill}\left(\mathrm{TNFx};\, K_{\mathrm{inj,tnf}}, 1\right)" in tex
     assert r"\mathrm{pos}\left(D\right)" in tex
     assert "Max" not in tex and r"\max" not in tex
@@ -81,7 +82,7 @@ def test_guards_print_readably(sm):
     ("EC50_msc", r"\mathrm{EC50}_{\mathrm{msc}}"), ("K_inj_tnf", r"K_{\mathrm{inj,tnf}}"),
 ])
 def test_latex_names(name, tex):
-    assert _docs.latex_name(name) == tex
+    assert _math.latex_name(name) == tex
 
 
 def test_epithelium_fractions_are_conserved_as_the_docs_say(sm):
@@ -90,10 +91,10 @@ def test_epithelium_fractions_are_conserved_as_the_docs_say(sm):
 
 
 def test_a_diagram_arrow_missing_from_the_model_is_refused(sm):
-    _docs.check_mechanisms(MSC_COVID, sm=sm)  # the shipped diagram is consistent
+    _diagram.check_mechanisms(MSC_COVID, sm=sm)  # the shipped diagram is consistent
     bogus = (("stage", ((("Sb",), "made-up effect", ("V",)),)),)
     with pytest.raises(ValueError, match="Sb --made-up effect--> V"):
-        _docs.check_mechanisms(MSC_COVID, bogus, sm)
+        _diagram.check_mechanisms(MSC_COVID, bogus, sm)
 
 
 def test_summarize_reads_the_course():
@@ -105,49 +106,49 @@ def test_summarize_reads_the_course():
         "il6": np.full(8, 2.0), "il10": np.full(8, 2.0),
         "fibrosis": np.zeros(8),
     }
-    c = _docs.summarize(t, obs)
+    c = _courses.summarize(t, obs)
     assert (c.pf_nadir, c.pf_nadir_day, c.ards_day) == (150, 3, 2)
     assert c.clearance_day == 5  # below 1e3 copies/mL for good only after the rebound
     assert c.crp_peak == 120
     obs["viral_load"] = np.full(8, 1e4)
     obs["pf_ratio"] = np.full(8, 400.0)
-    c = _docs.summarize(t, obs)
+    c = _courses.summarize(t, obs)
     assert c.clearance_day is None and c.ards_day is None
 
 
 def test_targets_report_misses():
-    course = _docs.Course(pf_nadir=350, pf_nadir_day=12, ards_day=None, crp_peak=40,
-                          il6_peak=10, il10_peak=3, clearance_day=20, fibrosis_90=0.1,
-                          fibrosis_365=0.05)
+    course = _courses.Course(pf_nadir=350, pf_nadir_day=12, ards_day=None, crp_peak=40,
+                             il6_peak=10, il10_peak=3, clearance_day=20, fibrosis_90=0.1,
+                             fibrosis_365=0.05)
     courses = {s: (course, course) for s in ("mild", "severe")}
     targets = (
-        _docs.Target("T1", "ARDS", "pf_nadir", ("severe",), hi=300),
-        _docs.Target("T4", "onset to ARDS", "ards_day", ("severe",), lo=6, hi=10),
-        _docs.Target("T5", "longer when severe", "clearance_day", ("mild", "severe"),
+        _targets.Target("T1", "ARDS", "pf_nadir", ("severe",), hi=300),
+        _targets.Target("T4", "onset to ARDS", "ards_day", ("severe",), lo=6, hi=10),
+        _targets.Target("T5", "longer when severe", "clearance_day", ("mild", "severe"),
                      increasing=True),
-        _docs.Target("T6", "resolving", "fibrosis_change", ("mild",), hi=0),
+        _targets.Target("T6", "resolving", "fibrosis_change", ("mild",), hi=0),
     )
-    met = [r[-1] for r in _docs.target_rows(courses, targets)]
+    met = [r[-1] for r in _targets.target_rows(courses, targets)]
     assert met == ["no", "no", "no", "yes"]
 
 
 def test_documented_numbers_do_not_depend_on_the_faster_tolerances():
-    fast = _docs.typical_courses(MSC_COVID)
-    default = _docs.typical_courses(MSC_COVID, Rodas4())
-    assert _docs.course_table(fast) == _docs.course_table(default)
-    assert _docs.difference_table(fast) == _docs.difference_table(default)
+    fast = _courses.typical_courses(MSC_COVID)
+    default = _courses.typical_courses(MSC_COVID, Rodas4())
+    assert _courses.course_table(fast) == _courses.course_table(default)
+    assert _courses.difference_table(fast) == _courses.difference_table(default)
 
 
 def test_write_model_doc_is_atomic(tmp_path, monkeypatch):
-    monkeypatch.setattr(_docs, "model_markdown", lambda model: "# page\n")
-    out = _docs.write_model_doc(tmp_path / "model.md")
+    monkeypatch.setattr(_page, "model_markdown", lambda model: "# page\n")
+    out = _page.write_model_doc(tmp_path / "model.md")
     assert out.read_text() == "# page\n"
 
     def broken(model):
         raise RuntimeError("generation failed")
 
-    monkeypatch.setattr(_docs, "model_markdown", broken)
+    monkeypatch.setattr(_page, "model_markdown", broken)
     with pytest.raises(RuntimeError):
-        _docs.write_model_doc(tmp_path / "model.md")
+        _page.write_model_doc(tmp_path / "model.md")
     assert [p.name for p in tmp_path.iterdir()] == ["model.md"]
     assert out.read_text() == "# page\n"  # the previous page is untouched

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, get_type_hints
 
 import typer
 
@@ -39,45 +43,112 @@ DROP00 = typer.Option(
 PLOT = typer.Option(None, "--plot", help="Write a forest plot (.png or .svg).")
 
 
-def _prepare(
-    data: Path | None,
-    outcome: str,
-    products: str,
-    randomized_only: bool,
-    blinded_only: bool,
-    store: Path | None,
-    measure: str | None,
-    method: str,
-    hksj: bool,
-    level: float,
-    add: float,
-    to: str,
-    drop00: bool | None,
-) -> tuple[Any, dict[str, Any], dict[str, Any]]:
-    """The study table, the engine keyword arguments and the selection report."""
-    from mscsim.evidence import ZeroCellCorrection, load_trials, read_table_csv, select_outcome
+def _shared(option: Any) -> Any:
+    """A `_Pooling` field (no default) for a shared command-line option."""
+    return field(metadata={"option": option})
 
-    if data is not None:
-        if randomized_only or blinded_only:
-            raise InputError("randomized-only/blinded-only", "only with the built-in evidence")
-        table, info = read_table_csv(data), {"data": str(data)}
-    else:
-        sel = select_outcome(
-            load_trials(store),
-            outcome,
-            products=products,
-            randomized_only=randomized_only,
-            blinded_only=blinded_only,
-        )
-        table, info = sel.table, {"outcome": outcome, "selection": sel.to_dict()}
-    kw = {
-        "measure": measure or ("MD" if table.kind == "continuous" else "RR"),
-        "method": method,
-        "hksj": hksj,
-        "level": level,
-        "zero_cells": ZeroCellCorrection(add=add, to=to, drop00=drop00),
-    }
-    return table, kw, info
+
+@dataclass(frozen=True)
+class _Pooling:
+    """The options shared by meta, cumulative and leave-one-out, as given on the command line.
+
+    Each field's metadata holds its typer Option; the field order is the --help order.
+    """
+
+    outcome: str = _shared(OUTCOME)
+    data: Path | None = _shared(DATA)
+    measure: str | None = _shared(MEASURE)
+    method: str = _shared(METHOD)
+    hksj: bool = _shared(HKSJ)
+    randomized_only: bool = _shared(RCT)
+    blinded_only: bool = _shared(BLIND)
+    products: str = _shared(PRODUCTS)
+    level: float = _shared(LEVEL)
+    add: float = _shared(ADD)
+    to: str = _shared(TO)
+    drop00: bool | None = _shared(DROP00)
+    plot: Path | None = _shared(PLOT)
+    store: Path | None = _shared(STORE)
+    as_json: bool = _shared(JSON)
+
+    def prepare(self) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+        """The study table, the engine keyword arguments and the selection report."""
+        from mscsim.evidence import ZeroCellCorrection, load_trials, read_table_csv, select_outcome
+
+        if self.data is not None:
+            if self.randomized_only or self.blinded_only:
+                raise InputError("randomized-only/blinded-only", "only with the built-in evidence")
+            table, info = read_table_csv(self.data), {"data": str(self.data)}
+        else:
+            sel = select_outcome(
+                load_trials(self.store),
+                self.outcome,
+                products=self.products,
+                randomized_only=self.randomized_only,
+                blinded_only=self.blinded_only,
+            )
+            table, info = sel.table, {"outcome": self.outcome, "selection": sel.to_dict()}
+        kw = {
+            "measure": self.measure or ("MD" if table.kind == "continuous" else "RR"),
+            "method": self.method,
+            "hksj": self.hksj,
+            "level": self.level,
+            "zero_cells": ZeroCellCorrection(add=self.add, to=self.to, drop00=self.drop00),
+        }
+        return table, kw, info
+
+    def run(self, analyse: Callable[..., Any]) -> None:
+        """Load and validate the studies, pool them with ``analyse(table, **kw)``, report."""
+        table, kw, info = self.prepare()
+        self.report(analyse(table, **kw), info)
+
+    def report(
+        self,
+        res: Any,
+        info: dict[str, Any],
+        extra: dict[str, Any] | None = None,
+        funnel: tuple[Any, Path | None] | None = None,
+    ) -> None:
+        """Write the forest plot (--plot) and the ``(result, path)`` funnel plot, then print."""
+        _plot("plot_forest", res, self.plot)
+        if funnel is not None:
+            _plot("plot_funnel", *funnel)
+        _emit(res, info, self.as_json, extra)
+
+
+def _pooling_command(
+    name: str, after: Mapping[str, tuple[str, ...]] | None = None
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Register ``fn(pool: _Pooling, **own)`` as the command `name` of `app`.
+
+    The command takes the shared options (the fields of `_Pooling`, passed as one) and
+    the keyword options of `fn` itself; ``after={"hksj": ("by",)}`` lists ``--by`` in --help
+    right after ``--hksj``. The help text is `fn`'s docstring.
+    """
+    after = after or {}
+
+    def register(fn: Callable[..., None]) -> Callable[..., None]:
+        hints = get_type_hints(_Pooling) | get_type_hints(fn)
+        own = {p.name: p for p in list(inspect.signature(fn).parameters.values())[1:]}
+        if sorted(own) != sorted(n for names in after.values() for n in names):
+            raise TypeError(f"{name}: place each own option with `after`")
+        params = []
+        for f in fields(_Pooling):
+            params.append(inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY,
+                                            default=f.metadata["option"], annotation=hints[f.name]))
+            params += [own[n].replace(kind=inspect.Parameter.KEYWORD_ONLY,
+                                      annotation=hints[n]) for n in after.get(f.name, ())]
+
+        @functools.wraps(fn)
+        def command(**kwargs: Any) -> None:
+            fn(_Pooling(**{f.name: kwargs.pop(f.name) for f in fields(_Pooling)}), **kwargs)
+
+        command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+        command.__annotations__ = {p.name: p.annotation for p in params}
+        app.command(name)(command)
+        return command
+
+    return register
 
 
 def _emit(
@@ -147,133 +218,37 @@ def _q(v: int | None) -> str:
     return "?" if v is None else str(v)
 
 
-@app.command("meta")
+@_pooling_command("meta", after={"hksj": ("by",), "plot": ("funnel", "egger")})
 def meta(
-    outcome: str = OUTCOME,
-    data: Path | None = DATA,
-    measure: str | None = MEASURE,
-    method: str = METHOD,
-    hksj: bool = HKSJ,
+    pool: _Pooling,
     by: str | None = typer.Option(None, "--by", help="Subgroup field, e.g. cell_source."),
-    randomized_only: bool = RCT,
-    blinded_only: bool = BLIND,
-    products: str = PRODUCTS,
-    level: float = LEVEL,
-    add: float = ADD,
-    to: str = TO,
-    drop00: bool | None = DROP00,
-    plot: Path | None = PLOT,
     funnel: Path | None = typer.Option(None, "--funnel", help="Write a funnel plot."),
     egger: bool = typer.Option(False, "--egger", help="Add Egger's regression test."),
-    store: Path | None = STORE,
-    as_json: bool = JSON,
 ) -> None:
     """Pool the evidence (or --data FILE.csv) and report the estimate, CI, PI and heterogeneity."""
     from mscsim.evidence import egger_test, meta_analysis, subgroup_analysis
 
-    table, kw, info = _prepare(
-        data,
-        outcome,
-        products,
-        randomized_only,
-        blinded_only,
-        store,
-        measure,
-        method,
-        hksj,
-        level,
-        add,
-        to,
-        drop00,
-    )
+    table, kw, info = pool.prepare()
     res = subgroup_analysis(table, by, **kw) if by else meta_analysis(table, **kw)
     overall = res.overall if by else res
     extra = {"egger": egger_test(overall).to_dict()} if egger else None
-    _plot("plot_forest", res, plot)
-    _plot("plot_funnel", overall, funnel)
-    _emit(res, info, as_json, extra)
+    pool.report(res, info, extra, funnel=(overall, funnel))
 
 
-@app.command("cumulative")
-def cumulative(
-    outcome: str = OUTCOME,
-    data: Path | None = DATA,
-    measure: str | None = MEASURE,
-    method: str = METHOD,
-    hksj: bool = HKSJ,
-    randomized_only: bool = RCT,
-    blinded_only: bool = BLIND,
-    products: str = PRODUCTS,
-    level: float = LEVEL,
-    add: float = ADD,
-    to: str = TO,
-    drop00: bool | None = DROP00,
-    plot: Path | None = PLOT,
-    store: Path | None = STORE,
-    as_json: bool = JSON,
-) -> None:
+@_pooling_command("cumulative")
+def cumulative(pool: _Pooling) -> None:
     """Cumulative meta-analysis, adding studies by publication year."""
     from mscsim.evidence import cumulative as run
 
-    table, kw, info = _prepare(
-        data,
-        outcome,
-        products,
-        randomized_only,
-        blinded_only,
-        store,
-        measure,
-        method,
-        hksj,
-        level,
-        add,
-        to,
-        drop00,
-    )
-    res = run(table, **kw)
-    _plot("plot_forest", res, plot)
-    _emit(res, info, as_json)
+    pool.run(run)
 
 
-@app.command("leave-one-out")
-def leave_one_out(
-    outcome: str = OUTCOME,
-    data: Path | None = DATA,
-    measure: str | None = MEASURE,
-    method: str = METHOD,
-    hksj: bool = HKSJ,
-    randomized_only: bool = RCT,
-    blinded_only: bool = BLIND,
-    products: str = PRODUCTS,
-    level: float = LEVEL,
-    add: float = ADD,
-    to: str = TO,
-    drop00: bool | None = DROP00,
-    plot: Path | None = PLOT,
-    store: Path | None = STORE,
-    as_json: bool = JSON,
-) -> None:
+@_pooling_command("leave-one-out")
+def leave_one_out(pool: _Pooling) -> None:
     """Leave-one-out sensitivity analysis: refit without each study in turn."""
     from mscsim.evidence import leave_one_out as run
 
-    table, kw, info = _prepare(
-        data,
-        outcome,
-        products,
-        randomized_only,
-        blinded_only,
-        store,
-        measure,
-        method,
-        hksj,
-        level,
-        add,
-        to,
-        drop00,
-    )
-    res = run(table, **kw)
-    _plot("plot_forest", res, plot)
-    _emit(res, info, as_json)
+    pool.run(run)
 
 
 @app.command("add")

@@ -21,46 +21,25 @@ from typing import Any
 import sympy as sp
 
 from mscsim.model._spec import Model
-from mscsim.model._symbolic import SymbolicModel
+from mscsim.model._symbolic import InfixPrinter, SymbolicModel
 
 
-class _ArrayPrinter:
+class _ArrayPrinter(InfixPrinter):
     """Print SymPy expressions as Python code over an array namespace called ``xp``."""
 
-    def doprint(self, e: sp.Expr) -> str:
-        return self._p(e)
+    FUNCTIONS = {sp.exp: "xp.exp", sp.log: "xp.log"}
+    MAX = "xp.maximum({0}, {1})"
+    HEAVISIDE = "xp.where({0} > 0, 1.0, 0.0)"
 
-    def _p(self, e: sp.Expr) -> str:  # noqa: PLR0911
-        if isinstance(e, sp.Symbol):
-            return e.name
-        if e.is_Number:
-            return repr(float(e))
-        if isinstance(e, sp.Add):
-            return "(" + " + ".join(self._p(a) for a in e.args) + ")"
-        if isinstance(e, sp.Mul):
-            num, den = sp.fraction(e)
-            if den != 1:
-                return f"({self._p(num)} / {self._p(den)})"
-            return "(" + " * ".join(self._p(a) for a in e.args) + ")"
-        if isinstance(e, sp.Pow):
-            b, x = e.base, e.exp
-            if x == -1:
-                return f"(1.0 / {self._p(b)})"
-            if x.is_Integer and 1 < int(x) <= 4:
-                return "(" + " * ".join([self._p(b)] * int(x)) + ")"
-            if x == sp.Rational(1, 2):
-                return f"xp.sqrt({self._p(b)})"
-            return f"({self._p(b)} ** {self._p(x)})"
-        if isinstance(e, sp.Max):
-            a, b = e.args
-            return f"xp.maximum({self._p(a)}, {self._p(b)})"
-        if isinstance(e, sp.Heaviside):
-            return f"xp.where({self._p(e.args[0])} > 0, 1.0, 0.0)"
-        if isinstance(e, sp.exp):
-            return f"xp.exp({self._p(e.args[0])})"
-        if isinstance(e, sp.log):
-            return f"xp.log({self._p(e.args[0])})"
-        raise TypeError(f"cannot print {type(e).__name__}: {e}")
+    def _pow(self, base: sp.Expr, exp: sp.Expr) -> str:
+        """Reciprocal, small integer powers as products and square root spelled out."""
+        if exp == -1:
+            return f"(1.0 / {self._p(base)})"
+        if exp.is_Integer and 1 < int(exp) <= 4:
+            return "(" + " * ".join([self._p(base)] * int(exp)) + ")"
+        if exp == sp.Rational(1, 2):
+            return f"xp.sqrt({self._p(base)})"
+        return super()._pow(base, exp)
 
 
 def _emit_function(

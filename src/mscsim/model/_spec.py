@@ -3,7 +3,8 @@
 A model is data: states, parameters (value, unit, bounds, provenance), named intermediate
 expressions, one right-hand side per state and observables, all written as plain math strings.
 The same declaration feeds the numerical right-hand side (`mscsim.model._codegen`), the SBML
-export (`mscsim.io.sbml`) and the generated model documentation (`mscsim.model.docs`).
+export (`mscsim.io.sbml`) and the generated model documentation
+(`mscsim.report._model_doc`, docs/model.md).
 
 Math strings use ``+ - * / **``, parentheses, ``exp``, ``log`` and two guard functions:
 ``pos(x)`` = max(x, 0) and ``hill(x, K, n)`` = pos(x)**n / (pos(x)**n + K**n). Guards keep rate

@@ -6,7 +6,9 @@ One parser feeds every consumer: the numerical right-hand side and Jacobian
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cached_property
+from typing import ClassVar
 
 import sympy as sp
 
@@ -81,8 +83,23 @@ class SymbolicModel:
         return out
 
 
-class L3FormulaPrinter:
-    """Print SymPy expressions in libSBML's Level 3 infix syntax (`parseL3Formula`)."""
+class InfixPrinter:
+    """Print SymPy expressions as infix text; subclasses state only their target's syntax.
+
+    The walk is shared: symbols print as their names, numbers as Python floats, sums and
+    products in parentheses (a product with a denominator as one division). The target-specific
+    pieces are class attributes used by overridable methods: `FUNCTIONS` (names of ``exp`` and
+    ``log``), `POW` and `MAX` (``str.format`` templates of the two operands, via `_pow` and
+    `_max`), `HEAVISIDE` (template of the argument, empty where the target has no step
+    function, via `_heaviside`) and `TARGET` (named in the error for an unsupported node).
+    The defaults print Python-style math.
+    """
+
+    FUNCTIONS: ClassVar[Mapping[type[sp.Function], str]] = {sp.exp: "exp", sp.log: "log"}
+    POW = "({0} ** {1})"
+    MAX = "max({0}, {1})"
+    HEAVISIDE = ""
+    TARGET = ""
 
     def doprint(self, e: sp.Expr) -> str:
         return self._p(e)
@@ -100,12 +117,31 @@ class L3FormulaPrinter:
                 return f"({self._p(num)} / {self._p(den)})"
             return "(" + " * ".join(self._p(a) for a in e.args) + ")"
         if isinstance(e, sp.Pow):
-            return f"pow({self._p(e.base)}, {self._p(e.exp)})"
+            return self._pow(e.base, e.exp)
         if isinstance(e, sp.Max):
             a, b = e.args
-            return f"piecewise({self._p(a)}, {self._p(a)} > {self._p(b)}, {self._p(b)})"
-        if isinstance(e, sp.exp):
-            return f"exp({self._p(e.args[0])})"
-        if isinstance(e, sp.log):
-            return f"ln({self._p(e.args[0])})"
-        raise TypeError(f"cannot print {type(e).__name__} as an SBML formula: {e}")
+            return self._max(a, b)
+        if isinstance(e, sp.Heaviside) and self.HEAVISIDE:
+            return self._heaviside(e.args[0])
+        for function, name in self.FUNCTIONS.items():
+            if isinstance(e, function):
+                return f"{name}({self._p(e.args[0])})"
+        raise TypeError(f"cannot print {type(e).__name__}{self.TARGET}: {e}")
+
+    def _pow(self, base: sp.Expr, exp: sp.Expr) -> str:
+        return self.POW.format(self._p(base), self._p(exp))
+
+    def _max(self, a: sp.Expr, b: sp.Expr) -> str:
+        return self.MAX.format(self._p(a), self._p(b))
+
+    def _heaviside(self, x: sp.Expr) -> str:
+        return self.HEAVISIDE.format(self._p(x))
+
+
+class L3FormulaPrinter(InfixPrinter):
+    """Print SymPy expressions in libSBML's Level 3 infix syntax (`parseL3Formula`)."""
+
+    FUNCTIONS = {sp.exp: "exp", sp.log: "ln"}
+    POW = "pow({0}, {1})"
+    MAX = "piecewise({0}, {0} > {1}, {1})"
+    TARGET = " as an SBML formula"

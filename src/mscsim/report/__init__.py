@@ -14,6 +14,7 @@ from mscsim.report._evidence_plots import plot_forest as plot_forest
 from mscsim.report._evidence_plots import plot_funnel as plot_funnel
 from mscsim.report._html import HtmlReport as HtmlReport
 from mscsim.report._km_plot import plot_km as plot_km
+from mscsim.report._model_doc import model_markdown as model_markdown
 from mscsim.report._ovp_plot import OVP_KEYS as OVP_KEYS
 from mscsim.report._ovp_plot import plot_observed_vs_predicted as plot_observed_vs_predicted
 from mscsim.report._power_plot import plot_power_curve as plot_power_curve
@@ -29,6 +30,7 @@ __all__ = [
     "HtmlReport",
     "ae_table_rows",
     "figure_html",
+    "model_markdown",
     "plot_biomarker_trajectories",
     "plot_consort",
     "plot_forest",
