@@ -54,9 +54,9 @@ _STATES = (
     State(name="F", unit="1", description="activated fibroblasts / myofibroblasts (0-1)", group="fibrosis"),
     State(name="C", unit="1", description="reversible excess matrix (fibrosis index part)", group="fibrosis"),
     State(name="P", unit="1", description="persistent scar (fibrosis index part)", group="fibrosis"),
-    State(name="Sb", unit="cells", description="infused MSC in venous blood (pre-lung)", group="msc", scale=1e8),
-    State(name="Sl", unit="cells", description="viable MSC entrapped in the lung", group="msc", scale=1e8),
-    State(name="Ss", unit="cells", description="MSC-derived material in liver and spleen", group="msc", scale=1e8),
+    State(name="Sb", unit="cells", description="infused MSC in venous blood (pre-lung)", group="msc", scale=1e11),
+    State(name="Sl", unit="cells", description="viable MSC entrapped in the lung", group="msc", scale=1e11),
+    State(name="Ss", unit="cells", description="MSC-derived material in liver and spleen", group="msc", scale=1e11),
 )
 
 _EXPRESSIONS = (

@@ -51,7 +51,7 @@ class State:
     description: str
     healthy: float = 0.0
     group: str = ""
-    scale: float = 1.0  # typical magnitude; absolute tolerances are relative to it
+    scale: float = 1.0  # absolute tolerances are atol * scale (cells: 1e11, i.e. ~100 cells)
 
 
 @dataclass(frozen=True, kw_only=True)

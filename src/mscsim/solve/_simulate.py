@@ -65,11 +65,17 @@ def _batch_size(*groups: Mapping[str, ArrayLike] | None, extra: int = 1) -> int:
 
 
 def _integrator(backend: str):
-    """The `integrate` function of `backend` (JAX is imported only when asked for)."""
+    """The `integrate` function of `backend` (JAX and Numba are imported only when asked for)."""
     if backend == "numpy":
         return integrate
+    if backend == "numba":
+        if find_spec("numba") is None:
+            raise InputError("backend", "'numba' needs numba: pip install 'mscsim[fast]'")
+        from mscsim.solve._rosenbrock_numba import integrate as integrate_numba
+
+        return integrate_numba
     if backend != "jax":
-        raise InputError("backend", "must be 'numpy' or 'jax'", backend)
+        raise InputError("backend", "must be 'numpy' or 'jax' or 'numba'", backend)
     if find_spec("jax") is None:
         raise InputError("backend", "'jax' needs JAX: pip install 'mscsim[jax]' (CPU) or 'mscsim[gpu]' (CUDA)")
     from mscsim.solve._rosenbrock_jax import integrate as integrate_jax
@@ -106,7 +112,9 @@ def simulate(
     outputs are NaN (saves work when patients need different horizons).
     backend : ``"numpy"`` (default) or ``"jax"`` (the same algorithm as one compiled XLA loop,
     for GPUs; needs the optional extra ``mscsim[jax]`` or ``mscsim[gpu]``; results agree to
-    round-off).
+    round-off) or ``"numba"`` (the same algorithm compiled per patient, patients on Numba's
+    threads; needs ``mscsim[fast]``; results agree to round-off; the first solve of a model
+    compiles it once into an on-disk cache, see `mscsim.solve._rosenbrock_numba`).
 
     Returns a `Solution`; a patient whose solve fails gets a status code and NaN trajectories
     after the failure, and the rest of the cohort is unaffected.

@@ -1,0 +1,275 @@
+"""Adaptive Rodas4 compiled with Numba: one patient per loop iteration, patients in parallel.
+
+The algorithm, constants, error norm, dosing events, dense output and status codes are those
+of `mscsim.solve._rosenbrock.integrate` (read that module first); only the data layout differs.
+Each patient is integrated start to end by scalar code (`_patient`) on its own small arrays,
+and the cohort loop (`_cohort`) runs patients on Numba's threads (``numba.prange``). A
+patient's arithmetic never touches another patient's data and nothing is reduced across
+patients, so results are bit-identical whatever the batch composition and the number of
+threads (``numba.set_num_threads``). Against the NumPy solver they agree to round-off: the
+model code is printed from the same SymPy expressions with the same CSE and the same LU
+elimination, and the steps repeat the same operations in the same order; only ``exp``/``log``
+and powers may differ in the last bit (libm here, NumPy's SIMD loops there).
+
+Compilation and its on-disk cache. Numba's ``cache=True`` keys a cached function by its source
+file, and would not notice a change in a function it calls from another file. So for each model
+this module writes one file holding the model's scalar functions (`_numba_codegen`) followed by
+the source of the kernel functions below (copied with `inspect.getsource`; they call the
+generated ``rhs``, ``factor`` and ``solve``). The file name is the SHA-256 of its text, so a
+changed model, code generator or kernel gets a new file, and an unchanged one reuses Numba's
+cache next to it. The folder is ``$MSCSIM_CACHE_DIR/numba`` (default
+``$XDG_CACHE_HOME/mscsim/numba``, i.e. ``~/.cache/mscsim/numba``; a temporary folder if that is
+not writable). The first solve of a model compiles (tens of seconds); later processes load it.
+
+`numba` is imported only when `mscsim.solve.simulate(..., backend="numba")` asks for it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import inspect
+import math
+import os
+import sys
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numba import prange
+
+from mscsim.solve._numba_codegen import DECORATOR, model_source
+from mscsim.solve._rosenbrock import RawSolution
+from mscsim.solve._status import Status
+from mscsim.solve._tableau import RodasTableau
+
+MAX_STEPS, STEP_TOO_SMALL, NONFINITE = (int(Status.MAX_STEPS), int(Status.STEP_TOO_SMALL),
+                                        int(Status.NONFINITE))
+
+
+# kernel (compiled in the generated module, see the module docstring) ----------------------
+def _apply_doses(y, t, dt, da, jd, dose_index):
+    """Add every dose due at `t` (several may coincide); return the next slot and whether any."""
+    lim = t + 1e-12 * max(1.0, abs(t))
+    got = False
+    while dt[jd] <= lim:  # dt ends with an `inf` sentinel
+        y[dose_index] = y[dose_index] + da[jd]
+        jd += 1
+        got = True
+    return jd, got
+
+
+def _record(ys, jo, t_eval, ta, tb, ya, yb, kd1, kd2):
+    """Store dense output at the times ta < t_eval <= tb (or == ta at the start)."""
+    lim = tb + 1e-12 * max(1.0, abs(tb))
+    hh = tb - ta
+    while jo < t_eval.shape[0] and t_eval[jo] <= lim:
+        th = (t_eval[jo] - ta) / hh if hh > 0 else 1.0
+        th = 0.0 if th < 0.0 else (1.0 if th > 1.0 else th)  # keeps NaN, like np.clip
+        for s in range(ya.shape[0]):
+            ys[jo, s] = (1 - th) * ya[s] + th * (yb[s] + (1 - th) * (kd1[s] + th * kd2[s]))
+        jo += 1
+    return jo
+
+
+def _patient(y, p, t, t_eval, t_end, dt, da, dose_index, atol, rtol, h0, max_steps,
+             gamma, a, cc, h2, h3, order, n_lu, ys):
+    """Integrate one patient (`y` in place) from `t` to `t_end`; ``(status, steps, rejected)``."""
+    n = y.shape[0]
+    f0, r, u = np.empty(n), np.empty(n), np.empty(n)
+    ks, lu = np.empty((6, n)), np.empty(n_lu)
+    kd1, kd2 = np.zeros(n), np.zeros(n)
+    jd, _ = _apply_doses(y, t, dt, da, 0, dose_index)
+    jo = _record(ys, 0, t_eval, t, t, y, y, kd1, kd2)
+    h = h0
+    rhs(y, p, f0)  # noqa: F821 - generated
+    steps, rejected = 0, 0
+    done = t >= t_end
+    while not done:
+        # step size: never cross the next dose or the end
+        t_ev = t_end if dt[jd] > t_end else dt[jd]
+        gap = t_ev - t
+        land = h >= gap * (1 - 1e-10)
+        if land:
+            h = gap
+        factor(1.0 / (gamma * h), y, p, lu)  # noqa: F821 - generated
+        for i in range(6):
+            if i == 0:
+                r[:] = f0
+            else:
+                rhs(u, p, r)  # noqa: F821 - generated
+                for j in range(i):
+                    cij = cc[i - 1, j] / h
+                    for s in range(n):
+                        r[s] = r[s] + cij * ks[j, s]
+            solve(lu, r, ks[i])  # noqa: F821 - generated
+            for s in range(n):
+                if i < 4:
+                    acc = 0.0
+                    for j in range(i + 1):
+                        acc = acc + a[i, j] * ks[j, s]
+                    u[s] = y[s] + acc
+                else:
+                    u[s] = u[s] + ks[i, s]  # stiffly accurate: u5 + k5, then + k6
+        # error norm, rows accumulated in order as in the NumPy solver
+        sq, finite = 0.0, True
+        for s in range(n):
+            e = ks[5, s] / (atol[s] + rtol * max(abs(y[s]), abs(u[s])))
+            sq = sq + e * e
+            finite = finite and math.isfinite(u[s])
+        en = math.sqrt(sq / n)
+        if not (finite and math.isfinite(en)):
+            en = math.inf
+        accept = en <= 1.0
+        steps += 1
+        rejected += 0 if accept else 1
+        dosed = False
+        if accept:
+            for s in range(n):
+                k1, k2 = 0.0, 0.0
+                for j in range(h2.shape[0]):
+                    k1 = k1 + h2[j] * ks[j, s]
+                    k2 = k2 + h3[j] * ks[j, s]
+                kd1[s], kd2[s] = k1, k2
+            t1 = t_ev if land else t + h
+            jo = _record(ys, jo, t_eval, t, t1, y, u, kd1, kd2)
+            y[:] = u
+            t = t1
+            if land:
+                jd, dosed = _apply_doses(y, t, dt, da, jd, dose_index)
+            rhs(y, p, f0)  # noqa: F821 - generated
+        # new step size (Hairer-style controller, exponent 1/order)
+        g = 0.9 * en ** (-1.0 / order)
+        g = min(max(g, 0.2), 6.0) if accept else min(max(g, 0.1), 0.5)
+        h = h0 if dosed else h * (g if math.isfinite(g) else 0.1)
+        # termination and failure
+        done = t >= t_end * (1 - 1e-12)
+        over = steps >= max_steps
+        if not done and (over or h < 1e-12 * max(1.0, abs(t))):
+            return (MAX_STEPS if over else (NONFINITE if math.isinf(en) else STEP_TOO_SMALL),
+                    steps, rejected)
+    return 0, steps, rejected
+
+
+def _cohort(P, Y, t0, t_eval, t_end, DT, DA, dose_index, atol, rtol, h0, max_steps,
+            gamma, a, cc, h2, h3, order, n_lu, ys, status, n_steps, n_rej):
+    """Every patient (row of `P`, `Y`, ...) on Numba's threads; results into the outputs."""
+    for b in prange(P.shape[0]):
+        status[b], n_steps[b], n_rej[b] = _patient(
+            Y[b], P[b], t0, t_eval, t_end[b], DT[b], DA[b], dose_index, atol, rtol, h0,
+            max_steps, gamma, a, cc, h2, h3, order, n_lu, ys[b])
+
+
+# compile and cache ---------------------------------------------------------------------------
+def _cache_dir() -> Path:
+    """Folder of the generated modules (and of Numba's cache, in its ``__pycache__``)."""
+    base = os.environ.get("MSCSIM_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache"), "mscsim")
+    folder = Path(base) / "numba"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if os.access(folder, os.W_OK):
+            return folder
+    except OSError:
+        pass
+    folder = Path(tempfile.gettempdir()) / f"mscsim-numba-{os.getuid()}"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def module_text(cm: Any) -> str:
+    """Full text of the generated module for `cm`: model functions, then the kernel."""
+    kernel = [f"{DECORATOR}\n{inspect.getsource(f)}" for f in (_apply_doses, _record, _patient)]
+    par = DECORATOR.replace("nogil=True", "nogil=True, parallel=True")
+    kernel.append(f"{par}\n{inspect.getsource(_cohort)}")
+    consts = f"MAX_STEPS, STEP_TOO_SMALL, NONFINITE = {MAX_STEPS}, {STEP_TOO_SMALL}, {NONFINITE}\n"
+    return "\n\n".join([model_source(cm), consts, *kernel])
+
+
+def _write_once(path: Path, text: str) -> None:
+    """Create `path` with `text` atomically, never rewriting an intact file (Numba keys its
+    cache by the file's time stamp); several processes may race here."""
+    if path.exists() and path.read_text() == text:
+        return
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            if path.read_text() != text:
+                os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+@lru_cache(maxsize=8)
+def load(cm: Any) -> Any:
+    """The generated module of `cm`, imported from the cache folder (compiled on first call)."""
+    text = module_text(cm)
+    name = "mscsim_numba_" + hashlib.sha256(text.encode()).hexdigest()[:24]
+    path = _cache_dir() / f"{name}.py"
+    _write_once(path, text)
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def integrate(
+    cm: Any,
+    params: list[Any],
+    y0: np.ndarray,
+    t0: float,
+    t_eval: np.ndarray,
+    dose_times: np.ndarray,
+    dose_amounts: np.ndarray,
+    dose_index: int,
+    tab: RodasTableau,
+    *,
+    rtol: float,
+    atol: np.ndarray,
+    h0: float,
+    max_steps: int,
+    xp: Any = None,
+    t_stop: np.ndarray | None = None,
+) -> RawSolution:
+    """Integrate every column of `y0` from `t0` to ``t_eval[-1]`` (or its `t_stop`) with Numba.
+
+    Same arguments and result as `mscsim.solve._rosenbrock.integrate`; `xp` is ignored.
+    Parameters go to the kernel as one ``(batch, n_params)`` matrix (shared values repeated).
+    Runs on ``numba.get_num_threads()`` threads.
+    """
+    n, batch = y0.shape
+    P = np.empty((batch, len(params)))
+    for j, v in enumerate(params):
+        P[:, j] = v
+    K = dose_times.shape[1]
+    DT = np.full((batch, K + 1), np.inf)
+    DA = np.zeros((batch, K + 1))
+    DT[:, :K], DA[:, :K] = dose_times, dose_amounts
+    t_end = np.full(batch, float(t_eval[-1])) if t_stop is None else np.minimum(t_stop, t_eval[-1])
+    a = np.zeros((4, 4))
+    cc = np.zeros((5, 5))
+    for i, row in enumerate(tab.a):
+        a[i, : len(row)] = row
+    for i, row in enumerate(tab.C):
+        cc[i, : len(row)] = row
+    ys = np.full((batch, len(t_eval), n), np.nan)
+    status = np.zeros(batch, dtype=np.int8)
+    n_steps = np.zeros(batch, dtype=np.int64)
+    n_rej = np.zeros(batch, dtype=np.int64)
+    mod = load(cm)
+    mod._cohort(
+        P, np.array(y0.T, dtype=float, order="C"), float(t0), np.ascontiguousarray(t_eval, float),
+        np.ascontiguousarray(t_end, float), DT, DA, int(dose_index),
+        np.ascontiguousarray(atol, float).reshape(-1), float(rtol), float(h0), int(max_steps),
+        float(tab.gamma), a, cc, np.array(tab.h2), np.array(tab.h3), int(tab.order),
+        int(mod.N_LU), ys, status, n_steps, n_rej,
+    )
+    return RawSolution(ys=ys, status=status, n_steps=n_steps, n_rejected=n_rej)
