@@ -71,7 +71,7 @@ def test_result_reports_zero_cell_handling(zeros):
     res = meta_analysis(zeros, measure="RR", method="DL")
     d = res.to_dict()["zero_cells"]
     assert d == {
-        "rule": "add 0.5 to only0; drop double-zero studies",
+        "rule": "add 0.5 to every cell of studies with a zero cell (to=only0); drop double-zero studies",
         "corrected": ["A"],
         "dropped": ["B", "C"],
     }

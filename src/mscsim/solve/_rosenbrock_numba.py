@@ -21,6 +21,13 @@ cache next to it. The folder is ``$MSCSIM_CACHE_DIR/numba`` (default
 ``$XDG_CACHE_HOME/mscsim/numba``, i.e. ``~/.cache/mscsim/numba``; a temporary folder if that is
 not writable). The first solve of a model compiles (tens of seconds); later processes load it.
 
+Threads. Numba's OpenMP threading layer (its default where GNU OpenMP is installed) kills a
+process that forks after using it, and the trial engine forks worker processes; so unless the
+user chose a layer (``NUMBA_THREADING_LAYER``), this module asks for a fork-safe one
+(``"forksafe"``: TBB if installed, else Numba's own work queue) before Numba starts its threads.
+Calls from several Python threads are serialised by a lock (the work queue runs one parallel
+region at a time). Threads used: ``numba.get_num_threads()`` (``numba.set_num_threads``).
+
 `numba` is imported only when `mscsim.solve.simulate(..., backend="numba")` asks for it.
 """
 
@@ -33,10 +40,12 @@ import math
 import os
 import sys
 import tempfile
-from functools import lru_cache
+import threading
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
+import numba
 import numpy as np
 from numba import prange
 
@@ -47,6 +56,9 @@ from mscsim.solve._tableau import RodasTableau
 
 MAX_STEPS, STEP_TOO_SMALL, NONFINITE = (int(Status.MAX_STEPS), int(Status.STEP_TOO_SMALL),
                                         int(Status.NONFINITE))
+if "NUMBA_THREADING_LAYER" not in os.environ:
+    numba.config.THREADING_LAYER = "forksafe"
+_LOCK = threading.Lock()
 
 
 # kernel (compiled in the generated module, see the module docstring) ----------------------
@@ -197,6 +209,7 @@ def _write_once(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w") as fh:
             fh.write(text)
+        os.chmod(tmp, 0o644)
         try:
             os.link(tmp, path)
         except FileExistsError:
@@ -246,16 +259,16 @@ def integrate(
     Runs on ``numba.get_num_threads()`` threads.
     """
     n, batch = y0.shape
+    f64 = partial(np.array, dtype=np.float64, order="C")  # fresh, writable: one Numba signature
     P = np.empty((batch, len(params)))
     for j, v in enumerate(params):
         P[:, j] = v
     K = dose_times.shape[1]
-    DT = np.full((batch, K + 1), np.inf)
+    DT = np.full((batch, K + 1), np.inf)  # `inf` sentinel after the last dose
     DA = np.zeros((batch, K + 1))
     DT[:, :K], DA[:, :K] = dose_times, dose_amounts
     t_end = np.full(batch, float(t_eval[-1])) if t_stop is None else np.minimum(t_stop, t_eval[-1])
-    a = np.zeros((4, 4))
-    cc = np.zeros((5, 5))
+    a, cc = np.zeros((4, 4)), np.zeros((5, 5))
     for i, row in enumerate(tab.a):
         a[i, : len(row)] = row
     for i, row in enumerate(tab.C):
@@ -265,11 +278,11 @@ def integrate(
     n_steps = np.zeros(batch, dtype=np.int64)
     n_rej = np.zeros(batch, dtype=np.int64)
     mod = load(cm)
-    mod._cohort(
-        P, np.array(y0.T, dtype=float, order="C"), float(t0), np.ascontiguousarray(t_eval, float),
-        np.ascontiguousarray(t_end, float), DT, DA, int(dose_index),
-        np.ascontiguousarray(atol, float).reshape(-1), float(rtol), float(h0), int(max_steps),
-        float(tab.gamma), a, cc, np.array(tab.h2), np.array(tab.h3), int(tab.order),
-        int(mod.N_LU), ys, status, n_steps, n_rej,
-    )
+    with _LOCK:
+        mod._cohort(
+            P, f64(y0.T), float(t0), f64(t_eval), f64(t_end), DT, DA, int(dose_index),
+            f64(atol).reshape(-1), float(rtol), float(h0), int(max_steps), float(tab.gamma),
+            a, cc, f64(tab.h2), f64(tab.h3), int(tab.order), int(mod.N_LU),
+            ys, status, n_steps, n_rej,
+        )
     return RawSolution(ys=ys, status=status, n_steps=n_steps, n_rejected=n_rej)

@@ -70,9 +70,13 @@ class ZeroCellCorrection:
         return measure in ("RR", "OR", "PETO")
 
     def describe(self, measure: str) -> str:
-        """One line for reports, e.g. ``add 0.5 to only0; drop double-zero studies``."""
+        """One line for reports, e.g. ``add 0.5 to every cell of studies with a zero cell (to=only0);
+        drop double-zero studies``."""
         drop = "drop" if self.drops_double_zero(measure) else "keep"
-        return f"add {self.add:g} to {self.to}; {drop} double-zero studies"
+        which = {"only0": "every cell of studies with a zero cell", "all": "every cell of every study",
+                 "if0all": "every cell of every study when any study has a zero cell",
+                 "none": "no cell"}[self.to]
+        return f"add {self.add:g} to {which} (to={self.to}); {drop} double-zero studies"
 
 
 @dataclass(frozen=True)
