@@ -7,6 +7,7 @@ so results do not depend on how many replicates run together (`chunk`) or in whi
 from __future__ import annotations
 
 import os
+import sys
 import time
 from dataclasses import dataclass, field
 
@@ -155,7 +156,10 @@ def _run_parallel(scenario, seed, chunks, n, visit_days, procs, progress):
     from mscsim.solve import compiled
 
     compiled(model).rhs  # generate the model code once, before forking  # noqa: B018
-    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
+    # fork is fast (workers inherit the generated model code) but unsafe once a multithreaded
+    # runtime such as JAX is loaded in this process; then start clean workers instead
+    threaded = any(m in sys.modules for m in ("jax", "torch"))
+    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() and not threaded else "spawn")
     parts: list = [None] * len(chunks)
     with ProcessPoolExecutor(max_workers=procs, mp_context=ctx) as pool:
         futures = {pool.submit(_run_chunk, scenario, seed, reps, n, visit_days): i
