@@ -110,7 +110,7 @@ def test_x64_is_not_left_switched_on(runs):
 
 
 def test_backend_is_validated(monkeypatch):
-    with pytest.raises(InputError, match="backend: must be 'numpy' or 'jax'"):
+    with pytest.raises(InputError, match="backend: must be 'auto' or 'numpy' or 'jax'"):
         simulate(MSC_COVID, t_eval=[0, 1], backend="torch")
     monkeypatch.setattr("mscsim.solve._simulate.find_spec", lambda name: None)
     with pytest.raises(InputError, match=r"pip install 'mscsim\[jax\]'"):

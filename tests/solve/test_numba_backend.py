@@ -162,7 +162,7 @@ def test_compiled_code_is_cached_on_disk_and_survives_fork(runs):
         import os, sys, numpy as np
         from mscsim.model import MSC_COVID
         from mscsim.solve import compiled, simulate
-        simulate(MSC_COVID, t_eval=[0, 1])
+        simulate(MSC_COVID, t_eval=[0, 1], backend="numpy")
         assert "numba" not in sys.modules  # the NumPy backend never imports it
         sol = simulate(MSC_COVID, {"k_inj": np.full(3, 0.5)}, t_eval=[0, 5], backend="numba")
         from mscsim.solve._rosenbrock_numba import load

@@ -39,6 +39,18 @@ def test_same_tables_whatever_the_number_of_processes(lanzoni, run3):
     np.testing.assert_array_equal(par.arm, run3.arm)
 
 
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_same_tables_whatever_the_solver_backend(lanzoni, run3, backend, monkeypatch):
+    if backend == "numba":
+        pytest.importorskip("numba")
+    monkeypatch.setenv("MSCSIM_BACKEND", backend)
+    other = run_trial(lanzoni, replicates=3)
+    assert other.provenance["solver_backend"] == backend
+    np.testing.assert_array_equal(other.events.death, run3.events.death)
+    np.testing.assert_array_equal(other.events.sae_time, run3.events.sae_time)
+    np.testing.assert_array_equal(other.visits["crp"], run3.visits["crp"])
+
+
 def test_replicate_k_is_the_same_trial_in_a_bigger_run(lanzoni, run3):
     big = run_trial(lanzoni, replicates=5, chunk=2)
     sel = big.replicate < 3

@@ -21,10 +21,12 @@ cache next to it. The folder is ``$MSCSIM_CACHE_DIR/numba`` (default
 ``$XDG_CACHE_HOME/mscsim/numba``, i.e. ``~/.cache/mscsim/numba``; a temporary folder if that is
 not writable). The first solve of a model compiles (tens of seconds); later processes load it.
 
-Threads. Numba's OpenMP threading layer (its default where GNU OpenMP is installed) kills a
-process that forks after using it, and the trial engine forks worker processes; so unless the
-user chose a layer (``NUMBA_THREADING_LAYER``), this module asks for a fork-safe one
-(``"forksafe"``: TBB if installed, else Numba's own work queue) before Numba starts its threads.
+Threads. Under Numba's OpenMP threading layer (its default where GNU OpenMP is installed) a
+child forked from a process that has run a parallel region is terminated ("fork() called from
+a process already using GNU OpenMP"), and the trial engine forks worker processes; so unless the
+user chose a layer (``NUMBA_THREADING_LAYER``), importing this module asks for a fork-safe one
+(``"forksafe"``: TBB if installed, else Numba's own work queue). It takes effect only if Numba
+has not started its threads yet (``numba.set_num_threads`` starts them).
 Calls from several Python threads are serialised by a lock (the work queue runs one parallel
 region at a time). Threads used: ``numba.get_num_threads()`` (``numba.set_num_threads``).
 
@@ -88,7 +90,10 @@ def _record(ys, jo, t_eval, ta, tb, ya, yb, kd1, kd2):
 
 def _patient(y, p, t, t_eval, t_end, dt, da, dose_index, atol, rtol, h0, max_steps,
              gamma, a, cc, h2, h3, order, n_lu, ys):
-    """Integrate one patient (`y` in place) from `t` to `t_end`; ``(status, steps, rejected)``."""
+    """Integrate one patient (`y` in place) from `t` to `t_end`; ``(status, steps, rejected)``.
+
+    Fills all of `ys` (``(len(t_eval), n)``): outputs after the end or a failure are NaN.
+    """
     n = y.shape[0]
     f0, r, u = np.empty(n), np.empty(n), np.empty(n)
     ks, lu = np.empty((6, n)), np.empty(n_lu)
@@ -97,7 +102,7 @@ def _patient(y, p, t, t_eval, t_end, dt, da, dose_index, atol, rtol, h0, max_ste
     jo = _record(ys, 0, t_eval, t, t, y, y, kd1, kd2)
     h = h0
     rhs(y, p, f0)  # noqa: F821 - generated
-    steps, rejected = 0, 0
+    steps, rejected, status = 0, 0, 0
     done = t >= t_end
     while not done:
         # step size: never cross the next dose or the end
@@ -160,18 +165,24 @@ def _patient(y, p, t, t_eval, t_end, dt, da, dose_index, atol, rtol, h0, max_ste
         done = t >= t_end * (1 - 1e-12)
         over = steps >= max_steps
         if not done and (over or h < 1e-12 * max(1.0, abs(t))):
-            return (MAX_STEPS if over else (NONFINITE if math.isinf(en) else STEP_TOO_SMALL),
-                    steps, rejected)
-    return 0, steps, rejected
+            status = MAX_STEPS if over else (NONFINITE if math.isinf(en) else STEP_TOO_SMALL)
+            break
+    ys[jo:] = np.nan
+    return status, steps, rejected
 
 
 def _cohort(P, Y, t0, t_eval, t_end, DT, DA, dose_index, atol, rtol, h0, max_steps,
-            gamma, a, cc, h2, h3, order, n_lu, ys, status, n_steps, n_rej):
-    """Every patient (row of `P`, `Y`, ...) on Numba's threads; results into the outputs."""
-    for b in prange(P.shape[0]):
-        status[b], n_steps[b], n_rej[b] = _patient(
-            Y[b], P[b], t0, t_eval, t_end[b], DT[b], DA[b], dose_index, atol, rtol, h0,
-            max_steps, gamma, a, cc, h2, h3, order, n_lu, ys[b])
+            gamma, a, cc, h2, h3, order, n_lu, ys, status, n_steps, n_rej, k):
+    """Every patient (row of `P`, `Y`, ...) on Numba's threads; results into the outputs.
+
+    Thread `w` of `k` takes patients ``w, w + k, w + 2k, ...``, so a cohort sorted by cost
+    still spreads evenly (Numba's work queue splits a ``prange`` into equal contiguous blocks).
+    """
+    for w in prange(k):
+        for b in range(w, P.shape[0], k):
+            status[b], n_steps[b], n_rej[b] = _patient(
+                Y[b], P[b], t0, t_eval, t_end[b], DT[b], DA[b], dose_index, atol, rtol, h0,
+                max_steps, gamma, a, cc, h2, h3, order, n_lu, ys[b])
 
 
 # compile and cache ---------------------------------------------------------------------------
@@ -229,8 +240,12 @@ def load(cm: Any) -> Any:
     _write_once(path, text)
     spec = importlib.util.spec_from_file_location(name, path)
     mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    spec.loader.exec_module(mod)
+    sys.modules[name] = mod  # Numba's cache and pickling look functions up by module name
+    try:
+        spec.loader.exec_module(mod)
+    except BaseException:
+        del sys.modules[name]
+        raise
     return mod
 
 
@@ -273,7 +288,7 @@ def integrate(
         a[i, : len(row)] = row
     for i, row in enumerate(tab.C):
         cc[i, : len(row)] = row
-    ys = np.full((batch, len(t_eval), n), np.nan)
+    ys = np.empty((batch, len(t_eval), n))  # the kernel writes every entry
     status = np.zeros(batch, dtype=np.int8)
     n_steps = np.zeros(batch, dtype=np.int64)
     n_rej = np.zeros(batch, dtype=np.int64)
@@ -283,6 +298,6 @@ def integrate(
             P, f64(y0.T), float(t0), f64(t_eval), f64(t_end), DT, DA, int(dose_index),
             f64(atol).reshape(-1), float(rtol), float(h0), int(max_steps), float(tab.gamma),
             a, cc, f64(tab.h2), f64(tab.h3), int(tab.order), int(mod.N_LU),
-            ys, status, n_steps, n_rej,
+            ys, status, n_steps, n_rej, min(numba.get_num_threads(), batch),
         )
     return RawSolution(ys=ys, status=status, n_steps=n_steps, n_rejected=n_rej)

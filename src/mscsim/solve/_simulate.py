@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
@@ -64,8 +65,21 @@ def _batch_size(*groups: Mapping[str, ArrayLike] | None, extra: int = 1) -> int:
     return sizes.pop() if sizes else 1
 
 
+def default_backend() -> str:
+    """The backend ``"auto"`` means: ``$MSCSIM_BACKEND`` if set, else 'numba' when numba is
+    installed (the compiled twin of the numpy solver, bit-identical results), else 'numpy'."""
+    chosen = os.environ.get("MSCSIM_BACKEND", "").strip()
+    if chosen:
+        if chosen not in ("numpy", "numba", "jax"):
+            raise InputError("MSCSIM_BACKEND", "must be 'numpy', 'numba' or 'jax'", chosen)
+        return chosen
+    return "numba" if find_spec("numba") is not None else "numpy"
+
+
 def _integrator(backend: str):
     """The `integrate` function of `backend` (JAX and Numba are imported only when asked for)."""
+    if backend == "auto":
+        backend = default_backend()
     if backend == "numpy":
         return integrate
     if backend == "numba":
@@ -75,7 +89,7 @@ def _integrator(backend: str):
 
         return integrate_numba
     if backend != "jax":
-        raise InputError("backend", "must be 'numpy' or 'jax' or 'numba'", backend)
+        raise InputError("backend", "must be 'auto' or 'numpy' or 'jax' or 'numba'", backend)
     if find_spec("jax") is None:
         raise InputError("backend", "'jax' needs JAX: pip install 'mscsim[jax]' (CPU) or 'mscsim[gpu]' (CUDA)")
     from mscsim.solve._rosenbrock_jax import integrate as integrate_jax
@@ -92,7 +106,7 @@ def simulate(
     t_eval: ArrayLike,
     t0: float = 0.0,
     solver: Rodas4 | None = None,
-    backend: str = "numpy",
+    backend: str = "auto",
     t_stop: ArrayLike | None = None,
 ) -> Solution:
     """Simulate a cohort (patients on a leading axis) with MSC infusions.
@@ -110,16 +124,18 @@ def simulate(
     t0 : start time (days since symptom onset). solver : a `Rodas4` configuration.
     t_stop : per-patient end times ``(batch,)``; each patient stops there and its later
     outputs are NaN (saves work when patients need different horizons).
-    backend : ``"numpy"`` (default) or ``"jax"`` (the same algorithm as one compiled XLA loop,
-    for GPUs; needs the optional extra ``mscsim[jax]`` or ``mscsim[gpu]``; results agree to
-    round-off) or ``"numba"`` (the same algorithm compiled per patient, patients on Numba's
-    threads; needs ``mscsim[fast]``; results agree to round-off; the first solve of a model
-    compiles it once into an on-disk cache, see `mscsim.solve._rosenbrock_numba`).
+    backend : ``"auto"`` (default: ``"numba"`` when installed, else ``"numpy"``), ``"numpy"``,
+    ``"numba"`` (the same algorithm compiled per patient, patients on Numba's threads; needs
+    ``mscsim[fast]``; bit-identical to numpy; the first solve of a model compiles it once into
+    an on-disk cache, see `mscsim.solve._rosenbrock_numba`) or ``"jax"`` (the same algorithm as
+    one compiled XLA loop, for GPUs; needs ``mscsim[jax]`` or ``mscsim[gpu]``; agrees with
+    numpy to round-off).
 
     Returns a `Solution`; a patient whose solve fails gets a status code and NaN trajectories
     after the failure, and the rest of the cohort is unaffected.
     """
     solver = solver or Rodas4()
+    backend = default_backend() if backend == "auto" else backend
     run = _integrator(backend)
     te = np.asarray(t_eval, dtype=float)
     if te.ndim != 1 or te.size == 0 or np.any(np.diff(te) < 0) or te[0] < t0:

@@ -16,7 +16,7 @@ import numpy as np
 from mscsim import __version__
 from mscsim.model import MSC_COVID, Regimen
 from mscsim.population import Cohort, concat
-from mscsim.solve import simulate
+from mscsim.solve import default_backend, simulate
 from mscsim.trial._events import Events, derive_events
 from mscsim.trial._randomize import randomize, strata_keys
 from mscsim.trial._scenario import scenario_hash
@@ -60,7 +60,7 @@ class TrialRun:
         return {"mscsim_version": __version__, "scenario": self.scenario.name,
                 "scenario_hash": scenario_hash(self.scenario), "seed": self.seed,
                 "replicates": self.n_replicates, "sample_size": self.sample_size,
-                "model": MSC_COVID.name}
+                "model": MSC_COVID.name, "solver_backend": default_backend()}
 
     def as_matrix(self, values: np.ndarray) -> np.ndarray:
         """Reshape a per-patient array to ``(replicates, sample_size, ...)``."""
