@@ -125,9 +125,12 @@ def clock(fn, *args):
 
 
 # mscsim ------------------------------------------------------------------------------------
+BACKEND = "numpy"  # set from --backend in main(); "numba" runs its compiled twin (bit-identical)
+
+
 def run_mscsim(c: Cohort, solver: Rodas4 = SOLVER) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Observables ``(n, n_obs, T)``, status and steps per patient from one `simulate` call."""
-    sol = simulate(MSC_COVID, c.params, c.y0, c.regimens, t_eval=T_EVAL, solver=solver)
+    sol = simulate(MSC_COVID, c.params, c.y0, c.regimens, t_eval=T_EVAL, solver=solver, backend=BACKEND)
     return np.stack([sol.observables[k] for k in OBS], axis=1), sol.status, sol.n_steps
 
 
@@ -437,6 +440,8 @@ def main() -> None:  # noqa: PLR0915
     ap.add_argument("--reference-patients", type=int, default=100,
                     help="patients for the tight-tolerance roadrunner reference")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--backend", default="numpy", choices=["numpy", "numba"],
+                    help="mscsim solver backend (numba: compiled, uses all cores in one process)")
     ap.add_argument("--repeats", type=int, default=1,
                     help="time the main configurations this many times and keep the best")
     ap.add_argument("--loose-rtol", type=float, default=1e-5,
@@ -448,6 +453,8 @@ def main() -> None:  # noqa: PLR0915
     ap.add_argument("--profile", action="store_true",
                     help="cProfile one more single-process mscsim run (summary on stderr)")
     args = ap.parse_args()
+    global BACKEND  # noqa: PLW0603
+    BACKEND = args.backend
     n, w, rep = args.patients, args.workers, max(args.repeats, 1)
     nb = min(args.baseline_patients or min(n, 1000), n)
     ns = min(args.scipy_patients or nb, n)
@@ -547,6 +554,7 @@ def main() -> None:  # noqa: PLR0915
         },
         "scipy_mean_nfev": nfev,
         "subset_sizes": {"mscsim": n, "roadrunner": nb, "scipy": ns, "tight_reference": nr},
+        "mscsim_backend": BACKEND,
         "configuration": {
             "patients": n, "seed": args.seed, "workers": w, "repeats_best_of": rep, "days": 365,
             "output_points": int(T_EVAL.size), "observables": list(OBS),
