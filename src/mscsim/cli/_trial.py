@@ -77,7 +77,7 @@ def run(
     trial = run_trial(sc, seed=s, replicates=k, workers=workers, progress=_progress(k, f"{sc.name}", as_json))
     analyses = analyse(trial)
     summary = run_summary(trial, analyses)
-    validation = validate_run(trial) if k >= 20 and sc.used_results() else None
+    validation = validate_run(trial, analyses) if k >= 20 and sc.used_results() else None
     # CSV copies of the tables only for small runs (ADLB alone is ~2.5 GB at 10,000 x 24)
     formats = ("parquet", "csv") if k <= CSV_MAX_REPLICATES else ("parquet",)
     written = write_run_folder(trial, folder, analyses=analyses, summary=summary, validation=validation,

@@ -65,11 +65,12 @@ def _row(ep_id, quantity, obs, sim, unit, res) -> ValidationRow:
                          _percentile(sim, obs), unit, res.source, res.confidence)
 
 
-def validate_run(run) -> list[ValidationRow]:
-    """Compare every used published result of the scenario with the replicate trials in `run`."""
+def validate_run(run, analyses=None) -> list[ValidationRow]:
+    """Compare every used published result of the scenario with the replicate trials in `run`
+    (`analyses`: the result of `analyse(run)` when already computed)."""
     sc = run.scenario
     eps = {ep.id: ep for ep in sc.endpoints.all}
-    analyses = {a.id: a for a in analyse(run)}
+    analyses = {a.id: a for a in (analyses if analyses is not None else analyse(run))}
     names = list(run.arm_names)
     rows = []
     for ep_id, res in sc.used_results().items():
