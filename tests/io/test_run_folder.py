@@ -15,7 +15,7 @@ import pytest
 import mscsim.io._run_folder as run_folder
 from mscsim._errors import InputError
 from mscsim.io import endpoint_rows, list_runs, record_run, write_run_folder
-from mscsim.trial import analyse, load_scenario, run_summary, run_trial, scenario_hash
+from mscsim.trial import run_summary, scenario_hash
 
 TABLES = ("adsl", "adtte", "adae", "adlb")
 FILES = {f"{t}.{ext}" for t in TABLES for ext in ("parquet", "csv")} | {
@@ -23,24 +23,14 @@ FILES = {f"{t}.{ext}" for t in TABLES for ext in ("parquet", "csv")} | {
 
 
 @pytest.fixture(scope="module")
-def run():
-    return run_trial(load_scenario("lanzoni2021"), replicates=2)
+def summary(lanzoni_run, lanzoni_analyses):
+    return run_summary(lanzoni_run, lanzoni_analyses)
 
 
 @pytest.fixture(scope="module")
-def analyses(run):
-    return analyse(run)
-
-
-@pytest.fixture(scope="module")
-def summary(run, analyses):
-    return run_summary(run, analyses)
-
-
-@pytest.fixture(scope="module")
-def folder(tmp_path_factory, run, analyses, summary):
+def folder(tmp_path_factory, lanzoni_run, lanzoni_analyses, summary):
     out = tmp_path_factory.mktemp("runs") / "lanzoni2021-run"
-    return write_run_folder(run, out, analyses=analyses, summary=summary,
+    return write_run_folder(lanzoni_run, out, analyses=lanzoni_analyses, summary=summary,
                             command="mscsim trial run lanzoni2021 --replicates 2")
 
 
@@ -71,34 +61,34 @@ def test_parquet_and_csv_agree(folder, name):
         assert not bad, f"{name}.{column} differs at rows {bad[:5]}"
 
 
-def test_adsl_file_has_one_row_per_enrolled_patient(folder, run):
+def test_adsl_file_has_one_row_per_enrolled_patient(folder, lanzoni_run):
     adsl = pq.read_table(folder / "adsl.parquet")
-    assert adsl.num_rows == run.n_replicates * run.sample_size
+    assert adsl.num_rows == lanzoni_run.n_replicates * lanzoni_run.sample_size
     assert len(set(adsl.column("USUBJID").to_pylist())) == adsl.num_rows
 
 
-def test_adtte_file_cnsr(folder, run):
+def test_adtte_file_cnsr(folder, lanzoni_run):
     adtte = pq.read_table(folder / "adtte.parquet")
     os_rows = [r for r in adtte.to_pylist() if r["PARAMCD"] == "OS"]
-    died = run.events.death <= run.events.follow_up
+    died = lanzoni_run.events.death <= lanzoni_run.events.follow_up
     assert [r["CNSR"] == 0 for r in os_rows] == died.tolist()
 
 
-def test_adae_file_counts(folder, run):
+def test_adae_file_counts(folder, lanzoni_run):
     adae = pq.read_table(folder / "adae.parquet")
-    ev = run.events
+    ev = lanzoni_run.events
     assert adae.num_rows == int(np.isfinite(ev.sae_time).sum()) + ev.infusion_ae["patient"].size
 
 
-def test_manifest_has_provenance_and_file_hashes(folder, run):
+def test_manifest_has_provenance_and_file_hashes(folder, lanzoni_run):
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["scenario"]["name"] == "lanzoni2021"
-    assert manifest["scenario"]["hash"] == scenario_hash(run.scenario)
+    assert manifest["scenario"]["hash"] == scenario_hash(lanzoni_run.scenario)
     assert manifest["scenario"]["citation"]["doi"] == "10.1002/sctm.20-0472"  # lanzoni2021.yaml
     assert (manifest["seed"], manifest["replicates"], manifest["sample_size"]) == (
-        run.seed, 2, run.sample_size)
+        lanzoni_run.seed, 2, lanzoni_run.sample_size)
     assert manifest["command"] == "mscsim trial run lanzoni2021 --replicates 2"
-    assert manifest["status_counts"] == run.status_counts
+    assert manifest["status_counts"] == lanzoni_run.status_counts
     assert {"simulate_s", "adam_tables_s", "write_tables_s", "report_s"} <= set(
         manifest["timings_s"])
     assert manifest["environment"]["numpy"] == np.__version__
@@ -128,18 +118,19 @@ def test_jsonable_makes_strict_json():
     assert run_folder.jsonable(obj) == {"a": None, "b": 2.5, "c": [3, None], "d": [1.0, None]}
 
 
-def test_store_records_runs(tmp_path, run, summary, folder):
+def test_store_records_runs(tmp_path, lanzoni_run, summary, folder):
     store = tmp_path / "results.sqlite"
     assert list_runs(store) == [] and not store.exists()
-    first = record_run(store, run, summary, folder)
-    second = record_run(store, run, summary, folder)
+    first = record_run(store, lanzoni_run, summary, folder)
+    second = record_run(store, lanzoni_run, summary, folder)
     assert second == first + 1
     runs = list_runs(store)
     assert [r["run_id"] for r in runs] == [first, second]
     rec = runs[0]
     assert rec["scenario"] == "lanzoni2021"
-    assert rec["scenario_hash"] == scenario_hash(run.scenario)
-    assert (rec["seed"], rec["replicates"], rec["sample_size"]) == (run.seed, 2, run.sample_size)
+    assert rec["scenario_hash"] == scenario_hash(lanzoni_run.scenario)
+    assert (rec["seed"], rec["replicates"], rec["sample_size"]) == (
+        lanzoni_run.seed, 2, lanzoni_run.sample_size)
     assert rec["folder"] == str(folder.resolve())
     assert rec["summary"]["scenario"] == "lanzoni2021"
     rows = endpoint_rows(store, first)
@@ -152,19 +143,19 @@ def test_store_records_runs(tmp_path, run, summary, folder):
         assert con.execute("SELECT COUNT(*) FROM endpoints").fetchone()[0] == 2 * len(rows)
 
 
-def test_store_rejects_a_file_that_is_not_sqlite(tmp_path, run, summary):
+def test_store_rejects_a_file_that_is_not_sqlite(tmp_path, lanzoni_run, summary):
     bad = tmp_path / "not.sqlite"
     bad.write_text("hello, this is not a database" * 10)
     with pytest.raises(InputError, match="store"):
-        record_run(bad, run, summary, None)
+        record_run(bad, lanzoni_run, summary, None)
 
 
 def _tree(path):
     return sorted(str(p.relative_to(path)) for p in path.rglob("*"))
 
 
-def test_nothing_is_left_behind_when_a_table_write_fails(tmp_path, monkeypatch, run, analyses,
-                                                         summary):
+def test_nothing_is_left_behind_when_a_table_write_fails(tmp_path, monkeypatch, lanzoni_run,
+                                                         lanzoni_analyses, summary):
     calls = []
 
     def failing(table, folder, stem, formats=("parquet", "csv")):
@@ -176,13 +167,14 @@ def test_nothing_is_left_behind_when_a_table_write_fails(tmp_path, monkeypatch, 
 
     monkeypatch.setattr(run_folder, "write_table", failing)
     with pytest.raises(OSError, match="disk full"):
-        write_run_folder(run, tmp_path / "out", analyses=analyses, summary=summary)
+        write_run_folder(lanzoni_run, tmp_path / "out", analyses=lanzoni_analyses, summary=summary)
     assert calls == ["adsl", "adtte", "adae"]
     assert _tree(tmp_path) == []
 
 
-def test_an_existing_folder_is_kept_as_it_was_when_the_report_fails(tmp_path, monkeypatch, run,
-                                                                   analyses, summary):
+def test_an_existing_folder_is_kept_as_it_was_when_the_report_fails(tmp_path, monkeypatch,
+                                                                   lanzoni_run, lanzoni_analyses,
+                                                                   summary):
     import mscsim.report
 
     out = tmp_path / "out"
@@ -194,25 +186,27 @@ def test_an_existing_folder_is_kept_as_it_was_when_the_report_fails(tmp_path, mo
 
     monkeypatch.setattr(mscsim.report, "trial_report", boom)
     with pytest.raises(RuntimeError, match="report failed"):
-        write_run_folder(run, out, analyses=analyses, summary=summary)
+        write_run_folder(lanzoni_run, out, analyses=lanzoni_analyses, summary=summary)
     assert _tree(tmp_path) == ["out", "out/report.html"]
     assert (out / "report.html").read_text() == "old report"
 
 
-def test_bad_destination_and_formats_are_input_errors(tmp_path, run, analyses, summary):
+def test_bad_destination_and_formats_are_input_errors(tmp_path, lanzoni_run, lanzoni_analyses,
+                                                      summary):
     with pytest.raises(InputError, match="out_dir"):
-        write_run_folder(run, tmp_path / "missing" / "out", analyses=analyses, summary=summary)
+        write_run_folder(lanzoni_run, tmp_path / "missing" / "out", analyses=lanzoni_analyses,
+                         summary=summary)
     with pytest.raises(InputError, match="formats"):
-        write_run_folder(run, tmp_path / "out", analyses=analyses, summary=summary,
+        write_run_folder(lanzoni_run, tmp_path / "out", analyses=lanzoni_analyses, summary=summary,
                          formats=("xlsx",))
     assert _tree(tmp_path) == []
 
 
-def test_parquet_only(tmp_path, monkeypatch, run, analyses, summary):
+def test_parquet_only(tmp_path, monkeypatch, lanzoni_run, lanzoni_analyses, summary):
     import mscsim.report
 
     monkeypatch.setattr(mscsim.report, "trial_report",
                         lambda *a, **k: mscsim.report.HtmlReport("stub"))  # skip the figures
-    out = write_run_folder(run, tmp_path / "out", analyses=analyses, summary=summary,
-                           formats=("parquet",))
+    out = write_run_folder(lanzoni_run, tmp_path / "out", analyses=lanzoni_analyses,
+                           summary=summary, formats=("parquet",))
     assert {p.suffix for p in out.iterdir()} == {".parquet", ".json", ".html"}

@@ -14,21 +14,11 @@ from test_report_browser import _CHECK_SCRIPT, _run_chromium, chromium  # noqa: 
 from mscsim.report import HtmlReport, trial_report
 from mscsim.report._trial_report import ae_entries, ae_records, biomarker_bands, km_curve
 from mscsim.stats import kaplan_meier
-from mscsim.trial import PowerCurve, analyse, load_scenario, run_trial, validate_run
+from mscsim.trial import PowerCurve, analyse, validate_run
 from mscsim.trial._events import Events
 
 BASE_SECTIONS = ["Design", "Participant flow (CONSORT)", "Survival", "Biomarkers", "Endpoints",
                  "Adverse events"]
-
-
-@pytest.fixture(scope="module")
-def run():
-    return run_trial(load_scenario("lanzoni2021"), replicates=2)
-
-
-@pytest.fixture(scope="module")
-def analyses(run):
-    return analyse(run)
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +29,9 @@ def power():
 
 
 @pytest.fixture(scope="module")
-def full_report(run, analyses, power):
-    return trial_report(run, analyses, power=power, validation=validate_run(run))
+def full_report(lanzoni_run, lanzoni_analyses, power):
+    return trial_report(lanzoni_run, lanzoni_analyses, power=power,
+                        validation=validate_run(lanzoni_run))
 
 
 def one_replicate(run):
@@ -76,8 +67,8 @@ def test_report_has_every_section(full_report):
     assert "power (share with p &lt; 0.05)" in page
 
 
-def test_single_trial_has_no_replicate_parts_and_no_optional_sections(run):
-    single = one_replicate(run)
+def test_single_trial_has_no_replicate_parts_and_no_optional_sections(lanzoni_run):
+    single = one_replicate(lanzoni_run)
     page = trial_report(single, analyse(single)).render()
     assert headings(page) == BASE_SECTIONS  # no power curve or validation given
     assert "pooled" not in page
@@ -95,9 +86,9 @@ def test_km_curve_and_numbers_at_risk():
     assert curve["at_risk"].tolist() == [5, 4, 1, 0]  # times >= 0, 7, 14, 21
 
 
-def test_survival_figure_uses_replicate_zero(run):
-    ev = run.events
-    sel = (run.replicate == 0) & (run.arm == 1)
+def test_survival_figure_uses_replicate_zero(lanzoni_run):
+    ev = lanzoni_run.events
+    sel = (lanzoni_run.replicate == 0) & (lanzoni_run.arm == 1)
     t = np.minimum(ev.death, ev.follow_up)[sel]
     e = (ev.death <= ev.follow_up)[sel]
     curve = km_curve(t, e)
@@ -106,21 +97,21 @@ def test_survival_figure_uses_replicate_zero(run):
     assert curve["survival"][-1] == pytest.approx(1.0 - e.sum() / sel.sum())  # no censoring
 
 
-def test_biomarker_bands_are_percentiles_by_arm(run):
-    bands = biomarker_bands(run)
+def test_biomarker_bands_are_percentiles_by_arm(lanzoni_run):
+    bands = biomarker_bands(lanzoni_run)
     assert list(bands) == ["CRP", "IL-6", "IL-10", "TNF", "P/F ratio"]
-    il6 = run.visits["il6"][run.arm == 0]
-    band = bands["IL-6"][run.arm_names[0]]
+    il6 = lanzoni_run.visits["il6"][lanzoni_run.arm == 0]
+    band = bands["IL-6"][lanzoni_run.arm_names[0]]
     assert np.allclose(band["median"], np.nanmedian(il6, axis=0), equal_nan=True)
     assert np.all(band["low"] <= band["median"]) and np.all(band["median"] <= band["high"])
 
 
-def test_ae_entries_count_patients_and_events(run):
-    entries = ae_entries(run, replicate=0)
-    rec = ae_records(run)
-    mine = run.replicate[rec["patient"]] == 0
-    for a, name in enumerate(run.arm_names):
-        in_arm = mine & (run.arm[rec["patient"]] == a)
+def test_ae_entries_count_patients_and_events(lanzoni_run):
+    entries = ae_entries(lanzoni_run, replicate=0)
+    rec = ae_records(lanzoni_run)
+    mine = lanzoni_run.replicate[rec["patient"]] == 0
+    for a, name in enumerate(lanzoni_run.arm_names):
+        in_arm = mine & (lanzoni_run.arm[rec["patient"]] == a)
         overall = next(e for e in entries if e["arm"] == name and e["term"] ==
                        "Any adverse event" and not {"serious", "related"} & set(e))
         assert overall["events"] == in_arm.sum()
@@ -130,7 +121,7 @@ def test_ae_entries_count_patients_and_events(run):
         serious = next(e for e in entries if e["arm"] == name and e["term"] ==
                        "Any adverse event" and e.get("serious") is True and "related" not in e)
         assert serious["events"] == (in_arm & rec["serious"]).sum()
-    ev = run.events
+    ev = lanzoni_run.events
     assert rec["patient"].size == np.isfinite(ev.sae_time).sum() + ev.infusion_ae["patient"].size
 
 

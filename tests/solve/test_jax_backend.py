@@ -11,22 +11,14 @@ import sys
 
 import numpy as np
 import pytest
+from _cohort import mixed_cohort
 
 from mscsim._errors import InputError
-from mscsim.model import MSC_COVID, Regimen, host_parameters, onset_state
+from mscsim.model import MSC_COVID, Regimen
 from mscsim.solve import Status, simulate
 
 T = np.arange(0.0, 61.0)
 N = 20
-
-
-def _cohort(seed: int = 7):
-    rng = np.random.default_rng(seed)
-    params = host_parameters(rng.uniform(0, 3, N))
-    params["k_inj"] = MSC_COVID.parameter("k_inj").value * np.exp(rng.normal(0, 0.2, N))
-    menu = [Regimen(), Regimen.fixed(1e8, [5]), Regimen.fixed(2e8, [7, 10]),
-            Regimen(((3.0, 1e8), (3.0, 5e7), (12.5, 1e8)))]  # coinciding doses on day 3
-    return params, onset_state(params), [menu[i % 4] for i in range(N)]
 
 
 def _jax(params, y0, regs):
@@ -37,7 +29,7 @@ def _jax(params, y0, regs):
 def runs():
     jax = pytest.importorskip("jax")
     x64 = jax.config.jax_enable_x64
-    params, y0, regs = _cohort()
+    params, y0, regs = mixed_cohort(N)
     return {"numpy": simulate(MSC_COVID, params, y0, regs, t_eval=T),
             "jax": _jax(params, y0, regs), "cohort": (params, y0, regs), "x64": x64}
 
@@ -94,7 +86,7 @@ def test_same_patient_gives_identical_results_in_another_cohort(runs):
     params, y0, regs = runs["cohort"]
     rng = np.random.default_rng(0)
     idx = rng.permutation(N)[:17]
-    other, oy0, _ = _cohort(seed=99)  # three strangers join the cohort
+    other, oy0, _ = mixed_cohort(N, seed=99)  # three strangers join the cohort
     sub_p = {k: np.concatenate([v[idx], other[k][:3]]) for k, v in params.items()}
     sub_y = {k: np.concatenate([np.asarray(v)[idx], np.asarray(oy0[k])[:3]]) for k, v in y0.items()}
     sol = _jax(sub_p, sub_y, [regs[i] for i in idx] + [Regimen()] * 3)

@@ -15,9 +15,10 @@ import textwrap
 import numpy as np
 import pytest
 import sympy as sp
+from _cohort import mixed_cohort
 
 from mscsim._errors import InputError
-from mscsim.model import MSC_COVID, Regimen, host_parameters, onset_state
+from mscsim.model import MSC_COVID, Regimen
 from mscsim.solve import Rodas4, Status, compiled, simulate
 
 numba = pytest.importorskip("numba")
@@ -26,22 +27,13 @@ T = np.arange(0.0, 61.0)
 N = 20
 
 
-def _cohort(seed: int = 7):
-    rng = np.random.default_rng(seed)
-    params = host_parameters(rng.uniform(0, 3, N))
-    params["k_inj"] = MSC_COVID.parameter("k_inj").value * np.exp(rng.normal(0, 0.2, N))
-    menu = [Regimen(), Regimen.fixed(1e8, [5]), Regimen.fixed(2e8, [7, 10]),
-            Regimen(((3.0, 1e8), (3.0, 5e7), (12.5, 1e8)))]  # coinciding doses on day 3
-    return params, onset_state(params), [menu[i % 4] for i in range(N)]
-
-
 def _numba(params, y0, regs, **kw):
     return simulate(MSC_COVID, params, y0, regs, t_eval=T, backend="numba", **kw)
 
 
 @pytest.fixture(scope="module")
 def runs():
-    params, y0, regs = _cohort()
+    params, y0, regs = mixed_cohort(N)
     return {"numpy": simulate(MSC_COVID, params, y0, regs, t_eval=T),
             "numba": _numba(params, y0, regs), "cohort": (params, y0, regs)}
 
@@ -101,7 +93,7 @@ def test_failing_patient_gets_a_status_and_the_others_are_untouched(runs):
 def test_same_patient_gives_identical_results_in_another_cohort(runs):
     params, y0, regs = runs["cohort"]
     idx = np.random.default_rng(0).permutation(N)[:13]
-    other, oy0, _ = _cohort(seed=99)  # three strangers join, shuffled in
+    other, oy0, _ = mixed_cohort(N, seed=99)  # three strangers join, shuffled in
     sub_p = {k: np.concatenate([other[k][:3], v[idx]]) for k, v in params.items()}
     sub_y = {k: np.concatenate([np.asarray(oy0[k])[:3], np.asarray(v)[idx]]) for k, v in y0.items()}
     sol = _numba(sub_p, sub_y, [Regimen()] * 3 + [regs[i] for i in idx])

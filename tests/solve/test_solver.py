@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _cohort import random_cohort
 from scipy.integrate import solve_ivp
 
 from mscsim._errors import InputError
@@ -14,23 +15,13 @@ from mscsim.model import (
     Parameter,
     Regimen,
     State,
-    host_parameters,
-    onset_state,
     typical_patient,
 )
 from mscsim.solve import Rodas4, Status, compiled, simulate
 
 
-def _random_cohort(n, seed):
-    rng = np.random.default_rng(seed)
-    score = rng.uniform(0, 3, n)
-    params = host_parameters(score)
-    params["k_inj"] = MSC_COVID.parameter("k_inj").value * np.exp(rng.normal(0, 0.2, n))
-    return params, onset_state(params)
-
-
 def test_agrees_with_scipy_radau_on_random_patients():
-    params, y0 = _random_cohort(4, seed=1)
+    params, y0 = random_cohort(4, seed=1)
     t = np.linspace(0, 120, 121)
     sol = simulate(MSC_COVID, params, y0, t_eval=t)
     cm = compiled(MSC_COVID)
@@ -47,7 +38,7 @@ def test_agrees_with_scipy_radau_on_random_patients():
 
 
 def test_same_patient_gives_identical_results_whatever_the_batch():
-    params, y0 = _random_cohort(16, seed=2)
+    params, y0 = random_cohort(16, seed=2)
     regs = [Regimen.fixed(1e8 * (i % 3), [10, 13]) for i in range(16)]
     t = np.arange(0.0, 200.0)
     full = simulate(MSC_COVID, params, y0, regs, t_eval=t)
@@ -82,7 +73,7 @@ def test_error_shrinks_with_tolerance_and_bolus_is_exact():
 
 
 def test_failures_are_reported_not_raised():
-    params, y0 = _random_cohort(3, seed=3)
+    params, y0 = random_cohort(3, seed=3)
     params["k_inj"] = np.array([params["k_inj"][0], np.nan, params["k_inj"][2]])
     sol = simulate(MSC_COVID, params, y0, t_eval=np.arange(0.0, 30.0))
     assert list(sol.status) == [Status.OK, Status.NONFINITE, Status.OK]

@@ -87,11 +87,12 @@ class InfixPrinter:
     """Print SymPy expressions as infix text; subclasses state only their target's syntax.
 
     The walk is shared: symbols print as their names, numbers as Python floats, sums and
-    products in parentheses (a product with a denominator as one division). The target-specific
-    pieces are class attributes used by overridable methods: `FUNCTIONS` (names of ``exp`` and
-    ``log``), `POW` and `MAX` (``str.format`` templates of the two operands, via `_pow` and
-    `_max`), `HEAVISIDE` (template of the argument, empty where the target has no step
-    function, via `_heaviside`) and `TARGET` (named in the error for an unsupported node).
+    products in parentheses (a product with a denominator as one division), ``Max`` of two
+    operands only. The target-specific pieces are class attributes used by overridable
+    methods: `FUNCTIONS` (names of ``exp`` and ``log``), `POW` and `MAX` (``str.format``
+    templates of the two operands, via `_pow` and `_max`), `HEAVISIDE` (template of the
+    argument, empty where the target has no step function, via `_heaviside`) and `TARGET`
+    (named in the error for an unsupported node).
     The defaults print Python-style math.
     """
 
@@ -118,9 +119,8 @@ class InfixPrinter:
             return "(" + " * ".join(self._p(a) for a in e.args) + ")"
         if isinstance(e, sp.Pow):
             return self._pow(e.base, e.exp)
-        if isinstance(e, sp.Max):
-            a, b = e.args
-            return self._max(a, b)
+        if isinstance(e, sp.Max) and len(e.args) == 2:
+            return self._max(*e.args)
         if isinstance(e, sp.Heaviside) and self.HEAVISIDE:
             return self._heaviside(e.args[0])
         for function, name in self.FUNCTIONS.items():

@@ -7,9 +7,8 @@ SymPy expressions (`SymbolicModel.rhs`, `.jacobian`) as straight-line scalar Pyt
 * ``rhs(y, p, out)``: ``out[i] = f_i(y, p)`` for one patient (``y``: ``(n_states,)``,
   ``p``: ``(n_params,)``);
 * ``factor(c, y, p, lu)``: the Jacobian entries as local scalars, then the sparse LU without
-  pivoting of ``W = c*I - J`` in the elimination order of `plan_lu` (same fill-in, same
-  operations as the vector code), stored in ``lu`` (``n_lu`` entries: off-diagonal factors,
-  then the inverted pivots);
+  pivoting of ``W = c*I - J`` laid out by `plan_lu` (the very statements of the vector
+  code), stored in ``lu`` (``n_lu`` entries: off-diagonal factors, then the inverted pivots);
 * ``solve(lu, b, x)``: ``x = W^{-1} b``, forward and back substitution.
 
 Expressions go through the same common-subexpression elimination as the vector code
@@ -23,7 +22,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from mscsim.model._codegen import CompiledModel, plan_lu
+from mscsim.model._codegen import CompiledModel
+from mscsim.model._symbolic import InfixPrinter
 
 DECORATOR = '@njit(cache=True, fastmath=False, error_model="numpy", nogil=True)'
 
@@ -42,42 +42,22 @@ def fmax(a, b):
 '''
 
 
-class ScalarPrinter:
+class ScalarPrinter(InfixPrinter):
     """Print a SymPy expression as one Python/Numba expression over float scalars."""
 
     FUNCTIONS = {sp.exp: "math.exp", sp.log: "math.log"}
-
-    def doprint(self, e: sp.Expr) -> str:  # noqa: PLR0911 - one branch per node type
-        if isinstance(e, sp.Symbol):
-            return e.name
-        if e.is_Number:
-            return repr(float(e))
-        if isinstance(e, sp.Add):
-            return "(" + " + ".join(self.doprint(a) for a in e.args) + ")"
-        if isinstance(e, sp.Mul):
-            num, den = sp.fraction(e)
-            if den != 1:
-                return f"({self.doprint(num)} / {self.doprint(den)})"
-            return "(" + " * ".join(self.doprint(a) for a in e.args) + ")"
-        if isinstance(e, sp.Pow):
-            return self._pow(e.base, e.exp)
-        if isinstance(e, sp.Max) and len(e.args) == 2:
-            return f"fmax({self.doprint(e.args[0])}, {self.doprint(e.args[1])})"
-        if isinstance(e, sp.Heaviside):
-            return f"(1.0 if {self.doprint(e.args[0])} > 0 else 0.0)"
-        for function, name in self.FUNCTIONS.items():
-            if isinstance(e, function):
-                return f"{name}({self.doprint(e.args[0])})"
-        raise TypeError(f"cannot print {type(e).__name__} for the Numba backend: {e}")
+    MAX = "fmax({0}, {1})"
+    HEAVISIDE = "(1.0 if {0} > 0 else 0.0)"
+    TARGET = " for the Numba backend"
 
     def _pow(self, base: sp.Expr, exp: sp.Expr) -> str:
-        b = self.doprint(base)
+        """Integer powers up to 8 (and their reciprocals) as products, square root spelled out."""
         if exp.is_Integer and 1 <= abs(int(exp)) <= 8:
-            prod = "(" + " * ".join([b] * abs(int(exp))) + ")"
+            prod = "(" + " * ".join([self._p(base)] * abs(int(exp))) + ")"
             return prod if int(exp) > 0 else f"(1.0 / {prod})"
         if exp == sp.Rational(1, 2):
-            return f"math.sqrt({b})"
-        return f"({b} ** {self.doprint(exp)})"
+            return f"math.sqrt({self._p(base)})"
+        return super()._pow(base, exp)
 
 
 def _bind(exprs: list[sp.Expr], states: list[str], params: list[str]) -> list[str]:
@@ -105,52 +85,23 @@ def emit_rhs(exprs: list[sp.Expr], states: list[str], params: list[str]) -> str:
 def emit_lu(cm: CompiledModel) -> tuple[str, str, int]:
     """Sources of ``factor(c, y, p, lu)`` and ``solve(lu, b, x)``, and the size of ``lu``.
 
-    The elimination repeats `mscsim.model._codegen.plan_lu` on scalars: the same order, the
-    same fill-in and the same arithmetic, so both backends factor ``W`` identically.
+    The elimination is `CompiledModel.lu_plan`, the one the vector code uses: the same order,
+    the same fill-in and the same arithmetic, so both backends factor ``W`` identically. Here
+    the Jacobian entries are local scalars ``j_k`` and the factors are stored in ``lu``.
     """
     st, pa = cm.model.state_names, cm.model.parameter_names
-    n, pattern = len(st), cm.jac_pattern
-    exprs = [cm.symbolic.jacobian[k] for k in pattern]
-    order = plan_lu(n, set(pattern)).order
-    pos = {old: new for new, old in enumerate(order)}
-    jac_index = {(pos[i], pos[j]): k for k, (i, j) in enumerate(pattern)}
+    plan = cm.lu_plan
+    exprs = [cm.symbolic.jacobian[k] for k in cm.jac_pattern]
     lines, jv = _cse(exprs, "_t")
     fac = _bind(exprs, st, pa) + lines + [f"    j_{k} = {e}" for k, e in enumerate(jv)]
-    pat = {(pos[i], pos[j]) for i, j in pattern} | {(i, i) for i in range(n)}
-    for i, j in sorted(pat):
-        k = jac_index.get((i, j))
-        if i == j:
-            fac.append(f"    a_{i}_{j} = " + ("c" if k is None else f"(c - j_{k})"))
-        else:
-            fac.append(f"    a_{i}_{j} = -j_{k}")
-    for k in range(n):
-        fac.append(f"    d_{k} = 1.0 / a_{k}_{k}")
-        rows = sorted(i for (i, kk) in pat if kk == k and i > k)
-        cols = sorted(j for (kk, j) in pat if kk == k and j > k)
-        for i in rows:
-            fac.append(f"    a_{i}_{k} = a_{i}_{k} * d_{k}")
-            for j in cols:
-                if (i, j) not in pat:
-                    pat.add((i, j))
-                    fac.append(f"    a_{i}_{j} = -a_{i}_{k} * a_{k}_{j}")
-                else:
-                    fac.append(f"    a_{i}_{j} = a_{i}_{j} - a_{i}_{k} * a_{k}_{j}")
-    names = [f"a_{i}_{j}" for (i, j) in sorted(pat) if i != j] + [f"d_{k}" for k in range(n)]
-    slot = {v: s for s, v in enumerate(names)}
-    fac += [f"    lu[{s}] = {v}" for s, v in enumerate(names)]
-    sol = [f"    x_{new} = b[{old}]" for new, old in enumerate(order)]
-    for i in range(n):
-        terms = [f"lu[{slot[f'a_{i}_{k}']}] * x_{k}" for k in range(i) if (i, k) in pat]
-        if terms:
-            sol.append(f"    x_{i} = x_{i} - (" + " + ".join(terms) + ")")
-    for i in reversed(range(n)):
-        terms = [f"lu[{slot[f'a_{i}_{j}']}] * x_{j}" for j in range(i + 1, n) if (i, j) in pat]
-        rest = f"(x_{i} - (" + " + ".join(terms) + "))" if terms else f"x_{i}"
-        sol.append(f"    x_{i} = {rest} * lu[{slot[f'd_{i}']}]")
-    sol += [f"    x[{old}] = x_{pos[old]}" for old in range(n)]
+    fac += plan.assemble(lambda k: f"j_{k}", c_only="c") + list(plan.elimination)
+    fac += [f"    lu[{s}] = {v}" for s, v in enumerate(plan.factors)]
+    slot = {v: s for s, v in enumerate(plan.factors)}
+    sol = plan.substitution(lambda v: f"lu[{slot[v]}]")
+    sol += [f"    x[{old}] = {x}" for old, x in enumerate(plan.solution)]
     factor = "\n".join([DECORATOR, "def factor(c, y, p, lu):", *fac]) + "\n"
     solve = "\n".join([DECORATOR, "def solve(lu, b, x):", *sol]) + "\n"
-    return factor, solve, len(names)
+    return factor, solve, len(plan.factors)
 
 
 def model_source(cm: CompiledModel) -> str:
