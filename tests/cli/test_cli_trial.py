@@ -106,3 +106,10 @@ def test_power_and_validate_write_reports(tmp_path, capsys):
         html = (tmp_path / folder / "report.html").read_text()
         assert "<img" in html or "<svg" in html
         assert "Research use only" in html or "research" in html.lower()
+
+
+def test_json_output_is_strict_even_for_infinite_estimates(capsys):
+    from mscsim.cli._trial import _dump
+
+    _dump({"estimate": float("inf"), "ci": [float("nan"), 1.5]})  # e.g. Cox HR under monotone likelihood
+    assert json.loads(capsys.readouterr().out) == {"estimate": None, "ci": [None, 1.5]}

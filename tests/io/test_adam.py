@@ -22,8 +22,8 @@ ADLB_COLUMNS = "USUBJID PARAMCD PARAM AVISITN ADY AVAL BASE CHG ABLFL".split()
 
 
 @pytest.fixture(scope="module")
-def run():
-    return run_trial(load_scenario("lanzoni2021"), replicates=2)
+def run(lanzoni_run):
+    return lanzoni_run
 
 
 @pytest.fixture(scope="module")

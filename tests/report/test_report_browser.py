@@ -122,16 +122,20 @@ def sample_report(tmp_path, km_curves, biomarkers, power, ovp_rows, flow, ae_ent
     return report.write(tmp_path / "report.html")
 
 
+def render_check(browser: str, page: str, tmp: Path) -> tuple[dict, str]:
+    """Open `page` (HTML text) in headless Chromium with the on-load check: (its result, DOM)."""
+    checked = tmp / "report_checked.html"
+    checked.write_text(page.replace("</body>", f"{_CHECK_SCRIPT}</body>"), encoding="utf-8")
+    dom = _run_chromium(browser, tmp, "--dump-dom", checked.as_uri()).stdout
+    match = re.search(r'<pre id="render-check">(.*?)</pre>', dom, flags=re.S)
+    assert match, "the on-load check did not run"
+    return json.loads(html.unescape(match.group(1))), dom
+
+
 def test_report_renders_in_headless_chromium(chromium, sample_report, tmp_path):
     page = sample_report.read_text(encoding="utf-8")
     assert "<script" not in page  # the report itself runs no code
-    checked = tmp_path / "report_checked.html"
-    checked.write_text(page.replace("</body>", f"{_CHECK_SCRIPT}</body>"), encoding="utf-8")
-
-    dom = _run_chromium(chromium, tmp_path, "--dump-dom", checked.as_uri()).stdout
-    match = re.search(r'<pre id="render-check">(.*?)</pre>', dom, flags=re.S)
-    assert match, "the on-load check did not run"
-    result = json.loads(html.unescape(match.group(1)))
+    result, dom = render_check(chromium, page, tmp_path)
     assert result == {
         "images": 3,
         "broken_images": 0,

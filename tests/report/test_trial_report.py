@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import html
-import json
 import re
 
 import numpy as np
 import pytest
-from test_report_browser import _CHECK_SCRIPT, _run_chromium, chromium  # noqa: F401
+from test_report_browser import chromium, render_check  # noqa: F401
 
 from mscsim.report import HtmlReport, trial_report
 from mscsim.report._trial_report import ae_entries, ae_records, biomarker_bands, km_curve
@@ -130,12 +129,7 @@ def test_trial_report_renders_in_headless_chromium(chromium, full_report, tmp_pa
     path = full_report.write(tmp_path / "report.html")
     page = path.read_text(encoding="utf-8")
     assert "<script" not in page
-    checked = tmp_path / "report_checked.html"
-    checked.write_text(page.replace("</body>", f"{_CHECK_SCRIPT}</body>"), encoding="utf-8")
-    dom = _run_chromium(chromium, tmp_path, "--dump-dom", checked.as_uri()).stdout
-    match = re.search(r'<pre id="render-check">(.*?)</pre>', dom, flags=re.S)
-    assert match, "the on-load check did not run"
-    result = json.loads(html.unescape(match.group(1)))
+    result, dom = render_check(chromium, page, tmp_path)
     assert result["figures"] == page.count("<figure")
     assert result["images"] + result["svgs"] == result["figures"]
     assert result["broken_images"] == 0 and result["empty_svgs"] == 0

@@ -24,10 +24,6 @@ from mscsim.model import MSC_COVID, Regimen, typical_patient
 from mscsim.solve import simulate as run_simulation
 
 
-def _clean(values: np.ndarray) -> list[float | None]:
-    return [None if not math.isfinite(v) else float(v) for v in values]
-
-
 def simulate(
     severity: Annotated[str, typer.Option(help=SEVERITY_HELP)] = "severe",
     days: Annotated[float, typer.Option(help="Days to simulate from symptom onset (1-3650).")] = 60,
@@ -56,9 +52,11 @@ def simulate(
     if out is not None:
         _write_outputs(out, sols, severity, regimen)
     if as_json:
+        from mscsim.io import jsonable
+
         doc = {
             "time": t.tolist(),
-            "series": {k: _clean(v[0]) for k, v in main.observables.items()},
+            "series": {k: jsonable(v[0]) for k, v in main.observables.items()},
             "units": dict(main.units),
             "status": main.messages()[0],
             "severity": severity,
@@ -67,7 +65,7 @@ def simulate(
             "version": __version__,
         }
         if regimen:
-            doc["untreated"] = {k: _clean(v[0]) for k, v in sols["untreated"].observables.items()}
+            doc["untreated"] = {k: jsonable(v[0]) for k, v in sols["untreated"].observables.items()}
         json.dump(doc, sys.stdout, allow_nan=False)
         sys.stdout.write("\n")
     elif out is None:

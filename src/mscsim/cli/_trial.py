@@ -17,10 +17,17 @@ app = typer.Typer(no_args_is_help=True, help="Virtual randomized trials of MSC t
 DEFAULT_ROOT = Path("mscsim-runs")
 CSV_MAX_REPLICATES = 100
 SCENARIO_HELP = "Built-in scenario name (see 'mscsim trial list') or a YAML file."
+ScenarioArg = Annotated[str, typer.Argument(help=SCENARIO_HELP, metavar="SCENARIO_OR_YAML")]
+SeedOpt = Annotated[int | None, typer.Option(help="Random seed (default: the scenario's).")]
+WorkersOpt = Annotated[int | None, typer.Option(help="Processes (default: all cores for large runs).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 
 
 def _dump(obj) -> None:
-    json.dump(obj, sys.stdout, allow_nan=False, default=float)
+    """One strict-JSON object on stdout (non-finite numbers, e.g. an infinite HR, become null)."""
+    from mscsim.io import jsonable
+
+    json.dump(jsonable(obj), sys.stdout, allow_nan=False)
     sys.stdout.write("\n")
 
 
@@ -53,13 +60,13 @@ def list_(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
 
 @app.command("run")
 def run(
-    scenario: Annotated[str, typer.Argument(help=SCENARIO_HELP, metavar="SCENARIO_OR_YAML")],
-    seed: Annotated[int | None, typer.Option(help="Random seed (default: the scenario's).")] = None,
+    scenario: ScenarioArg,
+    seed: SeedOpt = None,
     replicates: Annotated[int | None, typer.Option(help="Independent virtual trials to run.")] = None,
     out: Annotated[str | None, typer.Option(help="Run folder (default mscsim-runs/<scenario>-s<seed>-r<K>).")] = None,
     store: Annotated[str | None, typer.Option(help="SQLite results store (default mscsim-runs/mscsim.sqlite).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
-    workers: Annotated[int | None, typer.Option(help="Processes (default: all cores for large runs).")] = None,
+    workers: WorkersOpt = None,
 ) -> None:
     """Run a virtual trial (and K replicates): tables, manifest, report, results store."""
     from mscsim.io import record_run, write_run_folder
@@ -107,7 +114,7 @@ def _print_run(summary: dict, folder: Path, db: Path) -> None:
 def _write_study(out: str, name: str, doc: dict, kind: str, payload, sc) -> None:
     """Write `name` (JSON) and report.html into `out`, atomically."""
     from mscsim import __version__
-    from mscsim.io import atomic_output_dir
+    from mscsim.io import atomic_output_dir, jsonable
     from mscsim.report import power_report, validation_report
     from mscsim.trial import scenario_hash
 
@@ -115,7 +122,7 @@ def _write_study(out: str, name: str, doc: dict, kind: str, payload, sc) -> None
             "seed": doc.get("seed"), "replicates": doc.get("replicates"),
             "command": " ".join(["mscsim", *sys.argv[1:]])}
     with atomic_output_dir(out) as folder:
-        (folder / name).write_text(json.dumps({**doc, "provenance": prov}, indent=1, allow_nan=False, default=float))
+        (folder / name).write_text(json.dumps(jsonable({**doc, "provenance": prov}), indent=1, allow_nan=False))
         rep = power_report(payload, prov) if kind == "power" else validation_report(sc.name, payload, prov)
         rep.write(folder / "report.html")
 
@@ -132,12 +139,12 @@ def _sizes(text: str) -> list[int]:
 
 @app.command("power")
 def power(
-    scenario: Annotated[str, typer.Argument(help=SCENARIO_HELP, metavar="SCENARIO_OR_YAML")],
+    scenario: ScenarioArg,
     n: Annotated[str, typer.Option("--n", help="Total sample sizes, e.g. 24,100,200.")],
     replicates: Annotated[int, typer.Option(help="Virtual trials per sample size.")] = 200,
-    seed: Annotated[int | None, typer.Option(help="Random seed (default: the scenario's).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-    workers: Annotated[int | None, typer.Option(help="Processes (default: all cores for large runs).")] = None,
+    seed: SeedOpt = None,
+    as_json: JsonOpt = False,
+    workers: WorkersOpt = None,
     out: Annotated[str | None, typer.Option(help="Folder for power.json and report.html.")] = None,
 ) -> None:
     """Power of every endpoint at each sample size (share of replicates with p < 0.05)."""
@@ -166,11 +173,11 @@ def power(
 
 @app.command("validate")
 def validate(
-    scenario: Annotated[str, typer.Argument(help=SCENARIO_HELP, metavar="SCENARIO_OR_YAML")],
+    scenario: ScenarioArg,
     replicates: Annotated[int, typer.Option(help="Virtual trials of the published design.")] = 200,
-    seed: Annotated[int | None, typer.Option(help="Random seed (default: the scenario's).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-    workers: Annotated[int | None, typer.Option(help="Processes (default: all cores for large runs).")] = None,
+    seed: SeedOpt = None,
+    as_json: JsonOpt = False,
+    workers: WorkersOpt = None,
     out: Annotated[str | None, typer.Option(help="Folder for validation.json and report.html.")] = None,
 ) -> None:
     """Where each published result falls in the model's predictive distribution."""

@@ -3,7 +3,7 @@ folders (ADaM tables, manifest, report) and the SQLite results store."""
 
 from mscsim.io._adam import adam_tables
 from mscsim.io._outdir import atomic_output_dir
-from mscsim.io._run_folder import write_run_folder
+from mscsim.io._run_folder import jsonable, write_run_folder
 from mscsim.io._sbml import to_sbml, validate_sbml, write_sbml
 from mscsim.io._store import endpoint_rows, list_runs, record_run
 from mscsim.io._tables import timecourse_table, write_table
@@ -11,6 +11,7 @@ from mscsim.io._tables import timecourse_table, write_table
 __all__ = [
     "adam_tables",
     "atomic_output_dir",
+    "jsonable",
     "endpoint_rows",
     "list_runs",
     "record_run",

@@ -11,8 +11,9 @@ from mscsim.trial._power import power_of
 
 
 def _num(x) -> float | None:
-    x = float(np.asarray(x).reshape(-1)[0]) if np.ndim(x) else float(x)
-    return x if math.isfinite(x) else (None if math.isnan(x) else x)
+    """A plain float, or None when not finite (strict JSON has no nan/inf)."""
+    x = float(np.asarray(x).reshape(-1)[0])
+    return x if math.isfinite(x) else None
 
 
 def run_summary(run, analyses: list[EndpointAnalysis]) -> dict:
