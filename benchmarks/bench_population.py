@@ -94,8 +94,11 @@ class Cohort:
         return [REGIMENS[a][1] for a in self.arm]
 
     def take(self, idx: slice | np.ndarray) -> Cohort:
-        return Cohort({k: v[idx] for k, v in self.params.items()},
-                      {k: v[idx] for k, v in self.y0.items()}, self.arm[idx])
+        return Cohort(
+            {k: v[idx] for k, v in self.params.items()},
+            {k: v[idx] for k, v in self.y0.items()},
+            self.arm[idx],
+        )
 
 
 def make_cohort(n: int, seed: int) -> Cohort:
@@ -113,7 +116,10 @@ def cpu_seconds() -> float:
     """CPU time of this process plus its reaped children (forked workers), user + system."""
     import resource
 
-    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    me, kids = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
@@ -130,7 +136,9 @@ BACKEND = "numpy"  # set from --backend in main(); "numba" runs its compiled twi
 
 def run_mscsim(c: Cohort, solver: Rodas4 = SOLVER) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Observables ``(n, n_obs, T)``, status and steps per patient from one `simulate` call."""
-    sol = simulate(MSC_COVID, c.params, c.y0, c.regimens, t_eval=T_EVAL, solver=solver, backend=BACKEND)
+    sol = simulate(
+        MSC_COVID, c.params, c.y0, c.regimens, t_eval=T_EVAL, solver=solver, backend=BACKEND
+    )
     return np.stack([sol.observables[k] for k in OBS], axis=1), sol.status, sol.n_steps
 
 
@@ -148,8 +156,10 @@ def run_mscsim_mp(c: Cohort, workers: int) -> tuple[np.ndarray, np.ndarray]:
     buf = mmap.mmap(-1, n * (len(OBS) * T_EVAL.size + 1) * 8)
     bounds = np.linspace(0, n, workers + 1).astype(int)
     ctx = mp.get_context("fork")
-    procs = [ctx.Process(target=_mscsim_part, args=(c, lo, hi, buf, n))
-             for lo, hi in zip(bounds[:-1], bounds[1:])]
+    procs = [
+        ctx.Process(target=_mscsim_part, args=(c, lo, hi, buf, n))
+        for lo, hi in zip(bounds[:-1], bounds[1:])
+    ]
     for p in procs:
         p.start()
     for p in procs:
@@ -185,7 +195,9 @@ def roadrunner_sbml(tag: str = "") -> str:
             par.setConstant(True)
         ev = m.getEvent(f"infusion_{k}")
         ev.getTrigger().setMath(libsbml.parseL3Formula(f"time >= tdose_{k}"))
-        ev.getEventAssignment(0).setMath(libsbml.parseL3Formula(f"{MSC_COVID.dose_state} + dose_{k}"))
+        ev.getEventAssignment(0).setMath(
+            libsbml.parseL3Formula(f"{MSC_COVID.dose_state} + dose_{k}")
+        )
     return libsbml.writeSBMLToString(doc)
 
 
@@ -230,8 +242,10 @@ def _rr_inputs(r, c: Cohort):
     for i, a in enumerate(c.arm):
         for j, (day, dose) in enumerate(REGIMENS[a][1].infusions):
             times[i, j], cells[i, j] = day, dose
-    pvals = np.column_stack([c.params[k] for k in c.params]
-                            + [x for j in range(SLOTS) for x in (times[:, j], cells[:, j])])
+    pvals = np.column_stack(
+        [c.params[k] for k in c.params]
+        + [x for j in range(SLOTS) for x in (times[:, j], cells[:, j])]
+    )
     sids = list(r.model.getFloatingSpeciesIds())
     sidx = np.array([sids.index(k) for k in c.y0], dtype=np.int32)
     svals = np.column_stack([c.y0[k] for k in c.y0])
@@ -307,9 +321,13 @@ def run_scipy(c: Cohort, method: str) -> tuple[np.ndarray, np.ndarray, float]:
     nfev = 0
     t_end = float(T_EVAL[-1])
     for i in range(c.size):
-        p = [float(c.params[k][i]) if k in c.params else float(base[k])
-             for k in MSC_COVID.parameter_names]
-        y = np.array([float(c.y0[s][i]) if s in c.y0 else healthy[s] for s in MSC_COVID.state_names])
+        p = [
+            float(c.params[k][i]) if k in c.params else float(base[k])
+            for k in MSC_COVID.parameter_names
+        ]
+        y = np.array(
+            [float(c.y0[s][i]) if s in c.y0 else healthy[s] for s in MSC_COVID.state_names]
+        )
 
         def f(_t, x, p=p):
             return np.array(cm.rhs(x.tolist(), p, _FloatXP))
@@ -326,8 +344,16 @@ def run_scipy(c: Cohort, method: str) -> tuple[np.ndarray, np.ndarray, float]:
         try:
             for k, (a, b) in enumerate(zip(edges[:-1], edges[1:])):
                 sel = (T_EVAL > a) & (T_EVAL <= b)
-                sol = solve_ivp(f, (a, b), y, method=method, t_eval=T_EVAL[sel], jac=jac,
-                                rtol=SOLVER.rtol, atol=ATOL)
+                sol = solve_ivp(
+                    f,
+                    (a, b),
+                    y,
+                    method=method,
+                    t_eval=T_EVAL[sel],
+                    jac=jac,
+                    rtol=SOLVER.rtol,
+                    atol=ATOL,
+                )
                 nfev += sol.nfev
                 if sol.status != 0:
                     raise ArithmeticError(sol.message)
@@ -361,11 +387,19 @@ def machine_info() -> dict:
     cpu = platform.processor() or ""
     try:
         with open("/proc/cpuinfo") as fh:
-            cpu = next((ln.split(":", 1)[1].strip() for ln in fh if ln.startswith("model name")), cpu)
+            cpu = next(
+                (ln.split(":", 1)[1].strip() for ln in fh if ln.startswith("model name")), cpu
+            )
     except OSError:
         pass
-    info = {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
-            "numpy": np.__version__, "scipy": scipy.__version__, "platform": platform.platform()}
+    info = {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "platform": platform.platform(),
+    }
     try:
         import roadrunner
 
@@ -381,11 +415,24 @@ def source_state() -> dict:
 
     root = Path(__file__).resolve().parents[1]
     try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
-                              text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "src/mscsim/model",
-                                "src/mscsim/solve", "src/mscsim/io"], cwd=root, capture_output=True,
-                               text=True, check=True).stdout.splitlines()
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            [
+                "git",
+                "status",
+                "--porcelain",
+                "--",
+                "src/mscsim/model",
+                "src/mscsim/solve",
+                "src/mscsim/io",
+            ],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.splitlines()
     except (OSError, subprocess.CalledProcessError):
         return {}
     return {"git_commit": head, "uncommitted_core_changes": [ln.strip() for ln in dirty]}
@@ -424,34 +471,67 @@ def check_setters(c: Cohort, obs_rr: np.ndarray, arm: int) -> float:
     if hits.size == 0:
         return 0.0
     i = int(hits[0])
-    text = to_sbml(MSC_COVID, {k: float(v[i]) for k, v in c.params.items()},
-                   {k: float(v[i]) for k, v in c.y0.items()}, c.regimens[i])
-    fresh = np.asarray(load_runner(text, "matched", cached=True).simulate(0.0, float(T_EVAL[-1]), T_EVAL.size))
+    text = to_sbml(
+        MSC_COVID,
+        {k: float(v[i]) for k, v in c.params.items()},
+        {k: float(v[i]) for k, v in c.y0.items()},
+        c.regimens[i],
+    )
+    fresh = np.asarray(
+        load_runner(text, "matched", cached=True).simulate(0.0, float(T_EVAL[-1]), T_EVAL.size)
+    )
     return max_rel_diff(obs_rr[i][None], fresh[:, 1:].T[None])[0]
 
 
 def main() -> None:  # noqa: PLR0915
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--patients", type=int, default=10000)
-    ap.add_argument("--baseline-patients", type=int, default=None,
-                    help="patients run through roadrunner (default min(N, 1000))")
-    ap.add_argument("--scipy-patients", type=int, default=None,
-                    help="patients run through scipy (default: the baseline count)")
-    ap.add_argument("--reference-patients", type=int, default=100,
-                    help="patients for the tight-tolerance roadrunner reference")
+    ap.add_argument(
+        "--baseline-patients",
+        type=int,
+        default=None,
+        help="patients run through roadrunner (default min(N, 1000))",
+    )
+    ap.add_argument(
+        "--scipy-patients",
+        type=int,
+        default=None,
+        help="patients run through scipy (default: the baseline count)",
+    )
+    ap.add_argument(
+        "--reference-patients",
+        type=int,
+        default=100,
+        help="patients for the tight-tolerance roadrunner reference",
+    )
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--backend", default="numpy", choices=["numpy", "numba"],
-                    help="mscsim solver backend (numba: compiled, uses all cores in one process)")
-    ap.add_argument("--repeats", type=int, default=1,
-                    help="time the main configurations this many times and keep the best")
-    ap.add_argument("--loose-rtol", type=float, default=1e-5,
-                    help="also time mscsim at this rtol (accuracy comparable to roadrunner's); 0: skip")
+    ap.add_argument(
+        "--backend",
+        default="numpy",
+        choices=["numpy", "numba"],
+        help="mscsim solver backend (numba: compiled, uses all cores in one process)",
+    )
+    ap.add_argument(
+        "--repeats",
+        type=int,
+        default=1,
+        help="time the main configurations this many times and keep the best",
+    )
+    ap.add_argument(
+        "--loose-rtol",
+        type=float,
+        default=1e-5,
+        help="also time mscsim at this rtol (accuracy comparable to roadrunner's); 0: skip",
+    )
     ap.add_argument("--scipy-method", default="LSODA", choices=["LSODA", "BDF", "Radau"])
     ap.add_argument("--seed", type=int, default=20240601)
     ap.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     ap.add_argument("--out", type=Path, default=None, help="also write the JSON object here")
-    ap.add_argument("--profile", action="store_true",
-                    help="cProfile one more single-process mscsim run (summary on stderr)")
+    ap.add_argument(
+        "--profile",
+        action="store_true",
+        help="cProfile one more single-process mscsim run (summary on stderr)",
+    )
     args = ap.parse_args()
     global BACKEND  # noqa: PLW0603
     BACKEND = args.backend
@@ -501,8 +581,11 @@ def main() -> None:  # noqa: PLR0915
     fails = {k: int(np.sum(np.asarray(v[1]) != 0)) for k, v in out.items()}
     fails["roadrunner_tight_reference"] = int(st_ref.sum())
     ms_best = max(("mscsim_1proc", f"mscsim_{w}proc"), key=rate.get)
-    rr_ok = [k for k in ("roadrunner_1proc", f"roadrunner_{w}proc", "roadrunner_rootfinding_1proc")
-             if fails[k] == 0] or ["roadrunner_1proc"]
+    rr_ok = [
+        k
+        for k in ("roadrunner_1proc", f"roadrunner_{w}proc", "roadrunner_rootfinding_1proc")
+        if fails[k] == 0
+    ] or ["roadrunner_1proc"]
     rr_best = max(rr_ok, key=rate.get)
     m = min(nr, ns)
     acc = {"mscsim_vs_roadrunner": max_rel_diff(obs_ms[:nb], obs_rr)}
@@ -522,42 +605,63 @@ def main() -> None:  # noqa: PLR0915
         "ratio_mscsim_vs_roadrunner": rate[ms_best] / rate[rr_best],
         "ratio_mscsim_vs_scipy": rate[ms_best] / rate["scipy_1proc"],
         "ratio_mscsim_1proc_vs_roadrunner_1proc": rate["mscsim_1proc"] / rate["roadrunner_1proc"],
-        "headline_configuration": {"mscsim": ms_best, "roadrunner": rr_best, "scipy": "scipy_1proc"},
+        "headline_configuration": {
+            "mscsim": ms_best,
+            "roadrunner": rr_best,
+            "scipy": "scipy_1proc",
+        },
         "ratio_mscsim_vs_roadrunner_per_cpu_second": rate_cpu[ms_best] / rate_cpu[rr_best],
         "sims_per_s": rate,
         "sims_per_cpu_second": rate_cpu,
         "ms_per_patient": {k: 1e3 / v for k, v in rate.items()},
         "failures": fails,
-        "max_rel_diff": {k: {"value": v[0], "patient": v[1], "observable": v[2]} for k, v in acc.items()},
-        "seconds": {**{f"{k}_wall": v for k, v in wall.items()},
-                    **{f"{k}_cpu": v for k, v in cpu.items()},
-                    "mscsim_first_call_2_patients_incl_codegen": t_first,
-                    "mscsim_second_call_2_patients": t_second,
-                    "roadrunner_load_and_jit": t_load, "roadrunner_tight_reference": t_rrt},
-        "mscsim_steps_per_patient": {"mean": float(steps.mean()), "min": int(steps.min()),
-                                     "max": int(steps.max()),
-                                     "by_regimen": {lbl: float(steps[cohort.arm == a].mean())
-                                                    for a, (lbl, _) in enumerate(REGIMENS)},
-                                     **({lo_key: float(out[lo_key][2].mean())} if args.loose_rtol else {})},
+        "max_rel_diff": {
+            k: {"value": v[0], "patient": v[1], "observable": v[2]} for k, v in acc.items()
+        },
+        "seconds": {
+            **{f"{k}_wall": v for k, v in wall.items()},
+            **{f"{k}_cpu": v for k, v in cpu.items()},
+            "mscsim_first_call_2_patients_incl_codegen": t_first,
+            "mscsim_second_call_2_patients": t_second,
+            "roadrunner_load_and_jit": t_load,
+            "roadrunner_tight_reference": t_rrt,
+        },
+        "mscsim_steps_per_patient": {
+            "mean": float(steps.mean()),
+            "min": int(steps.min()),
+            "max": int(steps.max()),
+            "by_regimen": {
+                lbl: float(steps[cohort.arm == a].mean()) for a, (lbl, _) in enumerate(REGIMENS)
+            },
+            **({lo_key: float(out[lo_key][2].mean())} if args.loose_rtol else {}),
+        },
         "roadrunner_default_tolerances_errors": rr_def_errors,
         "checks": {
-            f"mscsim_{w}proc_bit_identical_to_1proc": bool(np.array_equal(
-                obs_ms, out[f"mscsim_{w}proc"][0], equal_nan=True)),
-            f"roadrunner_{w}proc_identical_to_1proc": bool(np.array_equal(
-                obs_rr, out[f"roadrunner_{w}proc"][0], equal_nan=True)),
+            f"mscsim_{w}proc_bit_identical_to_1proc": bool(
+                np.array_equal(obs_ms, out[f"mscsim_{w}proc"][0], equal_nan=True)
+            ),
+            f"roadrunner_{w}proc_identical_to_1proc": bool(
+                np.array_equal(obs_rr, out[f"roadrunner_{w}proc"][0], equal_nan=True)
+            ),
             "roadrunner_reused_vs_per_patient_export_max_rel_diff": setter_check,
             "roadrunner_piecewise_triggers": {
                 "roadrunner": rr.model.getNumPiecewiseTriggers(),
                 "roadrunner_rootfinding": rr_roots.model.getNumPiecewiseTriggers(),
                 "roadrunner_default_tolerances_rootfinding": rr_def.model.getNumPiecewiseTriggers(),
-                "roadrunner_tight_reference": rr_tight.model.getNumPiecewiseTriggers()},
+                "roadrunner_tight_reference": rr_tight.model.getNumPiecewiseTriggers(),
+            },
         },
         "scipy_mean_nfev": nfev,
         "subset_sizes": {"mscsim": n, "roadrunner": nb, "scipy": ns, "tight_reference": nr},
         "mscsim_backend": BACKEND,
         "configuration": {
-            "patients": n, "seed": args.seed, "workers": w, "repeats_best_of": rep, "days": 365,
-            "output_points": int(T_EVAL.size), "observables": list(OBS),
+            "patients": n,
+            "seed": args.seed,
+            "workers": w,
+            "repeats_best_of": rep,
+            "days": 365,
+            "output_points": int(T_EVAL.size),
+            "observables": list(OBS),
             "varied_parameters": ["r_M, p_V, k_rep via host_parameters(score), score ~ U(0, 3)"]
             + [f"{k} x logU[0.7, 1.3]" for k in VARIED],
             "regimens": [lbl for lbl, _ in REGIMENS],
@@ -565,19 +669,23 @@ def main() -> None:  # noqa: PLR0915
             "mscsim": f"Rodas4 rtol {SOLVER.rtol:g}, atol {SOLVER.atol:g} x state scale",
             "mscsim_loose": f"Rodas4 rtol {args.loose_rtol:g} (informative row, not the headline)",
             "roadrunner": "CVODE, same rtol/atol as mscsim, model from roadrunner's cache "
-                          "(no piecewise root-finding)",
+            "(no piecewise root-finding)",
             "roadrunner_rootfinding": "CVODE, same rtol/atol as mscsim, fresh compile "
-                                      "(root-finding on the piecewise max(x,0) guards)",
+            "(root-finding on the piecewise max(x,0) guards)",
             "roadrunner_default_tolerances_rootfinding": "CVODE defaults (rtol 1e-6, atol 1e-12 "
-                                                         "scaled by species amounts), fresh compile",
+            "scaled by species amounts), fresh compile",
             "roadrunner_tight_reference": f"CVODE rtol {TIGHT_RTOL:g}, atol 1e-14 x state scale, "
-                                          "fresh compile",
+            "fresh compile",
             "scipy": f"solve_ivp {args.scipy_method}, analytic Jacobian, same rtol/atol as mscsim",
             "extrapolation": "roadrunner and scipy sims/s = subset size / subset seconds",
             "timing": "best of `repeats` interleaved rounds; wall clock (perf_counter) and CPU "
-                      "time of the process and its forked workers (getrusage)",
+            "time of the process and its forked workers (getrusage)",
         },
-        "machine": {**machine_info(), "loadavg_before": load_before, "loadavg_after": os.getloadavg()},
+        "machine": {
+            **machine_info(),
+            "loadavg_before": load_before,
+            "loadavg_after": os.getloadavg(),
+        },
         "source": source_state(),
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "command": " ".join(["python", Path(sys.argv[0]).as_posix(), *sys.argv[1:]]),
@@ -599,26 +707,36 @@ def main() -> None:  # noqa: PLR0915
 def print_table(res: dict) -> None:
     rate, cpu, sec = res["sims_per_s"], res["sims_per_cpu_second"], res["seconds"]
     fails, sub = res["failures"], res["subset_sizes"]
-    print(f"cohort: {sub['mscsim']} patients x 365 days, 366 points, 10 observables; roadrunner "
-          f"on the first {sub['roadrunner']}, scipy on the first {sub['scipy']} (sims/s from the subset)")
-    print(f"{'engine / configuration':50s} {'sims/s':>9s} {'ms/sim':>8s} {'sims/CPU-s':>10s} {'fails':>6s}")
+    print(
+        f"cohort: {sub['mscsim']} patients x 365 days, 366 points, 10 observables; roadrunner "
+        f"on the first {sub['roadrunner']}, scipy on the first {sub['scipy']} (sims/s from the subset)"
+    )
+    print(
+        f"{'engine / configuration':50s} {'sims/s':>9s} {'ms/sim':>8s} {'sims/CPU-s':>10s} {'fails':>6s}"
+    )
     for key, v in rate.items():
         print(f"{key:50s} {v:9.1f} {1e3 / v:8.3f} {cpu[key]:10.1f} {fails.get(key, 0):6d}")
-    print(f"mscsim first call (2 patients, incl. code generation) "
-          f"{sec['mscsim_first_call_2_patients_incl_codegen']:.2f} s, second call "
-          f"{sec['mscsim_second_call_2_patients']:.2f} s; roadrunner load + JIT "
-          f"{sec['roadrunner_load_and_jit']:.2f} s (excluded above)")
+    print(
+        f"mscsim first call (2 patients, incl. code generation) "
+        f"{sec['mscsim_first_call_2_patients_incl_codegen']:.2f} s, second call "
+        f"{sec['mscsim_second_call_2_patients']:.2f} s; roadrunner load + JIT "
+        f"{sec['roadrunner_load_and_jit']:.2f} s (excluded above)"
+    )
     hc = res["headline_configuration"]
-    print(f"headline: mscsim ({hc['mscsim']}) {res['mscsim_sims_per_s']:.0f} sims/s vs roadrunner "
-          f"({hc['roadrunner']}) {res['roadrunner_sims_per_s']:.0f} sims/s = "
-          f"{res['ratio_mscsim_vs_roadrunner']:.2f}x; vs scipy {res['ratio_mscsim_vs_scipy']:.1f}x; "
-          f"1 process each: {res['ratio_mscsim_1proc_vs_roadrunner_1proc']:.2f}x; per CPU-second: "
-          f"{res['ratio_mscsim_vs_roadrunner_per_cpu_second']:.2f}x")
+    print(
+        f"headline: mscsim ({hc['mscsim']}) {res['mscsim_sims_per_s']:.0f} sims/s vs roadrunner "
+        f"({hc['roadrunner']}) {res['roadrunner_sims_per_s']:.0f} sims/s = "
+        f"{res['ratio_mscsim_vs_roadrunner']:.2f}x; vs scipy {res['ratio_mscsim_vs_scipy']:.1f}x; "
+        f"1 process each: {res['ratio_mscsim_1proc_vs_roadrunner_1proc']:.2f}x; per CPU-second: "
+        f"{res['ratio_mscsim_vs_roadrunner_per_cpu_second']:.2f}x"
+    )
     for k, v in res["max_rel_diff"].items():
         print(f"max rel diff {k:50s} {v['value']:.2e} (patient {v['patient']}, {v['observable']})")
     st = res["mscsim_steps_per_patient"]
-    print(f"mscsim steps/patient: mean {st['mean']:.0f}, min {st['min']}, max {st['max']}; "
-          f"checks: {json.dumps(res['checks'])}")
+    print(
+        f"mscsim steps/patient: mean {st['mean']:.0f}, min {st['min']}, max {st['max']}; "
+        f"checks: {json.dumps(res['checks'])}"
+    )
 
 
 if __name__ == "__main__":

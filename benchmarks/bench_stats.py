@@ -100,8 +100,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--replicates", type=int, default=1000)
     ap.add_argument("--n", type=int, default=24)
-    ap.add_argument("--loop-replicates", type=int, default=None,
-                    help="trials run through the reference loops (default: all)")
+    ap.add_argument(
+        "--loop-replicates",
+        type=int,
+        default=None,
+        help="trials run through the reference loops (default: all)",
+    )
     ap.add_argument("--big", type=int, default=10000)
     ap.add_argument("--seed", type=int, default=20210105)
     args = ap.parse_args()
@@ -136,29 +140,56 @@ def main() -> None:
 
     ok = vcox.status[:m] == 0
     rows = [
-        ("log-rank", t_vlr, "lifelines logrank_test", ll_lr * scale,
-         np.nanmax(np.abs(vlr.p_value[:m] - ll_p))),
-        ("log-rank", t_vlr, "statsmodels survdiff", sm_lr * scale,
-         np.nanmax(np.abs(vlr.p_value[:m] - sm_p))),
-        ("Cox HR", t_vcox, "lifelines CoxPHFitter", ll_cox * scale,
-         np.nanmax(np.abs(vcox.estimate[:m][ok] / ll_hr[ok] - 1))),
-        ("Cox HR", t_vcox, "statsmodels PHReg", sm_cox * scale,
-         np.nanmax(np.abs(vcox.estimate[:m][ok] / sm_hr[ok] - 1))),
-        ("Fisher p", t_vfi, "scipy fisher_exact", sp_fi * scale,
-         np.max(np.abs(vfi.p_value[:m] - sp_p))),
+        (
+            "log-rank",
+            t_vlr,
+            "lifelines logrank_test",
+            ll_lr * scale,
+            np.nanmax(np.abs(vlr.p_value[:m] - ll_p)),
+        ),
+        (
+            "log-rank",
+            t_vlr,
+            "statsmodels survdiff",
+            sm_lr * scale,
+            np.nanmax(np.abs(vlr.p_value[:m] - sm_p)),
+        ),
+        (
+            "Cox HR",
+            t_vcox,
+            "lifelines CoxPHFitter",
+            ll_cox * scale,
+            np.nanmax(np.abs(vcox.estimate[:m][ok] / ll_hr[ok] - 1)),
+        ),
+        (
+            "Cox HR",
+            t_vcox,
+            "statsmodels PHReg",
+            sm_cox * scale,
+            np.nanmax(np.abs(vcox.estimate[:m][ok] / sm_hr[ok] - 1)),
+        ),
+        (
+            "Fisher p",
+            t_vfi,
+            "scipy fisher_exact",
+            sp_fi * scale,
+            np.max(np.abs(vfi.p_value[:m] - sp_p)),
+        ),
     ]
-    print(f"{'test':10s} {'mscsim s':>9s}  {'reference':24s} {'ref s':>9s} {'ratio':>8s}"
-          f"  max diff")
+    print(f"{'test':10s} {'mscsim s':>9s}  {'reference':24s} {'ref s':>9s} {'ratio':>8s}  max diff")
     for name, ours, ref_name, ref, diff in rows:
-        print(f"{name:10s} {ours:9.4f}  {ref_name:24s} {ref:9.3f} {ref / ours:8.0f}x"
-              f"  {diff:.1e}")
+        print(f"{name:10s} {ours:9.4f}  {ref_name:24s} {ref:9.3f} {ref / ours:8.0f}x  {diff:.1e}")
     total_ref = max(ll_lr, sm_lr) * scale + max(ll_cox, sm_cox) * scale + sp_fi * scale
     total_ours = t_vlr + t_vcox + t_vfi
-    print(f"log-rank + Cox + Fisher: mscsim {total_ours:.3f} s vs slowest loops "
-          f"{total_ref:.1f} s ({total_ref / total_ours:.0f}x); Cox status counts "
-          f"{vcox.status_counts()}")
-    print("(max diff: |p| for log-rank and Fisher, relative HR for Cox on status-OK trials;"
-          " lifelines stops Newton-Raphson at a looser tolerance)")
+    print(
+        f"log-rank + Cox + Fisher: mscsim {total_ours:.3f} s vs slowest loops "
+        f"{total_ref:.1f} s ({total_ref / total_ours:.0f}x); Cox status counts "
+        f"{vcox.status_counts()}"
+    )
+    print(
+        "(max diff: |p| for log-rank and Fisher, relative HR for Cox on status-OK trials;"
+        " lifelines stops Newton-Raphson at a looser tolerance)"
+    )
 
     big_t, big_d, big_g, big_c = simulate(args.seed + 1, args.big, n)
 
@@ -170,8 +201,10 @@ def main() -> None:
         change_from_baseline(np.zeros_like(big_c), big_c, big_g)
 
     t_full, _ = clock(full)
-    print(f"full vectorized analysis (KM by arm, log-rank, Cox, RR + Fisher, Welch) of "
-          f"{args.big} trials of n = {n}: {t_full:.2f} s")
+    print(
+        f"full vectorized analysis (KM by arm, log-rank, Cox, RR + Fisher, Welch) of "
+        f"{args.big} trials of n = {n}: {t_full:.2f} s"
+    )
 
 
 if __name__ == "__main__":

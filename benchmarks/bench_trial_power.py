@@ -28,7 +28,17 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=None)
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
-    cmd = ["mscsim", "trial", "power", a.scenario, "--n", a.n, "--replicates", str(a.replicates), "--json"]
+    cmd = [
+        "mscsim",
+        "trial",
+        "power",
+        a.scenario,
+        "--n",
+        a.n,
+        "--replicates",
+        str(a.replicates),
+        "--json",
+    ]
     if a.workers:
         cmd += ["--workers", str(a.workers)]
     load0 = os.getloadavg()

@@ -18,7 +18,9 @@ def typical_runs():
     out = {}
     for sev in SEVERITIES:
         p = typical_patient(sev)
-        sol = simulate(MSC_COVID, p.params, p.y0, [Regimen(), Regimen.fixed(1e8, [10, 13])], t_eval=YEAR)
+        sol = simulate(
+            MSC_COVID, p.params, p.y0, [Regimen(), Regimen.fixed(1e8, [10, 13])], t_eval=YEAR
+        )
         out[sev] = sol
     return out
 

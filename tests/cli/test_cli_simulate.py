@@ -12,7 +12,23 @@ from mscsim.model import MSC_COVID
 
 
 def test_json_contract(capsys):
-    assert main(["simulate", "--severity", "severe", "--days", "30", "--dose", "1e8", "--at", "10,13", "--json"]) == 0
+    assert (
+        main(
+            [
+                "simulate",
+                "--severity",
+                "severe",
+                "--days",
+                "30",
+                "--dose",
+                "1e8",
+                "--at",
+                "10,13",
+                "--json",
+            ]
+        )
+        == 0
+    )
     doc = json.loads(capsys.readouterr().out)
     assert set(doc) >= {"time", "series", "units", "status"}
     assert doc["status"] == "ok"
@@ -23,8 +39,24 @@ def test_json_contract(capsys):
 
 def test_out_writes_tables_and_plot(tmp_path):
     out = tmp_path / "run"
-    assert main(["simulate", "--days", "40", "--dose-per-kg", "1e6", "--at", "10", "--weight", "80",
-                 "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "simulate",
+                "--days",
+                "40",
+                "--dose-per-kg",
+                "1e6",
+                "--at",
+                "10",
+                "--weight",
+                "80",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     names = sorted(p.name for p in out.iterdir())
     assert names == ["observables.png", "timecourse.csv", "timecourse.parquet"]
     table = pq.read_table(out / "timecourse.parquet")
@@ -59,7 +91,12 @@ def test_export_sbml_writes_valid_file(tmp_path, capsys):
     from mscsim.io import validate_sbml
 
     out = tmp_path / "patient.xml"
-    assert main(["export", "sbml", str(out), "--severity", "critical", "--dose", "1e8", "--at", "10,13"]) == 0
+    assert (
+        main(
+            ["export", "sbml", str(out), "--severity", "critical", "--dose", "1e8", "--at", "10,13"]
+        )
+        == 0
+    )
     text = out.read_text()
     assert validate_sbml(text) == []
     assert text.count("<event ") == 2

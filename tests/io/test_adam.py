@@ -13,9 +13,11 @@ from mscsim.model import MSC_COVID, SEVERITIES
 from mscsim.trial import load_scenario, run_trial
 from mscsim.trial._events import SAE_TERMS, Events
 
-ADSL_COLUMNS = ("STUDYID USUBJID REPLICATE SUBJID ARM ARMCD TRT01P DOSE DOSEU AGE AGEU SEX "
-                "WEIGHTBL COMORB ONSETDY SEVBL ARDSBL PFBL CRPBL IL6BL IL10BL TNFBL VENTBL DTHFL "
-                "DTHDY ITTFL SAFFL SOLVSTAT").split()
+ADSL_COLUMNS = (
+    "STUDYID USUBJID REPLICATE SUBJID ARM ARMCD TRT01P DOSE DOSEU AGE AGEU SEX "
+    "WEIGHTBL COMORB ONSETDY SEVBL ARDSBL PFBL CRPBL IL6BL IL10BL TNFBL VENTBL DTHFL "
+    "DTHDY ITTFL SAFFL SOLVSTAT"
+).split()
 ADTTE_COLUMNS = "USUBJID PARAMCD PARAM AVAL CNSR EVNTDESC CNSDTDSC".split()
 ADAE_COLUMNS = "USUBJID AEDECOD AESER AEREL ASTDY AEINFNUM AEHRS AEWIN6 AEWIN24".split()
 ADLB_COLUMNS = "USUBJID PARAMCD PARAM AVISITN ADY AVAL BASE CHG ABLFL".split()
@@ -34,20 +36,32 @@ def tables(run):
 def col(table, name) -> np.ndarray:
     """A column as a numpy array (dictionary columns decoded, nulls as None / NaN)."""
     values = table.column(name).to_pylist()
-    if values and all(isinstance(v, float | int) or v is None for v in values) and any(
-            isinstance(v, float) for v in values):
+    if (
+        values
+        and all(isinstance(v, float | int) or v is None for v in values)
+        and any(isinstance(v, float) for v in values)
+    ):
         return np.array([np.nan if v is None else v for v in values], dtype=float)
     return np.array(values, dtype=object)
 
 
 def test_tables_and_columns(tables):
     assert list(tables) == ["ADSL", "ADTTE", "ADAE", "ADLB"]
-    for name, cols in (("ADSL", ADSL_COLUMNS), ("ADTTE", ADTTE_COLUMNS),
-                       ("ADAE", ADAE_COLUMNS), ("ADLB", ADLB_COLUMNS)):
+    for name, cols in (
+        ("ADSL", ADSL_COLUMNS),
+        ("ADTTE", ADTTE_COLUMNS),
+        ("ADAE", ADAE_COLUMNS),
+        ("ADLB", ADLB_COLUMNS),
+    ):
         missing = set(cols) - set(tables[name].column_names)
         assert not missing, f"{name} lacks {missing}"
-        assert tables[name].column_names[:5] == ["STUDYID", "USUBJID", "REPLICATE", "SUBJID",
-                                                 "ARMCD"]
+        assert tables[name].column_names[:5] == [
+            "STUDYID",
+            "USUBJID",
+            "REPLICATE",
+            "SUBJID",
+            "ARMCD",
+        ]
 
 
 def test_adsl_one_row_per_enrolled_patient(run, tables):
@@ -75,21 +89,34 @@ def test_adsl_values_come_from_the_run(run, tables):
     assert list(col(adsl, "SEVBL")) == [SEVERITIES[k] for k in run.cohort.severity_class]
     assert list(col(adsl, "SEX")) == ["F" if f else "M" for f in run.cohort.female]
     assert np.array_equal(col(adsl, "ONSETDY").astype(int), run.cohort.screening_day)
-    for short, key in (("PF", "pf_ratio"), ("CRP", "crp"), ("IL6", "il6"), ("IL10", "il10"),
-                       ("TNF", "tnf")):
+    for short, key in (
+        ("PF", "pf_ratio"),
+        ("CRP", "crp"),
+        ("IL6", "il6"),
+        ("IL10", "il10"),
+        ("TNF", "tnf"),
+    ):
         assert np.array_equal(col(adsl, f"{short}BL"), run.baseline[key])
     dose = col(adsl, "DOSE")
     active = run.arm == run.arm_names.index("uc_msc")
     assert np.all(dose[active] == 100e6) and np.all(dose[~active] == 0)  # lanzoni2021.yaml
     assert set(col(adsl, "ITTFL")) == {"Y"}
-    assert set(col(adsl, "SOLVSTAT")) <= {"ok", "failed: max_steps", "failed: step_too_small",
-                                          "failed: nonfinite"}
+    assert set(col(adsl, "SOLVSTAT")) <= {
+        "ok",
+        "failed: max_steps",
+        "failed: step_too_small",
+        "failed: nonfinite",
+    }
 
 
 def _expected_events(run) -> dict[str, np.ndarray]:
     ev, fu = run.events, run.events.follow_up
-    return {"OS": ev.death <= fu, "SAEFS": ev.sae_time.min(axis=1) <= fu,
-            "RECOV": ev.recovery <= fu, "VENT": (ev.intubation > 0) & (ev.intubation <= fu)}
+    return {
+        "OS": ev.death <= fu,
+        "SAEFS": ev.sae_time.min(axis=1) <= fu,
+        "RECOV": ev.recovery <= fu,
+        "VENT": (ev.intubation > 0) & (ev.intubation <= fu),
+    }
 
 
 def test_adtte_cnsr_is_zero_exactly_for_events_before_the_horizon(run, tables):
@@ -110,8 +137,9 @@ def test_adtte_cnsr_is_zero_exactly_for_events_before_the_horizon(run, tables):
 
 def test_adtte_censoring_by_death_and_ventilation_at_enrollment(run):
     ev, fu = run.events, run.events.follow_up
-    death, intub, recov, sae = (a.copy() for a in (ev.death, ev.intubation, ev.recovery,
-                                                   ev.sae_time))
+    death, intub, recov, sae = (
+        a.copy() for a in (ev.death, ev.intubation, ev.recovery, ev.sae_time)
+    )
     # patient 0 ventilated at enrollment, dies on day 5 without recovering
     death[0], intub[0], recov[0], sae[0] = 5.0, 0.0, np.inf, [5.0, *[np.inf] * 4]
     # patient 1 recovers on day 3, no other event
@@ -119,11 +147,25 @@ def test_adtte_censoring_by_death_and_ventilation_at_enrollment(run):
     # patient 2 intubated on day 2.5, infection on day 10, recovers on day 20
     death[2], intub[2], recov[2] = np.inf, 2.5, 20.0
     sae[2] = [np.inf, 2.5, np.inf, 10.0, np.inf]
-    events = Events(death=death, intubation=intub, recovery=recov, sae_time=sae,
-                    infusion_ae=ev.infusion_ae, follow_up=fu)
+    events = Events(
+        death=death,
+        intubation=intub,
+        recovery=recov,
+        sae_time=sae,
+        infusion_ae=ev.infusion_ae,
+        follow_up=fu,
+    )
     adtte = adam_tables(dataclasses.replace(run, events=events))["ADTTE"].slice(0, 12)
-    got = list(zip(col(adtte, "PARAMCD"), col(adtte, "AVAL"), col(adtte, "CNSR"),
-                   col(adtte, "EVNTDESC"), col(adtte, "CNSDTDSC"), strict=True))
+    got = list(
+        zip(
+            col(adtte, "PARAMCD"),
+            col(adtte, "AVAL"),
+            col(adtte, "CNSR"),
+            col(adtte, "EVNTDESC"),
+            col(adtte, "CNSDTDSC"),
+            strict=True,
+        )
+    )
     assert got == [
         ("OS", 5.0, 0, "DEATH", None),
         ("SAEFS", 5.0, 0, "DEATH", None),
@@ -160,7 +202,8 @@ def test_adae_counts_equal_the_event_arrays(run, tables):
     # per patient: the rows of each patient are its events
     ids = col(tables["ADSL"], "USUBJID")
     per_patient = np.isfinite(ev.sae_time).sum(axis=1) + np.bincount(
-        iae["patient"], minlength=ids.size)
+        iae["patient"], minlength=ids.size
+    )
     counts = {u: 0 for u in ids}
     for u in col(adae, "USUBJID"):
         counts[u] += 1
@@ -184,9 +227,12 @@ def test_adlb_rows_stop_at_death_and_hold_change_from_baseline(run, tables):
     assert np.array_equal(base[il6 & first], run.visits["il6"][patient[il6 & first], 0])
     units = {o.name: o.unit for o in MSC_COVID.observables}
     assert set(col(adlb, "PARAM")) == {
-        f"C-reactive protein ({units['crp']})", f"Interleukin-6 ({units['il6']})",
-        f"Interleukin-10 ({units['il10']})", f"Tumour necrosis factor ({units['tnf']})",
-        f"PaO2/FiO2 ratio ({units['pf_ratio']})"}
+        f"C-reactive protein ({units['crp']})",
+        f"Interleukin-6 ({units['il6']})",
+        f"Interleukin-10 ({units['il10']})",
+        f"Tumour necrosis factor ({units['tnf']})",
+        f"PaO2/FiO2 ratio ({units['pf_ratio']})",
+    }
     assert units["crp"] == "mg/L" and units["il6"] == "pg/mL"
 
 

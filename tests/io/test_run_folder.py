@@ -19,7 +19,10 @@ from mscsim.trial import run_summary, scenario_hash
 
 TABLES = ("adsl", "adtte", "adae", "adlb")
 FILES = {f"{t}.{ext}" for t in TABLES for ext in ("parquet", "csv")} | {
-    "summary.json", "manifest.json", "report.html"}
+    "summary.json",
+    "manifest.json",
+    "report.html",
+}
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +33,13 @@ def summary(lanzoni_run, lanzoni_analyses):
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory, lanzoni_run, lanzoni_analyses, summary):
     out = tmp_path_factory.mktemp("runs") / "lanzoni2021-run"
-    return write_run_folder(lanzoni_run, out, analyses=lanzoni_analyses, summary=summary,
-                            command="mscsim trial run lanzoni2021 --replicates 2")
+    return write_run_folder(
+        lanzoni_run,
+        out,
+        analyses=lanzoni_analyses,
+        summary=summary,
+        command="mscsim trial run lanzoni2021 --replicates 2",
+    )
 
 
 def test_all_files_are_written(folder):
@@ -49,8 +57,9 @@ def _same(a, b) -> bool:
 @pytest.mark.parametrize("name", TABLES)
 def test_parquet_and_csv_agree(folder, name):
     parquet = pq.read_table(folder / f"{name}.parquet")
-    csv = pacsv.read_csv(folder / f"{name}.csv",
-                         convert_options=pacsv.ConvertOptions(strings_can_be_null=True))
+    csv = pacsv.read_csv(
+        folder / f"{name}.csv", convert_options=pacsv.ConvertOptions(strings_can_be_null=True)
+    )
     assert csv.column_names == parquet.column_names
     assert csv.num_rows == parquet.num_rows > 0
     for column in parquet.column_names:
@@ -86,11 +95,15 @@ def test_manifest_has_provenance_and_file_hashes(folder, lanzoni_run):
     assert manifest["scenario"]["hash"] == scenario_hash(lanzoni_run.scenario)
     assert manifest["scenario"]["citation"]["doi"] == "10.1002/sctm.20-0472"  # lanzoni2021.yaml
     assert (manifest["seed"], manifest["replicates"], manifest["sample_size"]) == (
-        lanzoni_run.seed, 2, lanzoni_run.sample_size)
+        lanzoni_run.seed,
+        2,
+        lanzoni_run.sample_size,
+    )
     assert manifest["command"] == "mscsim trial run lanzoni2021 --replicates 2"
     assert manifest["status_counts"] == lanzoni_run.status_counts
     assert {"simulate_s", "adam_tables_s", "write_tables_s", "report_s"} <= set(
-        manifest["timings_s"])
+        manifest["timings_s"]
+    )
     assert manifest["environment"]["numpy"] == np.__version__
     assert manifest["mscsim_version"]
     listed = {f["name"]: f for f in manifest["files"]}
@@ -113,8 +126,12 @@ def test_report_is_written(folder):
 
 
 def test_jsonable_makes_strict_json():
-    obj = {"a": float("nan"), "b": np.float64(2.5), "c": [np.int64(3), float("inf")],
-           "d": np.array([1.0, np.nan])}
+    obj = {
+        "a": float("nan"),
+        "b": np.float64(2.5),
+        "c": [np.int64(3), float("inf")],
+        "d": np.array([1.0, np.nan]),
+    }
     assert run_folder.jsonable(obj) == {"a": None, "b": 2.5, "c": [3, None], "d": [1.0, None]}
 
 
@@ -130,7 +147,10 @@ def test_store_records_runs(tmp_path, lanzoni_run, summary, folder):
     assert rec["scenario"] == "lanzoni2021"
     assert rec["scenario_hash"] == scenario_hash(lanzoni_run.scenario)
     assert (rec["seed"], rec["replicates"], rec["sample_size"]) == (
-        lanzoni_run.seed, 2, lanzoni_run.sample_size)
+        lanzoni_run.seed,
+        2,
+        lanzoni_run.sample_size,
+    )
     assert rec["folder"] == str(folder.resolve())
     assert rec["summary"]["scenario"] == "lanzoni2021"
     rows = endpoint_rows(store, first)
@@ -154,8 +174,9 @@ def _tree(path):
     return sorted(str(p.relative_to(path)) for p in path.rglob("*"))
 
 
-def test_nothing_is_left_behind_when_a_table_write_fails(tmp_path, monkeypatch, lanzoni_run,
-                                                         lanzoni_analyses, summary):
+def test_nothing_is_left_behind_when_a_table_write_fails(
+    tmp_path, monkeypatch, lanzoni_run, lanzoni_analyses, summary
+):
     calls = []
 
     def failing(table, folder, stem, formats=("parquet", "csv")):
@@ -172,9 +193,9 @@ def test_nothing_is_left_behind_when_a_table_write_fails(tmp_path, monkeypatch, 
     assert _tree(tmp_path) == []
 
 
-def test_an_existing_folder_is_kept_as_it_was_when_the_report_fails(tmp_path, monkeypatch,
-                                                                   lanzoni_run, lanzoni_analyses,
-                                                                   summary):
+def test_an_existing_folder_is_kept_as_it_was_when_the_report_fails(
+    tmp_path, monkeypatch, lanzoni_run, lanzoni_analyses, summary
+):
     import mscsim.report
 
     out = tmp_path / "out"
@@ -191,22 +212,35 @@ def test_an_existing_folder_is_kept_as_it_was_when_the_report_fails(tmp_path, mo
     assert (out / "report.html").read_text() == "old report"
 
 
-def test_bad_destination_and_formats_are_input_errors(tmp_path, lanzoni_run, lanzoni_analyses,
-                                                      summary):
+def test_bad_destination_and_formats_are_input_errors(
+    tmp_path, lanzoni_run, lanzoni_analyses, summary
+):
     with pytest.raises(InputError, match="out_dir"):
-        write_run_folder(lanzoni_run, tmp_path / "missing" / "out", analyses=lanzoni_analyses,
-                         summary=summary)
+        write_run_folder(
+            lanzoni_run, tmp_path / "missing" / "out", analyses=lanzoni_analyses, summary=summary
+        )
     with pytest.raises(InputError, match="formats"):
-        write_run_folder(lanzoni_run, tmp_path / "out", analyses=lanzoni_analyses, summary=summary,
-                         formats=("xlsx",))
+        write_run_folder(
+            lanzoni_run,
+            tmp_path / "out",
+            analyses=lanzoni_analyses,
+            summary=summary,
+            formats=("xlsx",),
+        )
     assert _tree(tmp_path) == []
 
 
 def test_parquet_only(tmp_path, monkeypatch, lanzoni_run, lanzoni_analyses, summary):
     import mscsim.report
 
-    monkeypatch.setattr(mscsim.report, "trial_report",
-                        lambda *a, **k: mscsim.report.HtmlReport("stub"))  # skip the figures
-    out = write_run_folder(lanzoni_run, tmp_path / "out", analyses=lanzoni_analyses,
-                           summary=summary, formats=("parquet",))
+    monkeypatch.setattr(
+        mscsim.report, "trial_report", lambda *a, **k: mscsim.report.HtmlReport("stub")
+    )  # skip the figures
+    out = write_run_folder(
+        lanzoni_run,
+        tmp_path / "out",
+        analyses=lanzoni_analyses,
+        summary=summary,
+        formats=("parquet",),
+    )
     assert {p.suffix for p in out.iterdir()} == {".parquet", ".json", ".html"}

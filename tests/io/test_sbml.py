@@ -34,8 +34,10 @@ def test_roadrunner_matches_mscsim_for_20_random_patients_with_doses():
         params[name] = MSC_COVID.parameter(name).value * np.exp(rng.normal(0, 0.3, n))
     y0 = onset_state(params)
     doses = rng.choice([0.0, 3e7, 1e8, 4e8], n)
-    regs = [Regimen.fixed(d, sorted(rng.choice(np.arange(5, 20), 2, replace=False))) if d else Regimen()
-            for d in doses]
+    regs = [
+        Regimen.fixed(d, sorted(rng.choice(np.arange(5, 20), 2, replace=False))) if d else Regimen()
+        for d in doses
+    ]
     t = np.linspace(0, 365, 366)
     ours = simulate(MSC_COVID, params, y0, regs, t_eval=t)
     assert ours.status_counts() == {"ok": n}
@@ -48,7 +50,9 @@ def test_roadrunner_matches_mscsim_for_20_random_patients_with_doses():
         # tolerance given per state (x its typical scale): roadrunner otherwise re-derives it
         # from the current state, so it underflows for states decaying to zero and CVODE stops
         # with CV_TOO_MUCH_ACC (https://github.com/sys-bio/roadrunner/issues/1349).
-        rr.integrator.absolute_tolerance = [1e-12 * SCALE[s] for s in rr.model.getFloatingSpeciesIds()]
+        rr.integrator.absolute_tolerance = [
+            1e-12 * SCALE[s] for s in rr.model.getFloatingSpeciesIds()
+        ]
         rr.timeCourseSelections = ["time", *MSC_COVID.observable_names]
         ref = rr.simulate(0, 365, 366)
         for k, name in enumerate(MSC_COVID.observable_names):

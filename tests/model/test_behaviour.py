@@ -68,7 +68,9 @@ def test_msc_at_days_10_and_13_helps_the_severe_patient(typical_runs):
     assert fib[TREATED, -1] < fib[UNTREATED, -1]
     before = sol.t <= 10
     # identical dynamics before the first dose (steps differ only by landing on day 10)
-    np.testing.assert_allclose(sol.states[TREATED, before], sol.states[UNTREATED, before], rtol=1e-5, atol=1e-9)
+    np.testing.assert_allclose(
+        sol.states[TREATED, before], sol.states[UNTREATED, before], rtol=1e-5, atol=1e-9
+    )
 
 
 def test_zero_dose_is_bit_identical_to_untreated():
@@ -81,8 +83,13 @@ def test_zero_dose_is_bit_identical_to_untreated():
 def test_effect_rises_with_dose_and_saturates():
     p = typical_patient("severe")
     doses = [0, 1e7, 3e7, 1e8, 3e8, 1e9, 3e9]  # roughly 3-fold steps
-    sol = simulate(MSC_COVID, p.params, p.y0, [Regimen.fixed(d, [10, 13]) for d in doses],
-                   t_eval=np.arange(0.0, 366.0))
+    sol = simulate(
+        MSC_COVID,
+        p.params,
+        p.y0,
+        [Regimen.fixed(d, [10, 13]) for d in doses],
+        t_eval=np.arange(0.0, 366.0),
+    )
     fib = sol.observables["fibrosis"][:, -1]
     assert np.all(np.diff(fib) < 0)  # more cells, less lasting fibrosis
     nadir = sol.observables["pf_ratio"].min(axis=1)
@@ -95,7 +102,9 @@ def test_effect_rises_with_dose_and_saturates():
 def test_beijing_regimen_runs():
     # Meng 2020: three infusions of 3x10^7 UC-MSC; here at days 10, 13, 16
     p = typical_patient("moderate")
-    sol = simulate(MSC_COVID, p.params, p.y0, Regimen.fixed(3e7, [10, 13, 16]), t_eval=np.arange(0, 61.0))
+    sol = simulate(
+        MSC_COVID, p.params, p.y0, Regimen.fixed(3e7, [10, 13, 16]), t_eval=np.arange(0, 61.0)
+    )
     assert sol.status_counts() == {"ok": 1}
     assert sol.observables["msc_lung"][0, 11] > 0
 

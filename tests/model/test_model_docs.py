@@ -16,8 +16,11 @@ from mscsim.report._model_doc import _courses, _diagram, _math, _page, _tables, 
 from mscsim.solve import Rodas4
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "model.md"
-FORMULAS = ([e.formula for e in MSC_COVID.expressions] + list(MSC_COVID.odes.values())
-            + [o.formula for o in MSC_COVID.observables])
+FORMULAS = (
+    [e.formula for e in MSC_COVID.expressions]
+    + list(MSC_COVID.odes.values())
+    + [o.formula for o in MSC_COVID.observables]
+)
 
 
 @pytest.fixture(scope="module")
@@ -37,16 +40,29 @@ def committed() -> str:
 
 def test_committed_docs_equal_the_generator(generated, committed):
     if committed != generated:
-        diff = difflib.unified_diff(committed.splitlines(), generated.splitlines(),
-                                    "docs/model.md (committed)", "generator", lineterm="", n=0)
+        diff = difflib.unified_diff(
+            committed.splitlines(),
+            generated.splitlines(),
+            "docs/model.md (committed)",
+            "generator",
+            lineterm="",
+            n=0,
+        )
         shown = "\n".join(list(diff)[:20])
-        pytest.fail(f"docs/model.md is out of date; regenerate it with\n    {_page.REGENERATE}\n"
-                    f"(from the repository root). First differences:\n{shown}")
+        pytest.fail(
+            f"docs/model.md is out of date; regenerate it with\n    {_page.REGENERATE}\n"
+            f"(from the repository root). First differences:\n{shown}"
+        )
 
 
 def test_every_state_parameter_expression_and_observable_appears(committed):
-    names = (MSC_COVID.state_names + MSC_COVID.parameter_names + list(SEVERITY_TABLE)
-             + [e.name for e in MSC_COVID.expressions] + MSC_COVID.observable_names)
+    names = (
+        MSC_COVID.state_names
+        + MSC_COVID.parameter_names
+        + list(SEVERITY_TABLE)
+        + [e.name for e in MSC_COVID.expressions]
+        + MSC_COVID.observable_names
+    )
     missing = [n for n in names if f"| `{n}` |" not in committed]
     assert not missing
 
@@ -77,10 +93,17 @@ def test_guards_print_readably(sm):
     assert "Max" not in tex and r"\max" not in tex
 
 
-@pytest.mark.parametrize(("name", "tex"), [
-    ("beta", r"\beta"), ("V", "V"), ("Sl", r"\mathrm{Sl}"), ("k_6", r"k_{\mathrm{6}}"),
-    ("EC50_msc", r"\mathrm{EC50}_{\mathrm{msc}}"), ("K_inj_tnf", r"K_{\mathrm{inj,tnf}}"),
-])
+@pytest.mark.parametrize(
+    ("name", "tex"),
+    [
+        ("beta", r"\beta"),
+        ("V", "V"),
+        ("Sl", r"\mathrm{Sl}"),
+        ("k_6", r"k_{\mathrm{6}}"),
+        ("EC50_msc", r"\mathrm{EC50}_{\mathrm{msc}}"),
+        ("K_inj_tnf", r"K_{\mathrm{inj,tnf}}"),
+    ],
+)
 def test_latex_names(name, tex):
     assert _math.latex_name(name) == tex
 
@@ -103,7 +126,8 @@ def test_summarize_reads_the_course():
         "pf_ratio": np.array([450, 320, 290, 150, 260, 310, 400, 440.0]),
         "viral_load": np.array([5e5, 2e6, 9e4, 500, 2e3, 800, 10, 1.0]),  # dips, rebounds
         "crp": np.array([1, 50, 120, 80, 40, 10, 2, 1.0]),
-        "il6": np.full(8, 2.0), "il10": np.full(8, 2.0),
+        "il6": np.full(8, 2.0),
+        "il10": np.full(8, 2.0),
         "fibrosis": np.zeros(8),
     }
     c = _courses.summarize(t, obs)
@@ -117,15 +141,24 @@ def test_summarize_reads_the_course():
 
 
 def test_targets_report_misses():
-    course = _courses.Course(pf_nadir=350, pf_nadir_day=12, ards_day=None, crp_peak=40,
-                             il6_peak=10, il10_peak=3, clearance_day=20, fibrosis_90=0.1,
-                             fibrosis_365=0.05)
+    course = _courses.Course(
+        pf_nadir=350,
+        pf_nadir_day=12,
+        ards_day=None,
+        crp_peak=40,
+        il6_peak=10,
+        il10_peak=3,
+        clearance_day=20,
+        fibrosis_90=0.1,
+        fibrosis_365=0.05,
+    )
     courses = {s: (course, course) for s in ("mild", "severe")}
     targets = (
         _targets.Target("T1", "ARDS", "pf_nadir", ("severe",), hi=300),
         _targets.Target("T4", "onset to ARDS", "ards_day", ("severe",), lo=6, hi=10),
-        _targets.Target("T5", "longer when severe", "clearance_day", ("mild", "severe"),
-                     increasing=True),
+        _targets.Target(
+            "T5", "longer when severe", "clearance_day", ("mild", "severe"), increasing=True
+        ),
         _targets.Target("T6", "resolving", "fibrosis_change", ("mild",), hi=0),
     )
     met = [r[-1] for r in _targets.target_rows(courses, targets)]

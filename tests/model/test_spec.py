@@ -10,8 +10,16 @@ from mscsim.model._spec import Parameter
 from mscsim.solve import compiled
 
 REQUIRED_OBSERVABLES = {
-    "viral_load": "copies/mL", "il6": "pg/mL", "tnf": "pg/mL", "il10": "pg/mL", "crp": "mg/L",
-    "pf_ratio": "mmHg", "epithelium": "1", "edema": "1", "fibrosis": "1", "msc_lung": "cells",
+    "viral_load": "copies/mL",
+    "il6": "pg/mL",
+    "tnf": "pg/mL",
+    "il10": "pg/mL",
+    "crp": "mg/L",
+    "pf_ratio": "mmHg",
+    "epithelium": "1",
+    "edema": "1",
+    "fibrosis": "1",
+    "msc_lung": "cells",
 }
 
 
@@ -54,8 +62,17 @@ def test_healthy_state_is_an_exact_steady_state():
 def test_model_rejects_inconsistent_declarations():
     s = State(name="x", unit="1", description="x")
     with pytest.raises(ValueError, match="odes and states"):
-        Model(name="m", description="", time_unit="day", states=(s,), parameters=(),
-              expressions=(), odes={}, observables=(), dose_state="x")
+        Model(
+            name="m",
+            description="",
+            time_unit="day",
+            states=(s,),
+            parameters=(),
+            expressions=(),
+            odes={},
+            observables=(),
+            dose_state="x",
+        )
 
 
 def test_unknown_name_in_a_formula_is_an_error():

@@ -16,21 +16,33 @@ from mscsim.stats import kaplan_meier
 from mscsim.trial import PowerCurve, analyse, validate_run
 from mscsim.trial._events import Events
 
-BASE_SECTIONS = ["Design", "Participant flow (CONSORT)", "Survival", "Biomarkers", "Endpoints",
-                 "Adverse events"]
+BASE_SECTIONS = [
+    "Design",
+    "Participant flow (CONSORT)",
+    "Survival",
+    "Biomarkers",
+    "Endpoints",
+    "Adverse events",
+]
 
 
 @pytest.fixture(scope="module")
 def power():
     # Illustrative numbers (a results record, not a simulation): they test drawing only.
-    return PowerCurve(scenario="lanzoni2021", seed=1, replicates=50, n=[24, 48, 96],
-                      power={"survival_d31": [0.1, 0.2, 0.4], "sae_d31": [0.2, 0.4, 0.7]})
+    return PowerCurve(
+        scenario="lanzoni2021",
+        seed=1,
+        replicates=50,
+        n=[24, 48, 96],
+        power={"survival_d31": [0.1, 0.2, 0.4], "sae_d31": [0.2, 0.4, 0.7]},
+    )
 
 
 @pytest.fixture(scope="module")
 def full_report(lanzoni_run, lanzoni_analyses, power):
-    return trial_report(lanzoni_run, lanzoni_analyses, power=power,
-                        validation=validate_run(lanzoni_run))
+    return trial_report(
+        lanzoni_run, lanzoni_analyses, power=power, validation=validate_run(lanzoni_run)
+    )
 
 
 def one_replicate(run):
@@ -38,16 +50,31 @@ def one_replicate(run):
     n = run.sample_size
     keep = run.events.infusion_ae["patient"] < n
     ev = run.events
-    events = Events(death=ev.death[:n], intubation=ev.intubation[:n], recovery=ev.recovery[:n],
-                    sae_time=ev.sae_time[:n], follow_up=ev.follow_up,
-                    infusion_ae={k: v[keep] for k, v in ev.infusion_ae.items()})
+    events = Events(
+        death=ev.death[:n],
+        intubation=ev.intubation[:n],
+        recovery=ev.recovery[:n],
+        sae_time=ev.sae_time[:n],
+        follow_up=ev.follow_up,
+        infusion_ae={k: v[keep] for k, v in ev.infusion_ae.items()},
+    )
     return dataclasses.replace(
-        run, n_replicates=1, replicate=run.replicate[:n], arm=run.arm[:n],
-        cohort=run.cohort.take(np.arange(n)), ards=run.ards[:n], on_vent0=run.on_vent0[:n],
-        baseline={k: v[:n] for k, v in run.baseline.items()}, solver_status=run.solver_status[:n],
-        events=events, visits={k: v[:n] for k, v in run.visits.items()},
-        infusion_days=run.infusion_days[:n], infusion_cells=run.infusion_cells[:n],
-        n_screened=run.n_screened[:1], excluded=run.excluded[:1])
+        run,
+        n_replicates=1,
+        replicate=run.replicate[:n],
+        arm=run.arm[:n],
+        cohort=run.cohort.take(np.arange(n)),
+        ards=run.ards[:n],
+        on_vent0=run.on_vent0[:n],
+        baseline={k: v[:n] for k, v in run.baseline.items()},
+        solver_status=run.solver_status[:n],
+        events=events,
+        visits={k: v[:n] for k, v in run.visits.items()},
+        infusion_days=run.infusion_days[:n],
+        infusion_cells=run.infusion_cells[:n],
+        n_screened=run.n_screened[:1],
+        excluded=run.excluded[:1],
+    )
 
 
 def headings(page: str) -> list[str]:
@@ -111,14 +138,25 @@ def test_ae_entries_count_patients_and_events(lanzoni_run):
     mine = lanzoni_run.replicate[rec["patient"]] == 0
     for a, name in enumerate(lanzoni_run.arm_names):
         in_arm = mine & (lanzoni_run.arm[rec["patient"]] == a)
-        overall = next(e for e in entries if e["arm"] == name and e["term"] ==
-                       "Any adverse event" and not {"serious", "related"} & set(e))
+        overall = next(
+            e
+            for e in entries
+            if e["arm"] == name
+            and e["term"] == "Any adverse event"
+            and not {"serious", "related"} & set(e)
+        )
         assert overall["events"] == in_arm.sum()
         assert overall["patients"] == np.unique(rec["patient"][in_arm]).size
         by_term = [e for e in entries if e["arm"] == name and e["term"] != "Any adverse event"]
         assert sum(e["events"] for e in by_term) == in_arm.sum()
-        serious = next(e for e in entries if e["arm"] == name and e["term"] ==
-                       "Any adverse event" and e.get("serious") is True and "related" not in e)
+        serious = next(
+            e
+            for e in entries
+            if e["arm"] == name
+            and e["term"] == "Any adverse event"
+            and e.get("serious") is True
+            and "related" not in e
+        )
         assert serious["events"] == (in_arm & rec["serious"]).sum()
     ev = lanzoni_run.events
     assert rec["patient"].size == np.isfinite(ev.sae_time).sum() + ev.infusion_ae["patient"].size

@@ -11,8 +11,12 @@ import numpy as np
 from mscsim.model import MSC_COVID, Regimen, host_parameters, onset_state
 
 # one of each kind of regimen, coinciding doses on day 3 included; patient i gets MENU[i % 4]
-MENU = (Regimen(), Regimen.fixed(1e8, [5]), Regimen.fixed(2e8, [7, 10]),
-        Regimen(((3.0, 1e8), (3.0, 5e7), (12.5, 1e8))))
+MENU = (
+    Regimen(),
+    Regimen.fixed(1e8, [5]),
+    Regimen.fixed(2e8, [7, 10]),
+    Regimen(((3.0, 1e8), (3.0, 5e7), (12.5, 1e8))),
+)
 
 
 def random_cohort(n: int, seed: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:

@@ -30,8 +30,12 @@ def runs():
     jax = pytest.importorskip("jax")
     x64 = jax.config.jax_enable_x64
     params, y0, regs = mixed_cohort(N)
-    return {"numpy": simulate(MSC_COVID, params, y0, regs, t_eval=T),
-            "jax": _jax(params, y0, regs), "cohort": (params, y0, regs), "x64": x64}
+    return {
+        "numpy": simulate(MSC_COVID, params, y0, regs, t_eval=T),
+        "jax": _jax(params, y0, regs),
+        "cohort": (params, y0, regs),
+        "x64": x64,
+    }
 
 
 def test_jax_matches_numpy_for_mixed_doses(runs):
@@ -110,6 +114,8 @@ def test_backend_is_validated(monkeypatch):
 
 
 def test_numpy_backend_never_imports_jax():
-    code = ("import sys, mscsim, mscsim.solve as s; from mscsim.model import MSC_COVID; "
-            "s.simulate(MSC_COVID, t_eval=[0, 1]); assert 'jax' not in sys.modules")
+    code = (
+        "import sys, mscsim, mscsim.solve as s; from mscsim.model import MSC_COVID; "
+        "s.simulate(MSC_COVID, t_eval=[0, 1]); assert 'jax' not in sys.modules"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)

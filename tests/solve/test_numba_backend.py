@@ -34,8 +34,11 @@ def _numba(params, y0, regs, **kw):
 @pytest.fixture(scope="module")
 def runs():
     params, y0, regs = mixed_cohort(N)
-    return {"numpy": simulate(MSC_COVID, params, y0, regs, t_eval=T),
-            "numba": _numba(params, y0, regs), "cohort": (params, y0, regs)}
+    return {
+        "numpy": simulate(MSC_COVID, params, y0, regs, t_eval=T),
+        "numba": _numba(params, y0, regs),
+        "cohort": (params, y0, regs),
+    }
 
 
 def test_numba_matches_numpy_for_mixed_doses(runs):
@@ -62,7 +65,9 @@ def test_per_patient_stop_times_match_numpy(runs):
     peak = np.maximum(np.nanmax(np.abs(a.states), axis=1, keepdims=True), 1e-300)
     assert np.nanmax(np.abs(b.states - a.states) / peak) < 1e-7
     assert np.array_equal(b.n_steps, a.n_steps)
-    assert np.all(b.n_steps <= runs["numba"].n_steps) and b.n_steps[0] < runs["numba"].n_steps[0] / 2
+    assert (
+        np.all(b.n_steps <= runs["numba"].n_steps) and b.n_steps[0] < runs["numba"].n_steps[0] / 2
+    )
 
 
 def test_zero_dose_equals_untreated(runs):
@@ -99,8 +104,11 @@ def test_same_patient_gives_identical_results_in_another_cohort(runs):
     sol = _numba(sub_p, sub_y, [Regimen()] * 3 + [regs[i] for i in idx])
     assert np.array_equal(sol.states[3:], runs["numba"].states[idx])
     assert np.array_equal(sol.n_steps[3:], runs["numba"].n_steps[idx])
-    one = _numba({k: v[[5]] for k, v in params.items()},
-                 {k: np.asarray(v)[[5]] for k, v in y0.items()}, [regs[5]])
+    one = _numba(
+        {k: v[[5]] for k, v in params.items()},
+        {k: np.asarray(v)[[5]] for k, v in y0.items()},
+        [regs[5]],
+    )
     assert np.array_equal(one.states[0], runs["numba"].states[5])
 
 
@@ -124,8 +132,14 @@ def test_scalar_printer_matches_sympy():
     from mscsim.solve._numba_codegen import ScalarPrinter
 
     x, k = sp.symbols("x k", real=True)
-    exprs = [sp.exp(-x) * sp.log(k), x**-3 + x**2.5 + sp.sqrt(x) + k**7, sp.Max(x - k, 0),
-             sp.Heaviside(x - k), sp.Heaviside(k - x), x / (x + k) ** 2]
+    exprs = [
+        sp.exp(-x) * sp.log(k),
+        x**-3 + x**2.5 + sp.sqrt(x) + k**7,
+        sp.Max(x - k, 0),
+        sp.Heaviside(x - k),
+        sp.Heaviside(k - x),
+        x / (x + k) ** 2,
+    ]
     env = {"math": math, "fmax": lambda a, b: a if (a > b or a != a) else b, "x": 1.7, "k": 0.6}
     for e in exprs:
         got = eval(ScalarPrinter().doprint(e), env)  # noqa: S307 - our own generated text
@@ -140,7 +154,9 @@ def test_backend_is_validated(monkeypatch):
     with pytest.raises(InputError, match="backend: must be .*'numba'"):
         simulate(MSC_COVID, t_eval=[0, 1], backend="numbaa")
     monkeypatch.setattr("mscsim.solve._simulate.find_spec", lambda name: None)
-    with pytest.raises(InputError, match=r"backend: 'numba' needs numba: pip install 'mscsim\[fast\]'"):
+    with pytest.raises(
+        InputError, match=r"backend: 'numba' needs numba: pip install 'mscsim\[fast\]'"
+    ):
         simulate(MSC_COVID, t_eval=[0, 1], backend="numba")
 
 

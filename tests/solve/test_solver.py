@@ -27,11 +27,25 @@ def test_agrees_with_scipy_radau_on_random_patients():
     cm = compiled(MSC_COVID)
     base = MSC_COVID.default_parameters()
     for i in range(4):
-        p = [np.asarray(params.get(k, base[k])).reshape(-1)[i] if k in params else base[k]
-             for k in MSC_COVID.parameter_names]
-        x0 = np.array([({**MSC_COVID.healthy_state(), **y0}[s] * np.ones(4))[i] for s in MSC_COVID.state_names])
-        ref = solve_ivp(lambda _t, x, p=p: np.stack(cm.rhs(x[:, None], p, np))[:, 0], (0, 120), x0,
-                        method="Radau", t_eval=t, rtol=1e-10, atol=1e-12)
+        p = [
+            np.asarray(params.get(k, base[k])).reshape(-1)[i] if k in params else base[k]
+            for k in MSC_COVID.parameter_names
+        ]
+        x0 = np.array(
+            [
+                ({**MSC_COVID.healthy_state(), **y0}[s] * np.ones(4))[i]
+                for s in MSC_COVID.state_names
+            ]
+        )
+        ref = solve_ivp(
+            lambda _t, x, p=p: np.stack(cm.rhs(x[:, None], p, np))[:, 0],
+            (0, 120),
+            x0,
+            method="Radau",
+            t_eval=t,
+            rtol=1e-10,
+            atol=1e-12,
+        )
         y = sol.states[i].T
         peak = np.maximum(np.abs(ref.y).max(axis=1, keepdims=True), 1e-12)
         assert np.max(np.abs(y - ref.y) / peak) < 1e-4
@@ -43,19 +57,36 @@ def test_same_patient_gives_identical_results_whatever_the_batch():
     t = np.arange(0.0, 200.0)
     full = simulate(MSC_COVID, params, y0, regs, t_eval=t)
     for idx in ([5], [15, 3, 7]):
-        sub = simulate(MSC_COVID, {k: v[idx] for k, v in params.items()},
-                       {k: np.asarray(v)[idx] for k, v in y0.items()}, [regs[i] for i in idx], t_eval=t)
+        sub = simulate(
+            MSC_COVID,
+            {k: v[idx] for k, v in params.items()},
+            {k: np.asarray(v)[idx] for k, v in y0.items()},
+            [regs[i] for i in idx],
+            t_eval=t,
+        )
         assert np.array_equal(sub.states, full.states[idx])
 
 
 def _decay_model() -> Model:
     """y' = -k y: the exact solution checks the method's convergence order."""
     return Model(
-        name="decay", description="linear decay", time_unit="day",
+        name="decay",
+        description="linear decay",
+        time_unit="day",
         states=(State(name="y", unit="1", description="y", healthy=1.0),),
-        parameters=(Parameter(name="k", value=2.0, unit="1/day", lower=0, upper=10, kind="assumed",
-                              description="rate"),),
-        expressions=(), odes={"y": "-k * y + 0 * pos(y)"},
+        parameters=(
+            Parameter(
+                name="k",
+                value=2.0,
+                unit="1/day",
+                lower=0,
+                upper=10,
+                kind="assumed",
+                description="rate",
+            ),
+        ),
+        expressions=(),
+        odes={"y": "-k * y + 0 * pos(y)"},
         observables=(Observable(name="out", formula="y", unit="1", description="y"),),
         dose_state="y",
     )
@@ -65,7 +96,12 @@ def test_error_shrinks_with_tolerance_and_bolus_is_exact():
     m = _decay_model()
     errs = []
     for rtol in (1e-4, 1e-6, 1e-8):
-        sol = simulate(m, t_eval=[0, 1, 2, 3], regimen=Regimen(((1.5, 2.0),)), solver=Rodas4(rtol=rtol, atol=1e-12))
+        sol = simulate(
+            m,
+            t_eval=[0, 1, 2, 3],
+            regimen=Regimen(((1.5, 2.0),)),
+            solver=Rodas4(rtol=rtol, atol=1e-12),
+        )
         exact = np.array([1, np.exp(-2), np.exp(-4) + 2 * np.exp(-1), np.exp(-6) + 2 * np.exp(-3)])
         errs.append(np.abs(sol.observables["out"][0] - exact).max())
     assert errs[0] > errs[1] > errs[2]

@@ -23,8 +23,14 @@ RECORDS = [
 
 def _columns(records):
     rep, pat, arm, term, ser, rel = (np.array(c) for c in zip(*records, strict=True))
-    return {"replicate": rep, "patient": pat, "arm": arm, "term": term, "serious": ser,
-            "related": rel}
+    return {
+        "replicate": rep,
+        "patient": pat,
+        "arm": arm,
+        "term": term,
+        "serious": ser,
+        "related": rel,
+    }
 
 
 def test_counts_by_category_and_replicate():
@@ -52,21 +58,40 @@ def test_per_term_counts_and_rows():
     k = t.terms.index("shock")
     assert t.term_patients[0, k, 0] == 1 and t.term_events[0, k, 0] == 2
     rows = t.rows(arm_names=("placebo", "MSC"))
-    any_ctrl = next(r for r in rows if r["arm"] == "placebo" and r["term"] == "(any term)"
-                    and r["category"] == "any")
-    assert any_ctrl == {"arm": "placebo", "term": "(any term)", "category": "any",
-                        "patients": 2, "events": 4, "n": 12,
-                        "percent": pytest.approx(100 * 2 / 12)}
-    ser_rel = next(r for r in rows if r["arm"] == "MSC" and r["term"] == "thrombosis"
-                   and r["category"] == "serious related")
+    any_ctrl = next(
+        r
+        for r in rows
+        if r["arm"] == "placebo" and r["term"] == "(any term)" and r["category"] == "any"
+    )
+    assert any_ctrl == {
+        "arm": "placebo",
+        "term": "(any term)",
+        "category": "any",
+        "patients": 2,
+        "events": 4,
+        "n": 12,
+        "percent": pytest.approx(100 * 2 / 12),
+    }
+    ser_rel = next(
+        r
+        for r in rows
+        if r["arm"] == "MSC" and r["term"] == "thrombosis" and r["category"] == "serious related"
+    )
     assert ser_rel["patients"] == 1 and ser_rel["serious"] and ser_rel["related"]
     assert len(rows) == 2 * (1 + len(t.terms)) * len(AE_CATEGORIES)
 
 
 def test_no_records_gives_zero_tables():
     empty = np.array([], dtype=np.int64)
-    t = adverse_event_table(empty, empty, np.array([], dtype=str), empty.astype(bool),
-                            empty.astype(bool), replicate=empty, n_replicates=4)
+    t = adverse_event_table(
+        empty,
+        empty,
+        np.array([], dtype=str),
+        empty.astype(bool),
+        empty.astype(bool),
+        replicate=empty,
+        n_replicates=4,
+    )
     assert t.patients.shape == (4, 2, len(AE_CATEGORIES)) and t.patients.sum() == 0
 
 

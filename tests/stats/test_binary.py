@@ -13,8 +13,12 @@ from mscsim.stats import Status, compare_proportions, count_table, fisher_exact_
 
 
 def _all_tables(designs: list[tuple[int, int]]) -> np.ndarray:
-    rows = [[[a, n1 - a], [c, n0 - c]]
-            for n1, n0 in designs for a in range(n1 + 1) for c in range(n0 + 1)]
+    rows = [
+        [[a, n1 - a], [c, n0 - c]]
+        for n1, n0 in designs
+        for a in range(n1 + 1)
+        for c in range(n0 + 1)
+    ]
     return np.array(rows)
 
 
@@ -75,11 +79,11 @@ def test_ratios_match_statsmodels(seed):
         ref_rr = Table2x2(t + 0.5 if rr.details["corrected"][r] else t)
         ref_or = Table2x2(t + 0.5 if odds.details["corrected"][r] else t)
         assert rr.estimate[r] == pytest.approx(ref_rr.riskratio, rel=1e-12)
-        assert (rr.ci_low[r], rr.ci_high[r]) == pytest.approx(ref_rr.riskratio_confint(),
-                                                              rel=1e-12)
+        assert (rr.ci_low[r], rr.ci_high[r]) == pytest.approx(ref_rr.riskratio_confint(), rel=1e-12)
         assert odds.estimate[r] == pytest.approx(ref_or.oddsratio, rel=1e-12)
-        assert (odds.ci_low[r], odds.ci_high[r]) == pytest.approx(ref_or.oddsratio_confint(),
-                                                                  rel=1e-12)
+        assert (odds.ci_low[r], odds.ci_high[r]) == pytest.approx(
+            ref_or.oddsratio_confint(), rel=1e-12
+        )
         assert rr.p_value[r] == pytest.approx(fisher_exact(t.astype(int)).pvalue, rel=1e-14)
         assert rr.statistic[r] == t[0, 0]
 
@@ -91,8 +95,9 @@ def test_risk_difference_matches_statsmodels_wald():
     rd = compare_proportions(y, g, measure="risk_difference")
     t = count_table(y, g)
     for r in range(30):
-        lo, hi = confint_proportions_2indep(t[r, 0, 0], 12, t[r, 1, 0], 12, method="wald",
-                                            compare="diff")
+        lo, hi = confint_proportions_2indep(
+            t[r, 0, 0], 12, t[r, 1, 0], 12, method="wald", compare="diff"
+        )
         assert rd.estimate[r] == pytest.approx((t[r, 0, 0] - t[r, 1, 0]) / 12, abs=1e-15)
         assert (rd.ci_low[r], rd.ci_high[r]) == pytest.approx((lo, hi), abs=1e-14)
     assert rd.null_value == 0.0 and not rd.details["corrected"].any()

@@ -61,8 +61,7 @@ def test_lung_sex_published_r_output():
     # likelihood ratio test 10.63 on 1 df, p = 0.001111 (survival package `lung` data; output
     # as reproduced in the STHDA "Cox Proportional-Hazards Model" tutorial).
     df = load_lung()
-    res = cox_ph(df["time"].values, df["status"].values == 1,
-                 (df["sex"].values == 2).astype(int))
+    res = cox_ph(df["time"].values, df["status"].values == 1, (df["sex"].values == 2).astype(int))
     assert res.details["log_hr"] == pytest.approx(-0.5310, abs=5e-5)
     assert res.estimate == pytest.approx(0.5880, abs=5e-5)
     assert res.details["se"] == pytest.approx(0.1672, abs=5e-5)
@@ -83,7 +82,9 @@ def test_vectorized_equals_loop(make_trials):
         assert batch.status[r] == one.status
         np.testing.assert_allclose(
             [batch.estimate[r], batch.ci_low[r], batch.p_value[r]],
-            [one.estimate, one.ci_low, one.p_value], rtol=1e-10)
+            [one.estimate, one.ci_low, one.p_value],
+            rtol=1e-10,
+        )
 
 
 def test_monotone_likelihood_gives_inf_or_zero_with_status():
@@ -113,8 +114,13 @@ def test_failures_never_raise_in_a_batch():
     event[3] = group[3] == 1  # monotone
     event[4, [0, 5]] = False
     res = cox_ph(time, event, group)
-    assert res.status.tolist() == [Status.OK, Status.NO_EVENTS, Status.EMPTY_ARM,
-                                   Status.MONOTONE, Status.OK]
+    assert res.status.tolist() == [
+        Status.OK,
+        Status.NO_EVENTS,
+        Status.EMPTY_ARM,
+        Status.MONOTONE,
+        Status.OK,
+    ]
     assert np.isnan(res.estimate[[1, 2]]).all() and res.estimate[3] == np.inf
 
 

@@ -26,8 +26,9 @@ def _assert_matches_lifelines(km, time, event, alpha=0.05):
     np.testing.assert_array_equal(km.events[:m], ref.event_table["observed"].values)
     for day in (0.0, 3.0, 7.5, 14.0, 28.0, 100.0):
         at = km.survival_at(day)
-        assert at.survival == pytest.approx(float(ref.survival_function_at_times(day).iloc[0]),
-                                            abs=1e-12)
+        assert at.survival == pytest.approx(
+            float(ref.survival_function_at_times(day).iloc[0]), abs=1e-12
+        )
         ci = ref.confidence_interval_.asof(day)
         assert (at.ci_low, at.ci_high) == pytest.approx((ci.iloc[0], ci.iloc[1]), abs=1e-10)
 
@@ -96,7 +97,7 @@ def test_by_arm_uses_each_arm_only(make_trials):
     for r in range(3):
         sel = group[r] == 1
         ref = kaplan_meier(time[r][sel], event[r][sel])
-        np.testing.assert_array_equal(treated.survival[r, :ref.n_times], ref.survival)
+        np.testing.assert_array_equal(treated.survival[r, : ref.n_times], ref.survival)
         assert control.at_risk[r, 0] == np.sum(group[r] == 0)
 
 

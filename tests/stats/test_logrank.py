@@ -34,8 +34,9 @@ def test_lung_sex_published_r_output():
     # `lung` data; R output as reproduced in Packt "Machine Learning with R Cookbook",
     # 2nd ed., "Using the log-rank test").
     df = load_lung()
-    res = logrank_test(df["time"].values, df["status"].values == 1,
-                       (df["sex"].values == 2).astype(int))
+    res = logrank_test(
+        df["time"].values, df["status"].values == 1, (df["sex"].values == 2).astype(int)
+    )
     assert res.statistic == pytest.approx(10.3267, abs=5e-5)
     assert res.p_value == pytest.approx(0.00131116, abs=5e-9)
     assert res.details["observed_treatment"] == 53

@@ -37,13 +37,15 @@ def test_change_from_baseline_matches_scipy_and_statsmodels(seed):
         assert d.details["df"][r] == pytest.approx(ref.df, rel=1e-12)
         assert (d.ci_low[r], d.ci_high[r]) == pytest.approx((ci.low, ci.high), rel=1e-11)
         cm = CompareMeans(DescrStatsW(x1), DescrStatsW(x0))
-        assert (d.ci_low[r], d.ci_high[r]) == pytest.approx(cm.tconfint_diff(usevar="unequal"),
-                                                            rel=1e-11)
+        assert (d.ci_low[r], d.ci_high[r]) == pytest.approx(
+            cm.tconfint_diff(usevar="unequal"), rel=1e-11
+        )
         for arm, x in ((res.treatment, x1), (res.control, x0)):
             assert arm.n[r] == x.size
             assert arm.mean[r] == pytest.approx(x.mean(), rel=1e-12)
             assert (arm.ci_low[r], arm.ci_high[r]) == pytest.approx(
-                DescrStatsW(x).tconfint_mean(), rel=1e-11)
+                DescrStatsW(x).tconfint_mean(), rel=1e-11
+            )
     assert res.name == res.difference.name == "CRP day 6"
 
 
@@ -61,14 +63,21 @@ def test_missing_and_masked_values_are_excluded():
     a = welch_t_test(x, g, mask=mask)
     x_nan = np.where(mask, x, np.nan)
     b = welch_t_test(x_nan, g)
-    assert a.p_value[0] == b.p_value[0] == pytest.approx(
-        ttest_ind([4.0, 5.0, 7.0], [1.0, 2.0, 3.0], equal_var=False).pvalue)
+    assert (
+        a.p_value[0]
+        == b.p_value[0]
+        == pytest.approx(ttest_ind([4.0, 5.0, 7.0], [1.0, 2.0, 3.0], equal_var=False).pvalue)
+    )
 
 
 def test_too_few_values_is_status_not_error():
-    x = np.array([[1.0, np.nan, np.nan, 4.0, 5.0, 6.0],
-                  [1.0, 1.0, 1.0, 2.0, 2.0, 2.0],
-                  [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]])
+    x = np.array(
+        [
+            [1.0, np.nan, np.nan, 4.0, 5.0, 6.0],
+            [1.0, 1.0, 1.0, 2.0, 2.0, 2.0],
+            [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+        ]
+    )
     g = np.array([[0, 0, 0, 1, 1, 1], [0, 0, 0, 1, 1, 1], [0, 0, 0, 0, 0, 0]])
     res = welch_t_test(x, g)
     assert res.status.tolist() == [Status.TOO_FEW, Status.TOO_FEW, Status.EMPTY_ARM]

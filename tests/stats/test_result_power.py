@@ -15,10 +15,17 @@ from mscsim.stats import EndpointResult, Status, cox_ph, logrank_test, summarize
 def _result(p, est, status=None):
     p, est = np.asarray(p, float), np.asarray(est, float)
     return EndpointResult(
-        name="death by day 28", method="test", effect="risk ratio", estimate=est,
-        ci_low=est / 2, ci_high=est * 2, p_value=p, statistic=np.zeros_like(p),
+        name="death by day 28",
+        method="test",
+        effect="risk ratio",
+        estimate=est,
+        ci_low=est / 2,
+        ci_high=est * 2,
+        p_value=p,
+        statistic=np.zeros_like(p),
         status=np.zeros(p.shape, int) if status is None else np.asarray(status),
-        null_value=1.0, details={"se": np.ones_like(p)},
+        null_value=1.0,
+        details={"se": np.ones_like(p)},
     )
 
 
@@ -56,9 +63,18 @@ def test_replicate_slices_to_scalars(make_trials):
 
 def test_shape_mismatch_is_rejected():
     with pytest.raises(InputError):
-        EndpointResult(name="x", method="m", effect="e", estimate=np.ones(2), ci_low=np.ones(3),
-                       ci_high=np.ones(2), p_value=np.ones(2), statistic=np.ones(2),
-                       status=np.zeros(2, int), null_value=1.0)
+        EndpointResult(
+            name="x",
+            method="m",
+            effect="e",
+            estimate=np.ones(2),
+            ci_low=np.ones(3),
+            ci_high=np.ones(2),
+            p_value=np.ones(2),
+            statistic=np.ones(2),
+            status=np.zeros(2, int),
+            null_value=1.0,
+        )
 
 
 def test_power_counts_failed_replicates_apart():

@@ -7,8 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["_adverse_events", "_binary", "_fisher", "_kaplan_meier", "_logrank", "_means",
-           "_power"]
+MODULES = ["_adverse_events", "_binary", "_fisher", "_kaplan_meier", "_logrank", "_means", "_power"]
 
 
 @pytest.mark.parametrize("name", MODULES)

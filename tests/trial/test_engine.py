@@ -24,9 +24,14 @@ def run3(lanzoni):
 
 def test_same_seed_same_tables_whatever_the_chunking(lanzoni, run3):
     other = run_trial(lanzoni, replicates=3, chunk=1)
-    for a, b in [(run3.arm, other.arm), (run3.cohort.age, other.cohort.age),
-                 (run3.events.death, other.events.death), (run3.events.sae_time, other.events.sae_time),
-                 (run3.visits["crp"], other.visits["crp"]), (run3.n_screened, other.n_screened)]:
+    for a, b in [
+        (run3.arm, other.arm),
+        (run3.cohort.age, other.cohort.age),
+        (run3.events.death, other.events.death),
+        (run3.events.sae_time, other.events.sae_time),
+        (run3.visits["crp"], other.visits["crp"]),
+        (run3.n_screened, other.n_screened),
+    ]:
         np.testing.assert_array_equal(a, b)
     for k in run3.events.infusion_ae:
         np.testing.assert_array_equal(run3.events.infusion_ae[k], other.events.infusion_ae[k])
@@ -89,8 +94,12 @@ def test_stratified_blocks_balance_arms_within_each_stratum():
         arm = randomize("stratified_block", {"msc": 1, "ctrl": 1}, 2, keys, seed=11, replicate=rep)
         for k in ("A", "B"):
             counts = np.bincount(arm[keys == k], minlength=2)
-            assert abs(counts[0] - counts[1]) <= 1  # blocks of 2: at most one open block per stratum
-        assert not np.array_equal(arm, randomize("stratified_block", {"msc": 1, "ctrl": 1}, 2, keys, 12, rep))
+            assert (
+                abs(counts[0] - counts[1]) <= 1
+            )  # blocks of 2: at most one open block per stratum
+        assert not np.array_equal(
+            arm, randomize("stratified_block", {"msc": 1, "ctrl": 1}, 2, keys, 12, rep)
+        )
 
 
 def test_unequal_allocation_follows_the_ratio():
@@ -143,5 +152,7 @@ def test_control_arm_meets_calibration_targets():
         # acceptance band widened by 3 Monte Carlo standard errors of a proportion (n patients)
         mc = 300 * np.sqrt(r.target / 100 * (1 - r.target / 100) / r.n) if r.unit == "%" else 0.0
         if not r.low - mc <= r.model <= r.high + mc:
-            bad.append(f"{r.name}: model {r.model:.1f} not in [{r.low - mc:.1f}, {r.high + mc:.1f}]")
+            bad.append(
+                f"{r.name}: model {r.model:.1f} not in [{r.low - mc:.1f}, {r.high + mc:.1f}]"
+            )
     assert not bad, bad

@@ -11,4 +11,6 @@ if __name__ == "__main__":
         print(f"{name} = {value:.4g}")
     print()
     for r in control_arm_calibration():
-        print(f"{r.name:34s} target {r.target:6.1f} [{r.low:g}, {r.high:g}] {r.unit:6s} model {r.model:6.1f} (n={r.n})")
+        print(
+            f"{r.name:34s} target {r.target:6.1f} [{r.low:g}, {r.high:g}] {r.unit:6s} model {r.model:6.1f} (n={r.n})"
+        )

@@ -134,10 +134,18 @@ def _pooling_command(
             raise TypeError(f"{name}: place each own option with `after`")
         params = []
         for f in fields(_Pooling):
-            params.append(inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY,
-                                            default=f.metadata["option"], annotation=hints[f.name]))
-            params += [own[n].replace(kind=inspect.Parameter.KEYWORD_ONLY,
-                                      annotation=hints[n]) for n in after.get(f.name, ())]
+            params.append(
+                inspect.Parameter(
+                    f.name,
+                    inspect.Parameter.KEYWORD_ONLY,
+                    default=f.metadata["option"],
+                    annotation=hints[f.name],
+                )
+            )
+            params += [
+                own[n].replace(kind=inspect.Parameter.KEYWORD_ONLY, annotation=hints[n])
+                for n in after.get(f.name, ())
+            ]
 
         @functools.wraps(fn)
         def command(**kwargs: Any) -> None:

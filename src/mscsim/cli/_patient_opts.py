@@ -23,7 +23,9 @@ def parse_days(text: str | None, option: str = "--at") -> list[float]:
         try:
             d = float(part)
         except ValueError:
-            raise InputError(option, "must be comma-separated numbers >= 0, e.g. 10,13", text) from None
+            raise InputError(
+                option, "must be comma-separated numbers >= 0, e.g. 10,13", text
+            ) from None
         if not math.isfinite(d) or d < 0:
             raise InputError(option, "days must be finite numbers >= 0", text)
         days.append(d)
@@ -31,7 +33,11 @@ def parse_days(text: str | None, option: str = "--at") -> list[float]:
 
 
 def build_regimen(
-    dose: float | None, dose_per_kg: float | None, at: str | None, weight: float, days: float | None = None
+    dose: float | None,
+    dose_per_kg: float | None,
+    at: str | None,
+    weight: float,
+    days: float | None = None,
 ) -> Regimen:
     """The regimen the options describe (empty when no dose is given)."""
     if dose is not None and dose_per_kg is not None:

@@ -22,5 +22,7 @@ class Progress:
             frac = min(1.0, self.done / self.total)
             bar = "#" * int(30 * frac)
             end = "\n" if self.done >= self.total else ""
-            sys.stderr.write(f"\r{self.label} [{bar:<30s}] {self.done}/{self.total} ({now - self.t0:.1f} s){end}")
+            sys.stderr.write(
+                f"\r{self.label} [{bar:<30s}] {self.done}/{self.total} ({now - self.t0:.1f} s){end}"
+            )
             sys.stderr.flush()

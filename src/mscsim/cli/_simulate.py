@@ -32,8 +32,12 @@ def simulate(
     at: Annotated[str | None, typer.Option(help=AT_HELP)] = None,
     weight: Annotated[float, typer.Option(help=WEIGHT_HELP)] = 75.0,
     step: Annotated[float, typer.Option(help="Output grid spacing in days.")] = 1.0,
-    out: Annotated[str | None, typer.Option(help="Folder for the tidy table (Parquet, CSV) and plot.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object to stdout.")] = False,
+    out: Annotated[
+        str | None, typer.Option(help="Folder for the tidy table (Parquet, CSV) and plot.")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object to stdout.")
+    ] = False,
 ) -> None:
     """Simulate a typical patient, with and without MSC infusions."""
     if not math.isfinite(days) or not 1 <= days <= 3650:
@@ -45,7 +49,9 @@ def simulate(
     t = np.unique(np.r_[np.arange(0.0, days, step), days])
     sols = {}
     if regimen:
-        sols["untreated"] = run_simulation(MSC_COVID, patient.params, patient.y0, Regimen(), t_eval=t)
+        sols["untreated"] = run_simulation(
+            MSC_COVID, patient.params, patient.y0, Regimen(), t_eval=t
+        )
     arm = "treated" if regimen else "untreated"
     sols[arm] = run_simulation(MSC_COVID, patient.params, patient.y0, regimen, t_eval=t)
     main = sols[arm]
@@ -93,7 +99,8 @@ def _write_outputs(out: str, sols: dict, severity: str, regimen: Regimen) -> Non
             main.t,
             {arm: sol.patient(0) for arm, sol in sols.items()},
             main.units,
-            title=f"typical {severity} patient" + (f", {regimen.total_cells:.3g} MSC in total" if regimen else ""),
+            title=f"typical {severity} patient"
+            + (f", {regimen.total_cells:.3g} MSC in total" if regimen else ""),
             dose_days=[d for d, _ in regimen.infusions],
         )
         fig.savefig(folder / "observables.png", dpi=110)
@@ -103,8 +110,17 @@ def _write_outputs(out: str, sols: dict, severity: str, regimen: Regimen) -> Non
 def params(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """List the model's parameter table (value, unit, bounds, class, source)."""
     rows = [
-        {"name": p.name, "value": p.value, "unit": p.unit, "lower": p.lower, "upper": p.upper,
-         "class": p.kind, "description": p.description, "source": p.source, "note": p.note}
+        {
+            "name": p.name,
+            "value": p.value,
+            "unit": p.unit,
+            "lower": p.lower,
+            "upper": p.upper,
+            "class": p.kind,
+            "description": p.description,
+            "source": p.source,
+            "note": p.note,
+        }
         for p in MSC_COVID.parameters
     ]
     if as_json:
@@ -113,4 +129,6 @@ def params(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
         return
     print(f"{'name':12s} {'value':>11s} {'unit':22s} {'class':10s} source")
     for r in rows:
-        print(f"{r['name']:12s} {r['value']:11.4g} {r['unit']:22s} {r['class']:10s} {r['source'] or '-'}")
+        print(
+            f"{r['name']:12s} {r['value']:11.4g} {r['unit']:22s} {r['class']:10s} {r['source'] or '-'}"
+        )

@@ -19,7 +19,9 @@ CSV_MAX_REPLICATES = 100
 SCENARIO_HELP = "Built-in scenario name (see 'mscsim trial list') or a YAML file."
 ScenarioArg = Annotated[str, typer.Argument(help=SCENARIO_HELP, metavar="SCENARIO_OR_YAML")]
 SeedOpt = Annotated[int | None, typer.Option(help="Random seed (default: the scenario's).")]
-WorkersOpt = Annotated[int | None, typer.Option(help="Processes (default: all cores for large runs).")]
+WorkersOpt = Annotated[
+    int | None, typer.Option(help="Processes (default: all cores for large runs).")
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 
 
@@ -62,10 +64,18 @@ def list_(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
 def run(
     scenario: ScenarioArg,
     seed: SeedOpt = None,
-    replicates: Annotated[int | None, typer.Option(help="Independent virtual trials to run.")] = None,
-    out: Annotated[str | None, typer.Option(help="Run folder (default mscsim-runs/<scenario>-s<seed>-r<K>).")] = None,
-    store: Annotated[str | None, typer.Option(help="SQLite results store (default mscsim-runs/mscsim.sqlite).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
+    replicates: Annotated[
+        int | None, typer.Option(help="Independent virtual trials to run.")
+    ] = None,
+    out: Annotated[
+        str | None, typer.Option(help="Run folder (default mscsim-runs/<scenario>-s<seed>-r<K>).")
+    ] = None,
+    store: Annotated[
+        str | None, typer.Option(help="SQLite results store (default mscsim-runs/mscsim.sqlite).")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the summary as one JSON object.")
+    ] = False,
     workers: WorkersOpt = None,
 ) -> None:
     """Run a virtual trial (and K replicates): tables, manifest, report, results store."""
@@ -77,18 +87,29 @@ def run(
     k = sc.replicates if replicates is None else replicates
     s = sc.seed if seed is None else seed
     folder = Path(out) if out else DEFAULT_ROOT / f"{sc.name}-s{s}-r{k}"
-    db = Path(store) if store else (DEFAULT_ROOT if out is None else folder.parent) / "mscsim.sqlite"
+    db = (
+        Path(store) if store else (DEFAULT_ROOT if out is None else folder.parent) / "mscsim.sqlite"
+    )
     if out is None:
         DEFAULT_ROOT.mkdir(exist_ok=True)
     _check_workers(workers)
-    trial = run_trial(sc, seed=s, replicates=k, workers=workers, progress=_progress(k, f"{sc.name}", as_json))
+    trial = run_trial(
+        sc, seed=s, replicates=k, workers=workers, progress=_progress(k, f"{sc.name}", as_json)
+    )
     analyses = analyse(trial)
     summary = run_summary(trial, analyses)
     validation = validate_run(trial, analyses) if k >= 20 and sc.used_results() else None
     # CSV copies of the tables only for small runs (ADLB alone is ~2.5 GB at 10,000 x 24)
     formats = ("parquet", "csv") if k <= CSV_MAX_REPLICATES else ("parquet",)
-    written = write_run_folder(trial, folder, analyses=analyses, summary=summary, validation=validation,
-                               command=" ".join(["mscsim", *sys.argv[1:]]), formats=formats)
+    written = write_run_folder(
+        trial,
+        folder,
+        analyses=analyses,
+        summary=summary,
+        validation=validation,
+        command=" ".join(["mscsim", *sys.argv[1:]]),
+        formats=formats,
+    )
     record_run(db, trial, summary, written)
     if as_json:
         _dump(summary)
@@ -97,11 +118,15 @@ def run(
 
 
 def _print_run(summary: dict, folder: Path, db: Path) -> None:
-    print(f"{summary['scenario']}: seed {summary['seed']}, {summary['replicates']} replicate(s), "
-          f"n = {summary['sample_size']}")
+    print(
+        f"{summary['scenario']}: seed {summary['seed']}, {summary['replicates']} replicate(s), "
+        f"n = {summary['sample_size']}"
+    )
     for arm, v in summary["arms"].items():
-        print(f"  {arm:14s} n={v['n']:<4d} deaths={v['deaths']:<3d} survival d28={v['survival_day28']:.2f} "
-              f"SAE pts={v['patients_with_sae']} infusion-AE pts={v['patients_with_infusion_ae']}")
+        print(
+            f"  {arm:14s} n={v['n']:<4d} deaths={v['deaths']:<3d} survival d28={v['survival_day28']:.2f} "
+            f"SAE pts={v['patients_with_sae']} infusion-AE pts={v['patients_with_infusion_ae']}"
+        )
     for e in summary["endpoints"]:
         est = "nan" if e["estimate"] is None else f"{e['estimate']:.3g}"
         lo = "nan" if e["ci_low"] is None else f"{e['ci_low']:.3g}"
@@ -118,12 +143,23 @@ def _write_study(out: str, name: str, doc: dict, kind: str, payload, sc) -> None
     from mscsim.report import power_report, validation_report
     from mscsim.trial import scenario_hash
 
-    prov = {"mscsim_version": __version__, "scenario": sc.name, "scenario_hash": scenario_hash(sc),
-            "seed": doc.get("seed"), "replicates": doc.get("replicates"),
-            "command": " ".join(["mscsim", *sys.argv[1:]])}
+    prov = {
+        "mscsim_version": __version__,
+        "scenario": sc.name,
+        "scenario_hash": scenario_hash(sc),
+        "seed": doc.get("seed"),
+        "replicates": doc.get("replicates"),
+        "command": " ".join(["mscsim", *sys.argv[1:]]),
+    }
     with atomic_output_dir(out) as folder:
-        (folder / name).write_text(json.dumps(jsonable({**doc, "provenance": prov}), indent=1, allow_nan=False))
-        rep = power_report(payload, prov) if kind == "power" else validation_report(sc.name, payload, prov)
+        (folder / name).write_text(
+            json.dumps(jsonable({**doc, "provenance": prov}), indent=1, allow_nan=False)
+        )
+        rep = (
+            power_report(payload, prov)
+            if kind == "power"
+            else validation_report(sc.name, payload, prov)
+        )
         rep.write(folder / "report.html")
 
 
@@ -131,7 +167,9 @@ def _sizes(text: str) -> list[int]:
     try:
         sizes = [int(x) for x in text.split(",") if x.strip()]
     except ValueError:
-        raise InputError("--n", "must be comma-separated integers >= 2, e.g. 24,100,200", text) from None
+        raise InputError(
+            "--n", "must be comma-separated integers >= 2, e.g. 24,100,200", text
+        ) from None
     if not sizes or any(s < 2 or s > 100_000 for s in sizes):
         raise InputError("--n", "must be comma-separated integers between 2 and 100000", text)
     return sizes
@@ -155,11 +193,21 @@ def power(
     sc = load_scenario(scenario)
     for s in sizes:
         if s < len(sc.arms) or s % sum(sc.allocation.values()):
-            raise InputError("--n", f"each size must be a multiple of the allocation total "
-                             f"({sum(sc.allocation.values())})", s)
+            raise InputError(
+                "--n",
+                f"each size must be a multiple of the allocation total "
+                f"({sum(sc.allocation.values())})",
+                s,
+            )
     _check_workers(workers)
-    curve = power_curve(sc, sizes, replicates=replicates, seed=seed, workers=workers,
-                        progress=_progress(replicates * len(sizes), f"{sc.name} power", as_json))
+    curve = power_curve(
+        sc,
+        sizes,
+        replicates=replicates,
+        seed=seed,
+        workers=workers,
+        progress=_progress(replicates * len(sizes), f"{sc.name} power", as_json),
+    )
     if out is not None:
         _write_study(out, "power.json", curve.to_dict(), "power", curve, sc)
     if as_json:
@@ -178,7 +226,9 @@ def validate(
     seed: SeedOpt = None,
     as_json: JsonOpt = False,
     workers: WorkersOpt = None,
-    out: Annotated[str | None, typer.Option(help="Folder for validation.json and report.html.")] = None,
+    out: Annotated[
+        str | None, typer.Option(help="Folder for validation.json and report.html.")
+    ] = None,
 ) -> None:
     """Where each published result falls in the model's predictive distribution."""
     from mscsim.trial import load_scenario, run_trial, validate_run
@@ -186,10 +236,17 @@ def validate(
     _check_replicates(replicates)
     sc = load_scenario(scenario)
     if not sc.used_results():
-        raise InputError("SCENARIO", f"scenario {sc.name!r} has no published results to validate against")
+        raise InputError(
+            "SCENARIO", f"scenario {sc.name!r} has no published results to validate against"
+        )
     _check_workers(workers)
-    trial = run_trial(sc, seed=seed, replicates=replicates, workers=workers,
-                      progress=_progress(replicates, f"{sc.name} validate", as_json))
+    trial = run_trial(
+        sc,
+        seed=seed,
+        replicates=replicates,
+        workers=workers,
+        progress=_progress(replicates, f"{sc.name} validate", as_json),
+    )
     rows = [r.to_dict() for r in validate_run(trial)]
     doc = {"scenario": sc.name, "seed": trial.seed, "replicates": replicates, "results": rows}
     if out is not None:
@@ -199,6 +256,8 @@ def validate(
         return
     print(f"{sc.name}: observed vs predicted ({replicates} virtual trials of the published design)")
     for r in rows:
-        print(f"  {r['endpoint']:22s} {r['quantity']:36s} observed {r['observed']:8.3g}  predicted "
-              f"{r['predicted_median']:8.3g} (90% PI {r['pi_low']:.3g} to {r['pi_high']:.3g})  "
-              f"percentile {r['percentile']:5.1f}")
+        print(
+            f"  {r['endpoint']:22s} {r['quantity']:36s} observed {r['observed']:8.3g}  predicted "
+            f"{r['predicted_median']:8.3g} (90% PI {r['pi_low']:.3g} to {r['pi_high']:.3g})  "
+            f"percentile {r['percentile']:5.1f}"
+        )

@@ -76,8 +76,9 @@ def _codes(indices: np.ndarray, values: Sequence[str], mask: np.ndarray | None =
     idx = np.asarray(indices)
     if len(uniq) != len(values):
         idx = np.array([uniq.index(v) for v in values], dtype=small)[idx]
-    return pa.DictionaryArray.from_arrays(pa.array(idx.astype(small, copy=False), mask=mask),
-                                          pa.array(uniq, pa.string()))
+    return pa.DictionaryArray.from_arrays(
+        pa.array(idx.astype(small, copy=False), mask=mask), pa.array(uniq, pa.string())
+    )
 
 
 def _yn(flag: np.ndarray, mask: np.ndarray | None = None) -> pa.Array:
@@ -103,8 +104,13 @@ def _ids(run) -> dict[str, Any]:
     usubjid = pc.binary_join_element_wise(
         prefix.take(pa.array(run.replicate)), subj.take(pa.array(pos)), "-"
     )
-    return {"usubjid": usubjid, "subjid": subj, "pos": pos,
-            "replicate": run.replicate.astype(np.int32), "arm": run.arm.astype(np.int8)}
+    return {
+        "usubjid": usubjid,
+        "subjid": subj,
+        "pos": pos,
+        "replicate": run.replicate.astype(np.int32),
+        "arm": run.arm.astype(np.int8),
+    }
 
 
 def _id_columns(run, ids: dict, patient: np.ndarray | None = None) -> dict[str, pa.Array]:
@@ -126,7 +132,11 @@ def arm_label(arm) -> str:
     days = ", ".join(str(d) for d in arm.infusion_days)
     if not arm.infusion_days:
         return arm.product
-    dose = f" {arm.dose_per_infusion:.3g} {arm.dose_unit} per infusion" if arm.dose_per_infusion else ""
+    dose = (
+        f" {arm.dose_per_infusion:.3g} {arm.dose_unit} per infusion"
+        if arm.dose_per_infusion
+        else ""
+    )
     return f"{arm.product}{dose}, day{'s' if len(arm.infusion_days) > 1 else ''} {days}"
 
 
@@ -184,8 +194,9 @@ def _tte_columns(run) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     dead = ev.death <= fu
     end = np.where(dead, ev.death, fu)  # end of observation: death or end of follow-up
     first = ev.first_sae
-    times = np.stack([ev.death, first, ev.recovery, np.where(ev.intubation > 0, ev.intubation,
-                                                             np.inf)], axis=1)
+    times = np.stack(
+        [ev.death, first, ev.recovery, np.where(ev.intubation > 0, ev.intubation, np.inf)], axis=1
+    )
     event = times <= fu
     vent0 = ev.intubation == 0
     cens_t = np.stack([np.full(n, fu), np.full(n, fu), end, np.where(vent0, 0.0, end)], axis=1)
@@ -195,11 +206,20 @@ def _tte_columns(run) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     cn_code = np.zeros((n, 4), int)  # END OF FOLLOW-UP
     cn_code[:, 2:] = np.where(dead, 1, 0)[:, None]
     cn_code[:, 3] = np.where(vent0, 2, cn_code[:, 3])
-    return aval, (~event).astype(np.int8), np.where(event, ev_code, -1), np.where(event, -1, cn_code)
+    return (
+        aval,
+        (~event).astype(np.int8),
+        np.where(event, ev_code, -1),
+        np.where(event, -1, cn_code),
+    )
 
 
-_EVENT_TEXT = (_DEATH, "RECOVERY", "INVASIVE MECHANICAL VENTILATION",
-               *(t.upper() for t in SAE_TERMS))
+_EVENT_TEXT = (
+    _DEATH,
+    "RECOVERY",
+    "INVASIVE MECHANICAL VENTILATION",
+    *(t.upper() for t in SAE_TERMS),
+)
 _CENSOR_TEXT = (_END, _DEATH, _VENT0)
 
 
@@ -281,8 +301,9 @@ def adlb(run, ids: dict) -> pa.Table:
     cols = {
         **_id_columns(run, ids, patient),
         "PARAMCD": _codes(param, [LAB_PARAMS[k][0] for k in keys]),
-        "PARAM": _codes(param, [f"{LAB_PARAMS[k][1]} ({u})" for k, u in zip(keys, units,
-                                                                             strict=True)]),
+        "PARAM": _codes(
+            param, [f"{LAB_PARAMS[k][1]} ({u})" for k, u in zip(keys, units, strict=True)]
+        ),
         "AVALU": _codes(param, units),
         "AVISITN": pa.array(day),
         "AVISIT": _codes(visit, [f"DAY {int(d)}" for d in np.rint(run.visit_days)]),
@@ -319,5 +340,9 @@ def adam_tables(run) -> dict[str, pa.Table]:
     24
     """
     ids = _ids(run)
-    return {"ADSL": adsl(run, ids), "ADTTE": adtte(run, ids), "ADAE": adae(run, ids),
-            "ADLB": adlb(run, ids)}
+    return {
+        "ADSL": adsl(run, ids),
+        "ADTTE": adtte(run, ids),
+        "ADAE": adae(run, ids),
+        "ADLB": adlb(run, ids),
+    }

@@ -71,12 +71,23 @@ def _scenario_block(run) -> dict[str, Any]:
     from mscsim.trial import scenario_hash
 
     sc = run.scenario
-    return {"name": sc.name, "title": sc.title, "hash": scenario_hash(sc),
-            "citation": sc.citation.model_dump(mode="json")}
+    return {
+        "name": sc.name,
+        "title": sc.title,
+        "hash": scenario_hash(sc),
+        "citation": sc.citation.model_dump(mode="json"),
+    }
 
 
-def build_manifest(run, folder: Path, files: Sequence[str], *, tables: Mapping[str, pa.Table],
-                   timings: Mapping[str, float], command: str | None) -> dict[str, Any]:
+def build_manifest(
+    run,
+    folder: Path,
+    files: Sequence[str],
+    *,
+    tables: Mapping[str, pa.Table],
+    timings: Mapping[str, float],
+    command: str | None,
+) -> dict[str, Any]:
     """Provenance of a run folder: version, scenario hash, seed, timings, status, file hashes.
 
     Parameters
@@ -107,18 +118,33 @@ def build_manifest(run, folder: Path, files: Sequence[str], *, tables: Mapping[s
         "model": prov.get("model"),
         "timings_s": {**run.timings, **timings},
         "status_counts": dict(run.status_counts),
-        "environment": {"python": sys.version.split()[0], "numpy": np.__version__,
-                        "pyarrow": pa.__version__, "platform": platform.platform()},
-        "tables": {name: {"rows": t.num_rows, "columns": t.column_names}
-                   for name, t in tables.items()},
-        "files": [{"name": f, "bytes": (folder / f).stat().st_size,
-                   "sha256": sha256_of(folder / f)} for f in files],
+        "environment": {
+            "python": sys.version.split()[0],
+            "numpy": np.__version__,
+            "pyarrow": pa.__version__,
+            "platform": platform.platform(),
+        },
+        "tables": {
+            name: {"rows": t.num_rows, "columns": t.column_names} for name, t in tables.items()
+        },
+        "files": [
+            {"name": f, "bytes": (folder / f).stat().st_size, "sha256": sha256_of(folder / f)}
+            for f in files
+        ],
     }
 
 
-def write_run_folder(run, out_dir: str | Path, *, analyses, summary: Mapping[str, Any],
-                     power=None, validation=None, command: str | None = None,
-                     formats: Sequence[str] = TABLE_FORMATS) -> Path:
+def write_run_folder(
+    run,
+    out_dir: str | Path,
+    *,
+    analyses,
+    summary: Mapping[str, Any],
+    power=None,
+    validation=None,
+    command: str | None = None,
+    formats: Sequence[str] = TABLE_FORMATS,
+) -> Path:
     """Write the run folder of `run` into `out_dir` (created if needed) and return its path.
 
     Everything is written into a temporary sibling folder first and moved into place only when
@@ -169,6 +195,8 @@ def write_run_folder(run, out_dir: str | Path, *, analyses, summary: Mapping[str
         t3 = time.perf_counter()
         files += ["summary.json", "report.html"]
         timings = {"adam_tables_s": t1 - t0, "write_tables_s": t2 - t1, "report_s": t3 - t2}
-        _write_json(tmp / "manifest.json", build_manifest(
-            run, tmp, files, tables=tables, timings=timings, command=command))
+        _write_json(
+            tmp / "manifest.json",
+            build_manifest(run, tmp, files, tables=tables, timings=timings, command=command),
+        )
     return final

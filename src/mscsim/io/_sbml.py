@@ -20,7 +20,9 @@ from mscsim.model._symbolic import L3FormulaPrinter, SymbolicModel
 
 def _check(code: int, what: str) -> None:
     if code != libsbml.LIBSBML_OPERATION_SUCCESS:
-        raise RuntimeError(f"libsbml failed to {what}: {libsbml.OperationReturnValue_toString(code)}")
+        raise RuntimeError(
+            f"libsbml failed to {what}: {libsbml.OperationReturnValue_toString(code)}"
+        )
 
 
 def _math(formula: str) -> libsbml.ASTNode:
@@ -77,7 +79,9 @@ def to_sbml(
     for s in model.states:
         rule = m.createRateRule()
         rule.setVariable(s.name)
-        _check(rule.setMath(_math(printer.doprint(sym.parse(model.odes[s.name])))), f"set d{s.name}/dt")
+        _check(
+            rule.setMath(_math(printer.doprint(sym.parse(model.odes[s.name])))), f"set d{s.name}/dt"
+        )
     for k, (day, cells) in enumerate((regimen or Regimen()).infusions):
         ev = m.createEvent()
         ev.setId(f"infusion_{k + 1}")

@@ -55,8 +55,18 @@ CREATE TABLE IF NOT EXISTS endpoints (
 );
 CREATE INDEX IF NOT EXISTS endpoints_run ON endpoints(run_id);
 """
-_RUN_COLUMNS = ("run_id", "created", "scenario", "scenario_hash", "seed", "replicates",
-                "sample_size", "mscsim_version", "folder", "summary_json")
+_RUN_COLUMNS = (
+    "run_id",
+    "created",
+    "scenario",
+    "scenario_hash",
+    "seed",
+    "replicates",
+    "sample_size",
+    "mscsim_version",
+    "folder",
+    "summary_json",
+)
 
 
 def _connect(store_path: str | Path) -> sqlite3.Connection:
@@ -84,14 +94,26 @@ def _endpoint_rows(run_id: int, summary: Mapping[str, Any]) -> list[tuple]:
     for e in summary.get("endpoints", []):
         e = jsonable(e)
         name = e.get("name") or e.get("id")
-        rows.append((run_id, name, e.get("arm"), e.get("measure"), e.get("estimate"),
-                     e.get("ci_low"), e.get("ci_high"), e.get("p_value"),
-                     _power_of(summary, name, e.get("arm")), e.get("method")))
+        rows.append(
+            (
+                run_id,
+                name,
+                e.get("arm"),
+                e.get("measure"),
+                e.get("estimate"),
+                e.get("ci_low"),
+                e.get("ci_high"),
+                e.get("p_value"),
+                _power_of(summary, name, e.get("arm")),
+                e.get("method"),
+            )
+        )
     return rows
 
 
-def record_run(store_path: str | Path, run, summary: Mapping[str, Any],
-               folder: str | Path | None) -> int:
+def record_run(
+    store_path: str | Path, run, summary: Mapping[str, Any], folder: str | Path | None
+) -> int:
     """Record `run`, its `summary` and its run `folder` in the store; return the new run_id.
 
     Parameters
@@ -116,12 +138,23 @@ def record_run(store_path: str | Path, run, summary: Mapping[str, Any],
         cur = con.execute(
             "INSERT INTO runs (created, scenario, scenario_hash, seed, replicates, sample_size, "
             "mscsim_version, folder, summary_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (created, run.scenario.name, scenario_hash(run.scenario), int(run.seed),
-             int(run.n_replicates), int(run.sample_size), __version__, where, text),
+            (
+                created,
+                run.scenario.name,
+                scenario_hash(run.scenario),
+                int(run.seed),
+                int(run.n_replicates),
+                int(run.sample_size),
+                __version__,
+                where,
+                text,
+            ),
         )
         run_id = int(cur.lastrowid)
-        con.executemany("INSERT INTO endpoints VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        _endpoint_rows(run_id, summary))
+        con.executemany(
+            "INSERT INTO endpoints VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            _endpoint_rows(run_id, summary),
+        )
     return run_id
 
 
@@ -145,11 +178,22 @@ def list_runs(store_path: str | Path) -> list[dict[str, Any]]:
 
 def endpoint_rows(store_path: str | Path, run_id: int) -> list[dict[str, Any]]:
     """The ``endpoints`` rows of one run, in the order recorded."""
-    cols = ("endpoint", "arm", "measure", "estimate", "ci_low", "ci_high", "p_value", "power",
-            "method")
+    cols = (
+        "endpoint",
+        "arm",
+        "measure",
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "p_value",
+        "power",
+        "method",
+    )
     if not Path(store_path).exists():
         return []
     with closing(_connect(store_path)) as con:
-        rows = con.execute(f"SELECT {', '.join(cols)} FROM endpoints WHERE run_id = ? "
-                           "ORDER BY rowid", (int(run_id),)).fetchall()
+        rows = con.execute(
+            f"SELECT {', '.join(cols)} FROM endpoints WHERE run_id = ? ORDER BY rowid",
+            (int(run_id),),
+        ).fetchall()
     return [dict(zip(cols, r, strict=True)) for r in rows]

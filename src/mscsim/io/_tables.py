@@ -16,7 +16,9 @@ from mscsim.solve import Solution
 
 def timecourse_table(solutions: Mapping[str, Solution], patient: int = 0) -> pa.Table:
     """Long table with columns arm, time_day, observable, value, unit, status."""
-    cols: dict[str, list[Any]] = {k: [] for k in ("arm", "time_day", "observable", "value", "unit", "status")}
+    cols: dict[str, list[Any]] = {
+        k: [] for k in ("arm", "time_day", "observable", "value", "unit", "status")
+    }
     for arm, sol in solutions.items():
         status = sol.messages()[patient]
         for name, values in sol.observables.items():
@@ -30,7 +32,9 @@ def timecourse_table(solutions: Mapping[str, Solution], patient: int = 0) -> pa.
     return pa.table(cols)
 
 
-def write_table(table: pa.Table, folder: Path, stem: str, formats: Sequence[str] = ("parquet", "csv")) -> list[Path]:
+def write_table(
+    table: pa.Table, folder: Path, stem: str, formats: Sequence[str] = ("parquet", "csv")
+) -> list[Path]:
     """Write `table` as ``stem.parquet`` and/or ``stem.csv`` in `folder`."""
     out = []
     if "parquet" in formats:

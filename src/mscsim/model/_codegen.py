@@ -43,9 +43,7 @@ class _ArrayPrinter(InfixPrinter):
         return super()._pow(base, exp)
 
 
-def _emit_function(
-    name: str, exprs: list[sp.Expr], states: list[str], params: list[str]
-) -> str:
+def _emit_function(name: str, exprs: list[sp.Expr], states: list[str], params: list[str]) -> str:
     """Source of ``name(y, p, xp)`` returning a tuple of arrays, one per expression."""
     printer = _ArrayPrinter()
     used = set().union(*(e.free_symbols for e in exprs)) if exprs else set()
@@ -180,8 +178,10 @@ class LUPlan:
     @cached_property
     def factor_src(self) -> str:
         """Vector code ``lu_factor(c, jv, xp)``: the factors of ``W`` as a dict by name."""
-        fac = ["def lu_factor(c, jv, xp):",
-               "    # W = c*I - J, J given by entries jv[k] (pattern order)"]
+        fac = [
+            "def lu_factor(c, jv, xp):",
+            "    # W = c*I - J, J given by entries jv[k] (pattern order)",
+        ]
         fac += self.assemble(lambda k: f"jv[{k}]", c_only="(c )")
         fac += self.elimination
         fac.append("    return {" + ", ".join(f"'{v}': {v}" for v in self.factors) + "}")
@@ -204,8 +204,14 @@ def plan_lu(n: int, jac_pattern: set[tuple[int, int]]) -> LUPlan:
     entries = tuple((i, j, jac_index.get((i, j))) for i, j in sorted(pat))
     elimination = tuple(_eliminate(n, pat))
     factors = [f"a_{i}_{j}" for (i, j) in sorted(pat) if i != j] + [f"d_{k}" for k in range(n)]
-    return LUPlan(n=n, order=tuple(order), pattern=frozenset(pat), entries=entries,
-                  elimination=elimination, factors=tuple(factors))
+    return LUPlan(
+        n=n,
+        order=tuple(order),
+        pattern=frozenset(pat),
+        entries=entries,
+        elimination=elimination,
+        factors=tuple(factors),
+    )
 
 
 class CompiledModel:

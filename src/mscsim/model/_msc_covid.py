@@ -35,48 +35,167 @@ from mscsim.model._params import load_parameters
 from mscsim.model._spec import Expression, Model, Observable, State
 
 _STATES = (
-    State(name="V", unit="1e6 copies/mL", description="SARS-CoV-2 load in the lower airways", group="virus"),
-    State(name="E", unit="1", description="intact alveolar epithelium (fraction)", healthy=1.0, group="epithelium"),
+    State(
+        name="V",
+        unit="1e6 copies/mL",
+        description="SARS-CoV-2 load in the lower airways",
+        group="virus",
+    ),
+    State(
+        name="E",
+        unit="1",
+        description="intact alveolar epithelium (fraction)",
+        healthy=1.0,
+        group="epithelium",
+    ),
     State(name="I", unit="1", description="infected epithelium (fraction)", group="epithelium"),
-    State(name="D", unit="1", description="damaged/denuded epithelium (fraction)", group="epithelium"),
-    State(name="A", unit="1", description="adaptive immune response (0 none, 1 full)", group="immune"),
-    State(name="M1", unit="1", description="inflammatory macrophages (relative to resident pool)", group="immune"),
-    State(name="M2x", unit="1", description="reparative M2 macrophages above the resident pool", group="immune"),
+    State(
+        name="D", unit="1", description="damaged/denuded epithelium (fraction)", group="epithelium"
+    ),
+    State(
+        name="A", unit="1", description="adaptive immune response (0 none, 1 full)", group="immune"
+    ),
+    State(
+        name="M1",
+        unit="1",
+        description="inflammatory macrophages (relative to resident pool)",
+        group="immune",
+    ),
+    State(
+        name="M2x",
+        unit="1",
+        description="reparative M2 macrophages above the resident pool",
+        group="immune",
+    ),
     State(name="N", unit="1", description="lung neutrophils (relative units)", group="immune"),
-    State(name="IL6x", unit="pg/mL", description="plasma IL-6 above baseline", group="cytokine", scale=10.0),
-    State(name="TNFx", unit="pg/mL", description="plasma TNF-alpha above baseline", group="cytokine", scale=10.0),
-    State(name="IL10x", unit="pg/mL", description="plasma IL-10 above baseline", group="cytokine", scale=10.0),
-    State(name="TGFx", unit="pg/mL", description="active lung TGF-beta above baseline", group="cytokine", scale=10.0),
+    State(
+        name="IL6x",
+        unit="pg/mL",
+        description="plasma IL-6 above baseline",
+        group="cytokine",
+        scale=10.0,
+    ),
+    State(
+        name="TNFx",
+        unit="pg/mL",
+        description="plasma TNF-alpha above baseline",
+        group="cytokine",
+        scale=10.0,
+    ),
+    State(
+        name="IL10x",
+        unit="pg/mL",
+        description="plasma IL-10 above baseline",
+        group="cytokine",
+        scale=10.0,
+    ),
+    State(
+        name="TGFx",
+        unit="pg/mL",
+        description="active lung TGF-beta above baseline",
+        group="cytokine",
+        scale=10.0,
+    ),
     State(name="H", unit="1", description="hepatic CRP induction signal (transit)", group="crp"),
-    State(name="CRPx", unit="mg/L", description="plasma CRP above baseline", group="crp", scale=100.0),
-    State(name="Q", unit="1", description="alveolar edema (flooded fraction of airspace)", group="lung"),
-    State(name="Tv", unit="1", description="vascular injury / perfusion mismatch (0-1)", group="lung"),
-    State(name="F", unit="1", description="activated fibroblasts / myofibroblasts (0-1)", group="fibrosis"),
-    State(name="C", unit="1", description="reversible excess matrix (fibrosis index part)", group="fibrosis"),
-    State(name="P", unit="1", description="persistent scar (fibrosis index part)", group="fibrosis"),
-    State(name="Sb", unit="cells", description="infused MSC in venous blood (pre-lung)", group="msc", scale=1e11),
-    State(name="Sl", unit="cells", description="viable MSC entrapped in the lung", group="msc", scale=1e11),
-    State(name="Ss", unit="cells", description="MSC-derived material in liver and spleen", group="msc", scale=1e11),
+    State(
+        name="CRPx", unit="mg/L", description="plasma CRP above baseline", group="crp", scale=100.0
+    ),
+    State(
+        name="Q",
+        unit="1",
+        description="alveolar edema (flooded fraction of airspace)",
+        group="lung",
+    ),
+    State(
+        name="Tv", unit="1", description="vascular injury / perfusion mismatch (0-1)", group="lung"
+    ),
+    State(
+        name="F",
+        unit="1",
+        description="activated fibroblasts / myofibroblasts (0-1)",
+        group="fibrosis",
+    ),
+    State(
+        name="C",
+        unit="1",
+        description="reversible excess matrix (fibrosis index part)",
+        group="fibrosis",
+    ),
+    State(
+        name="P", unit="1", description="persistent scar (fibrosis index part)", group="fibrosis"
+    ),
+    State(
+        name="Sb",
+        unit="cells",
+        description="infused MSC in venous blood (pre-lung)",
+        group="msc",
+        scale=1e11,
+    ),
+    State(
+        name="Sl",
+        unit="cells",
+        description="viable MSC entrapped in the lung",
+        group="msc",
+        scale=1e11,
+    ),
+    State(
+        name="Ss",
+        unit="cells",
+        description="MSC-derived material in liver and spleen",
+        group="msc",
+        scale=1e11,
+    ),
 )
 
 _EXPRESSIONS = (
-    Expression(name="h_msc", formula="Sl / (Sl + EC50_msc)", unit="1",
-               description="saturable MSC secretome exposure in the lung"),
-    Expression(name="supp", formula="(1 - Imax_tsg * h_msc) / (1 + pos(IL10x) / K_10inh)", unit="1",
-               description="fraction of inflammatory cytokine production left by IL-10 and TSG-6"),
-    Expression(name="injury", formula="hill(TNFx, K_inj_tnf, 1) + hill(N, K_inj_N, 1)", unit="1",
-               description="epithelial/endothelial injury drive (TNF, neutrophils)"),
-    Expression(name="dying", formula="(d_I + k_AI * A) * pos(I) + k_inj * injury * pos(E)", unit="1/day",
-               description="epithelial cell death flux (source of DAMPs)"),
-    Expression(name="recruit",
-               formula="r_M * (hill(V, K_MV, 1) * (w_V0 + hill(A, K_Aact, 2)) + w_MD * hill(dying, K_MD, 1)) * (1 + g_M * hill(IL6x, K_M6, 1)) / (1 + M2x / K_res)",
-               unit="1/day", description="monocyte recruitment into M1 (virus sensed innately and, more strongly, once adaptive immunity is primed; DAMPs; IL-6 feedback; damped by resolving M2)"),
-    Expression(name="polar", formula="k_pol * (1 + Emax_pol10 * hill(IL10x, K_pol10, 1) + Emax_pol * h_msc) * M1",
-               unit="1/day", description="M1 -> M2 repolarisation (IL-10, MSC PGE2)"),
-    Expression(name="repair", formula="k_rep * (1 + Emax_kgf * h_msc) * pos(E) * pos(D)", unit="1/day",
-               description="type II cell proliferation re-covering damaged epithelium (KGF boost)"),
-    Expression(name="leak", formula="l_T * hill(TNFx, K_LT, 1) + l_N * hill(N, K_LN, 1) + l_D * pos(D)", unit="1/day",
-               description="capillary leak rate into the airspace"),
+    Expression(
+        name="h_msc",
+        formula="Sl / (Sl + EC50_msc)",
+        unit="1",
+        description="saturable MSC secretome exposure in the lung",
+    ),
+    Expression(
+        name="supp",
+        formula="(1 - Imax_tsg * h_msc) / (1 + pos(IL10x) / K_10inh)",
+        unit="1",
+        description="fraction of inflammatory cytokine production left by IL-10 and TSG-6",
+    ),
+    Expression(
+        name="injury",
+        formula="hill(TNFx, K_inj_tnf, 1) + hill(N, K_inj_N, 1)",
+        unit="1",
+        description="epithelial/endothelial injury drive (TNF, neutrophils)",
+    ),
+    Expression(
+        name="dying",
+        formula="(d_I + k_AI * A) * pos(I) + k_inj * injury * pos(E)",
+        unit="1/day",
+        description="epithelial cell death flux (source of DAMPs)",
+    ),
+    Expression(
+        name="recruit",
+        formula="r_M * (hill(V, K_MV, 1) * (w_V0 + hill(A, K_Aact, 2)) + w_MD * hill(dying, K_MD, 1)) * (1 + g_M * hill(IL6x, K_M6, 1)) / (1 + M2x / K_res)",
+        unit="1/day",
+        description="monocyte recruitment into M1 (virus sensed innately and, more strongly, once adaptive immunity is primed; DAMPs; IL-6 feedback; damped by resolving M2)",
+    ),
+    Expression(
+        name="polar",
+        formula="k_pol * (1 + Emax_pol10 * hill(IL10x, K_pol10, 1) + Emax_pol * h_msc) * M1",
+        unit="1/day",
+        description="M1 -> M2 repolarisation (IL-10, MSC PGE2)",
+    ),
+    Expression(
+        name="repair",
+        formula="k_rep * (1 + Emax_kgf * h_msc) * pos(E) * pos(D)",
+        unit="1/day",
+        description="type II cell proliferation re-covering damaged epithelium (KGF boost)",
+    ),
+    Expression(
+        name="leak",
+        formula="l_T * hill(TNFx, K_LT, 1) + l_N * hill(N, K_LN, 1) + l_D * pos(D)",
+        unit="1/day",
+        description="capillary leak rate into the airspace",
+    ),
 )
 
 _ODES = {
@@ -105,16 +224,33 @@ _ODES = {
 }
 
 _OBSERVABLES = (
-    Observable(name="viral_load", formula="1000000 * V", unit="copies/mL",
-               description="lower-airway SARS-CoV-2 RNA"),
+    Observable(
+        name="viral_load",
+        formula="1000000 * V",
+        unit="copies/mL",
+        description="lower-airway SARS-CoV-2 RNA",
+    ),
     Observable(name="il6", formula="IL6_0 + IL6x", unit="pg/mL", description="plasma IL-6"),
     Observable(name="tnf", formula="TNF_0 + TNFx", unit="pg/mL", description="plasma TNF-alpha"),
     Observable(name="il10", formula="IL10_0 + IL10x", unit="pg/mL", description="plasma IL-10"),
-    Observable(name="crp", formula="CRP_0 + CRPx", unit="mg/L", description="plasma C-reactive protein"),
-    Observable(name="pf_ratio", formula="PF_0 * exp(-(w_Q * Q + w_D * D + w_v * Tv))", unit="mmHg",
-               description="PaO2/FiO2 ratio"),
-    Observable(name="epithelium", formula="E", unit="1", description="intact alveolar epithelium (fraction)"),
-    Observable(name="edema", formula="Q", unit="1", description="alveolar edema (fraction of airspace)"),
+    Observable(
+        name="crp", formula="CRP_0 + CRPx", unit="mg/L", description="plasma C-reactive protein"
+    ),
+    Observable(
+        name="pf_ratio",
+        formula="PF_0 * exp(-(w_Q * Q + w_D * D + w_v * Tv))",
+        unit="mmHg",
+        description="PaO2/FiO2 ratio",
+    ),
+    Observable(
+        name="epithelium",
+        formula="E",
+        unit="1",
+        description="intact alveolar epithelium (fraction)",
+    ),
+    Observable(
+        name="edema", formula="Q", unit="1", description="alveolar edema (fraction of airspace)"
+    ),
     Observable(name="fibrosis", formula="C + P", unit="1", description="fibrosis index (0-1)"),
     Observable(name="msc_lung", formula="Sl", unit="cells", description="viable MSC in the lung"),
 )

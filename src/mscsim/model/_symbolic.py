@@ -50,9 +50,7 @@ class SymbolicModel:
         """Intermediate expressions, each fully expanded in states and parameters."""
         out: dict[str, sp.Expr] = {}
         for e in self.model.expressions:
-            out[e.name] = self.parse(e.formula).subs(
-                {self.symbols[k]: v for k, v in out.items()}
-            )
+            out[e.name] = self.parse(e.formula).subs({self.symbols[k]: v for k, v in out.items()})
         return out
 
     def expand(self, formula: str) -> sp.Expr:

@@ -64,11 +64,16 @@ class Cohort:
     def take(self, idx: np.ndarray) -> Cohort:
         pick = lambda a: a[idx]  # noqa: E731
         return Cohort(
-            age=pick(self.age), female=pick(self.female), weight=pick(self.weight),
-            comorbidity=pick(self.comorbidity), screening_day=pick(self.screening_day),
-            severity_class=pick(self.severity_class), score=pick(self.score),
+            age=pick(self.age),
+            female=pick(self.female),
+            weight=pick(self.weight),
+            comorbidity=pick(self.comorbidity),
+            screening_day=pick(self.screening_day),
+            severity_class=pick(self.severity_class),
+            score=pick(self.score),
             params={k: pick(v) for k, v in self.params.items()},
-            y0={k: pick(v) for k, v in self.y0.items()}, uniforms=pick(self.uniforms),
+            y0={k: pick(v) for k, v in self.y0.items()},
+            uniforms=pick(self.uniforms),
         )
 
 
@@ -111,7 +116,9 @@ def draw_block(population, seed: int, replicate: int, block: int) -> Cohort:
     mult = _iiv(rng, n)
     uniforms = rng.uniform(size=(n, N_UNIFORMS))
     decades = (age - 60.0) / 10.0
-    score = np.clip(sev + jitter + AGE_SCORE_PER_DECADE * decades + COMORBIDITY_SCORE * (comorb - 1), -0.5, 3.5)
+    score = np.clip(
+        sev + jitter + AGE_SCORE_PER_DECADE * decades + COMORBIDITY_SCORE * (comorb - 1), -0.5, 3.5
+    )
     base = MSC_COVID.default_parameters()
     params = {k: base[k] * v for k, v in mult.items()}
     host = host_parameters(score)
@@ -120,8 +127,16 @@ def draw_block(population, seed: int, replicate: int, block: int) -> Cohort:
     params["k_rep"] = params["k_rep"] * np.exp(AGE_REPAIR_PER_DECADE * decades)
     params["k_A"] = params["k_A"] * np.exp(AGE_ADAPTIVE_PER_DECADE * decades)
     return Cohort(
-        age=age, female=female, weight=weight, comorbidity=comorb, screening_day=screening,
-        severity_class=sev, score=score, params=params, y0=onset_state(params), uniforms=uniforms,
+        age=age,
+        female=female,
+        weight=weight,
+        comorbidity=comorb,
+        screening_day=screening,
+        severity_class=sev,
+        score=score,
+        params=params,
+        y0=onset_state(params),
+        uniforms=uniforms,
     )
 
 
@@ -129,8 +144,13 @@ def concat(cohorts: list[Cohort]) -> Cohort:
     """Stack cohorts (in order) into one."""
     cat = lambda name: np.concatenate([getattr(c, name) for c in cohorts])  # noqa: E731
     return Cohort(
-        age=cat("age"), female=cat("female"), weight=cat("weight"), comorbidity=cat("comorbidity"),
-        screening_day=cat("screening_day"), severity_class=cat("severity_class"), score=cat("score"),
+        age=cat("age"),
+        female=cat("female"),
+        weight=cat("weight"),
+        comorbidity=cat("comorbidity"),
+        screening_day=cat("screening_day"),
+        severity_class=cat("severity_class"),
+        score=cat("score"),
         params={k: np.concatenate([c.params[k] for c in cohorts]) for k in cohorts[0].params},
         y0={k: np.concatenate([c.y0[k] for c in cohorts]) for k in cohorts[0].y0},
         uniforms=np.concatenate([c.uniforms for c in cohorts]),

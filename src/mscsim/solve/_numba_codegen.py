@@ -63,16 +63,16 @@ class ScalarPrinter(InfixPrinter):
 def _bind(exprs: list[sp.Expr], states: list[str], params: list[str]) -> list[str]:
     """Lines that read the states and parameters used by `exprs` into local scalars."""
     used = {s.name for e in exprs for s in e.free_symbols}
-    return ([f"    {s} = y[{i}]" for i, s in enumerate(states) if s in used]
-            + [f"    {s} = p[{j}]" for j, s in enumerate(params) if s in used])
+    return [f"    {s} = y[{i}]" for i, s in enumerate(states) if s in used] + [
+        f"    {s} = p[{j}]" for j, s in enumerate(params) if s in used
+    ]
 
 
 def _cse(exprs: list[sp.Expr], prefix: str) -> tuple[list[str], list[str]]:
     """Common subexpressions as assignment lines, and the reduced expressions as text."""
     pr = ScalarPrinter()
     repl, reduced = sp.cse(exprs, symbols=sp.numbered_symbols(prefix), optimizations="basic")
-    return ([f"    {s.name} = {pr.doprint(v)}" for s, v in repl],
-            [pr.doprint(e) for e in reduced])
+    return ([f"    {s.name} = {pr.doprint(v)}" for s, v in repl], [pr.doprint(e) for e in reduced])
 
 
 def emit_rhs(exprs: list[sp.Expr], states: list[str], params: list[str]) -> str:
@@ -108,6 +108,11 @@ def model_source(cm: CompiledModel) -> str:
     """Header, ``N_LU`` and the model functions of `cm` (the solver kernel is appended later)."""
     st, pa = cm.model.state_names, cm.model.parameter_names
     factor, solve, n_lu = emit_lu(cm)
-    parts = [HEADER.format(name=cm.model.name), f"N_LU = {n_lu}\n",
-             emit_rhs(cm.symbolic.rhs, st, pa), factor, solve]
+    parts = [
+        HEADER.format(name=cm.model.name),
+        f"N_LU = {n_lu}\n",
+        emit_rhs(cm.symbolic.rhs, st, pa),
+        factor,
+        solve,
+    ]
     return "\n\n".join(parts)

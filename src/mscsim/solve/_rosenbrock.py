@@ -184,8 +184,11 @@ def integrate(
             dosed = np.zeros_like(acc)
         # new step sizes (Hairer-style controller, exponent 1/order)
         with np.errstate(divide="ignore"):
-            grow = np.where(acc, np.clip(0.9 * en ** (-1.0 / tab.order), 0.2, 6.0),
-                            np.clip(0.9 * en ** (-1.0 / tab.order), 0.1, 0.5))
+            grow = np.where(
+                acc,
+                np.clip(0.9 * en ** (-1.0 / tab.order), 0.2, 6.0),
+                np.clip(0.9 * en ** (-1.0 / tab.order), 0.1, 0.5),
+            )
         grow = np.where(np.isfinite(grow), grow, 0.1)
         h = np.where(dosed, h0, h * grow)
         if dosed.any():

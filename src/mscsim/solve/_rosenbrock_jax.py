@@ -53,8 +53,9 @@ def _norm(err, y0, y1, atol, rtol):
     return jnp.sqrt(acc / e.shape[0])
 
 
-def _solve(cm, tab, dose_index, p, y0, t0, t_eval, t_end, dt_pad, da_pad, atol, rtol, h0,
-           max_steps):
+def _solve(
+    cm, tab, dose_index, p, y0, t0, t_eval, t_end, dt_pad, da_pad, atol, rtol, h0, max_steps
+):
     """Traced body of the solve; see `integrate` for the arguments."""
     n, batch = y0.shape
     T = t_eval.shape[0]
@@ -141,8 +142,11 @@ def _solve(cm, tab, dose_index, p, y0, t0, t_eval, t_end, dt_pad, da_pad, atol, 
         tiny = h < 1e-12 * jnp.maximum(1.0, jnp.abs(t))
         over = n_steps >= max_steps
         bad = live & ~fin & (tiny | over)
-        code = jnp.where(over, int(Status.MAX_STEPS),
-                         jnp.where(jnp.isinf(en), int(Status.NONFINITE), int(Status.STEP_TOO_SMALL)))
+        code = jnp.where(
+            over,
+            int(Status.MAX_STEPS),
+            jnp.where(jnp.isinf(en), int(Status.NONFINITE), int(Status.STEP_TOO_SMALL)),
+        )
         status = jnp.where(bad, code.astype(status.dtype), status)
         done = done | fin | bad
         return y, t, h, jd, jo, ys, done, status, n_steps, n_rej
@@ -218,9 +222,18 @@ def integrate(
     with _x64():
         f64 = partial(jnp.asarray, dtype=jnp.float64)
         ys, status, n_steps, n_rej = _jitted(cm, tab)(
-            int(dose_index), tuple(f64(v) for v in params), f64(y0[:, cols]), f64(t0),
-            f64(t_eval), f64(t_end[cols]), f64(dt_pad), f64(da_pad), f64(atol), f64(rtol),
-            f64(h0), jnp.int32(max_steps),
+            int(dose_index),
+            tuple(f64(v) for v in params),
+            f64(y0[:, cols]),
+            f64(t0),
+            f64(t_eval),
+            f64(t_end[cols]),
+            f64(dt_pad),
+            f64(da_pad),
+            f64(atol),
+            f64(rtol),
+            f64(h0),
+            jnp.int32(max_steps),
         )
         return RawSolution(
             ys=np.array(ys)[:batch],

@@ -56,8 +56,11 @@ from mscsim.solve._rosenbrock import RawSolution
 from mscsim.solve._status import Status
 from mscsim.solve._tableau import RodasTableau
 
-MAX_STEPS, STEP_TOO_SMALL, NONFINITE = (int(Status.MAX_STEPS), int(Status.STEP_TOO_SMALL),
-                                        int(Status.NONFINITE))
+MAX_STEPS, STEP_TOO_SMALL, NONFINITE = (
+    int(Status.MAX_STEPS),
+    int(Status.STEP_TOO_SMALL),
+    int(Status.NONFINITE),
+)
 if "NUMBA_THREADING_LAYER" not in os.environ:
     numba.config.THREADING_LAYER = "forksafe"
 _LOCK = threading.Lock()
@@ -88,8 +91,28 @@ def _record(ys, jo, t_eval, ta, tb, ya, yb, kd1, kd2):
     return jo
 
 
-def _patient(y, p, t, t_eval, t_end, dt, da, dose_index, atol, rtol, h0, max_steps,
-             gamma, a, cc, h2, h3, order, n_lu, ys):
+def _patient(
+    y,
+    p,
+    t,
+    t_eval,
+    t_end,
+    dt,
+    da,
+    dose_index,
+    atol,
+    rtol,
+    h0,
+    max_steps,
+    gamma,
+    a,
+    cc,
+    h2,
+    h3,
+    order,
+    n_lu,
+    ys,
+):
     """Integrate one patient (`y` in place) from `t` to `t_end`; ``(status, steps, rejected)``.
 
     Fills all of `ys` (``(len(t_eval), n)``): outputs after the end or a failure are NaN.
@@ -171,8 +194,32 @@ def _patient(y, p, t, t_eval, t_end, dt, da, dose_index, atol, rtol, h0, max_ste
     return status, steps, rejected
 
 
-def _cohort(P, Y, t0, t_eval, t_end, DT, DA, dose_index, atol, rtol, h0, max_steps,
-            gamma, a, cc, h2, h3, order, n_lu, ys, status, n_steps, n_rej, k):
+def _cohort(
+    P,
+    Y,
+    t0,
+    t_eval,
+    t_end,
+    DT,
+    DA,
+    dose_index,
+    atol,
+    rtol,
+    h0,
+    max_steps,
+    gamma,
+    a,
+    cc,
+    h2,
+    h3,
+    order,
+    n_lu,
+    ys,
+    status,
+    n_steps,
+    n_rej,
+    k,
+):
     """Every patient (row of `P`, `Y`, ...) on Numba's threads; results into the outputs.
 
     Thread `w` of `k` takes patients ``w, w + k, w + 2k, ...``, so a cohort sorted by cost
@@ -181,15 +228,35 @@ def _cohort(P, Y, t0, t_eval, t_end, DT, DA, dose_index, atol, rtol, h0, max_ste
     for w in prange(k):
         for b in range(w, P.shape[0], k):
             status[b], n_steps[b], n_rej[b] = _patient(
-                Y[b], P[b], t0, t_eval, t_end[b], DT[b], DA[b], dose_index, atol, rtol, h0,
-                max_steps, gamma, a, cc, h2, h3, order, n_lu, ys[b])
+                Y[b],
+                P[b],
+                t0,
+                t_eval,
+                t_end[b],
+                DT[b],
+                DA[b],
+                dose_index,
+                atol,
+                rtol,
+                h0,
+                max_steps,
+                gamma,
+                a,
+                cc,
+                h2,
+                h3,
+                order,
+                n_lu,
+                ys[b],
+            )
 
 
 # compile and cache ---------------------------------------------------------------------------
 def _cache_dir() -> Path:
     """Folder of the generated modules (and of Numba's cache, in its ``__pycache__``)."""
     base = os.environ.get("MSCSIM_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache"), "mscsim")
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache"), "mscsim"
+    )
     folder = Path(base) / "numba"
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -295,9 +362,29 @@ def integrate(
     mod = load(cm)
     with _LOCK:
         mod._cohort(
-            P, f64(y0.T), float(t0), f64(t_eval), f64(t_end), DT, DA, int(dose_index),
-            f64(atol).reshape(-1), float(rtol), float(h0), int(max_steps), float(tab.gamma),
-            a, cc, f64(tab.h2), f64(tab.h3), int(tab.order), int(mod.N_LU),
-            ys, status, n_steps, n_rej, min(numba.get_num_threads(), batch),
+            P,
+            f64(y0.T),
+            float(t0),
+            f64(t_eval),
+            f64(t_end),
+            DT,
+            DA,
+            int(dose_index),
+            f64(atol).reshape(-1),
+            float(rtol),
+            float(h0),
+            int(max_steps),
+            float(tab.gamma),
+            a,
+            cc,
+            f64(tab.h2),
+            f64(tab.h3),
+            int(tab.order),
+            int(mod.N_LU),
+            ys,
+            status,
+            n_steps,
+            n_rej,
+            min(numba.get_num_threads(), batch),
         )
     return RawSolution(ys=ys, status=status, n_steps=n_steps, n_rejected=n_rej)

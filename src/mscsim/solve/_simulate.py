@@ -91,7 +91,9 @@ def _integrator(backend: str):
     if backend != "jax":
         raise InputError("backend", "must be 'auto' or 'numpy' or 'jax' or 'numba'", backend)
     if find_spec("jax") is None:
-        raise InputError("backend", "'jax' needs JAX: pip install 'mscsim[jax]' (CPU) or 'mscsim[gpu]' (CUDA)")
+        raise InputError(
+            "backend", "'jax' needs JAX: pip install 'mscsim[jax]' (CPU) or 'mscsim[gpu]' (CUDA)"
+        )
     from mscsim.solve._rosenbrock_jax import integrate as integrate_jax
 
     return integrate_jax
@@ -155,8 +157,10 @@ def simulate(
         raise InputError("y0", f"unknown state(s) {sorted(unknown)}")
 
     values = {**model.default_parameters(), **(params or {})}
-    prow = [values[k] if np.ndim(values[k]) == 0 else np.asarray(values[k], float)
-            for k in model.parameter_names]
+    prow = [
+        values[k] if np.ndim(values[k]) == 0 else np.asarray(values[k], float)
+        for k in model.parameter_names
+    ]
     prow = [float(v) if np.ndim(v) == 0 else v for v in prow]
     init = {**model.healthy_state(), **(y0 or {})}
     y = np.empty((len(model.states), batch))
@@ -172,8 +176,19 @@ def simulate(
     cm = compiled(model)
     with np.errstate(all="ignore"):
         raw = run(
-            cm, prow, y, float(t0), te, times, cells, model.state_names.index(model.dose_state),
-            RODAS4, rtol=solver.rtol, atol=atol, h0=solver.h0, max_steps=solver.max_steps,
+            cm,
+            prow,
+            y,
+            float(t0),
+            te,
+            times,
+            cells,
+            model.state_names.index(model.dose_state),
+            RODAS4,
+            rtol=solver.rtol,
+            atol=atol,
+            h0=solver.h0,
+            max_steps=solver.max_steps,
             **({} if stop is None else {"t_stop": stop}),
         )
         flat = raw.ys.reshape(-1, len(model.states)).T

@@ -15,5 +15,9 @@ class Status(IntEnum):
 
     @property
     def label(self) -> str:
-        return {0: "ok", 1: "failed: max_steps", 2: "failed: step_too_small",
-                3: "failed: nonfinite"}[int(self)]
+        return {
+            0: "ok",
+            1: "failed: max_steps",
+            2: "failed: step_too_small",
+            3: "failed: nonfinite",
+        }[int(self)]

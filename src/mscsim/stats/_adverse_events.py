@@ -21,8 +21,11 @@ from mscsim.stats._batch import check_binary
 CATEGORIES = ("any", "serious", "non-serious", "related", "not related", "serious related")
 #: The ``serious`` / ``related`` flags that define each category (absent = either).
 CATEGORY_FLAGS: dict[str, dict[str, bool]] = {
-    "any": {}, "serious": {"serious": True}, "non-serious": {"serious": False},
-    "related": {"related": True}, "not related": {"related": False},
+    "any": {},
+    "serious": {"serious": True},
+    "non-serious": {"serious": False},
+    "related": {"related": True},
+    "not related": {"related": False},
     "serious related": {"serious": True, "related": True},
 }
 
@@ -54,8 +57,7 @@ class AdverseEventTable:
     n_per_arm: np.ndarray | None
 
     def __post_init__(self) -> None:
-        for a in (self.patients, self.events, self.term_patients, self.term_events,
-                  self.n_per_arm):
+        for a in (self.patients, self.events, self.term_patients, self.term_events, self.n_per_arm):
             if a is not None:
                 a.flags.writeable = False
 
@@ -77,11 +79,13 @@ class AdverseEventTable:
             raise InputError("arm_names", "two names: control, treatment", arm_names)
         batched = self.patients.ndim == 3
         if batched != (replicate is not None):
-            raise InputError("replicate", "an index for a table over replicate trials, else "
-                             "nothing", replicate)
+            raise InputError(
+                "replicate", "an index for a table over replicate trials, else nothing", replicate
+            )
         pick = (lambda a: a[replicate]) if batched else (lambda a: a)  # noqa: E731
-        pat, ev, tp, te = (pick(a) for a in (self.patients, self.events, self.term_patients,
-                                             self.term_events))
+        pat, ev, tp, te = (
+            pick(a) for a in (self.patients, self.events, self.term_patients, self.term_events)
+        )
         n = None if self.n_per_arm is None else pick(self.n_per_arm)
         out = []
         for arm in (0, 1):
@@ -91,9 +95,18 @@ class AdverseEventTable:
                 for c, cat in enumerate(self.categories):
                     denom = None if n is None else int(n[arm])
                     pct = None if not denom else 100.0 * int(p_row[c]) / denom
-                    out.append({"arm": arm_names[arm], "term": term, "category": cat,
-                                "patients": int(p_row[c]), "events": int(e_row[c]),
-                                "n": denom, "percent": pct, **CATEGORY_FLAGS[cat]})
+                    out.append(
+                        {
+                            "arm": arm_names[arm],
+                            "term": term,
+                            "category": cat,
+                            "patients": int(p_row[c]),
+                            "events": int(e_row[c]),
+                            "n": denom,
+                            "percent": pct,
+                            **CATEGORY_FLAGS[cat],
+                        }
+                    )
         return out
 
 
@@ -143,16 +156,23 @@ def adverse_event_table(
     >>> t.patients[:, 0].tolist(), t.events[:, 0].tolist()  # "any" per arm
     ([2, 1], [3, 1])
     """
-    cols = {"patient": np.asarray(patient), "arm": np.asarray(arm), "term": np.asarray(term),
-            "serious": np.asarray(serious), "related": np.asarray(related)}
+    cols = {
+        "patient": np.asarray(patient),
+        "arm": np.asarray(arm),
+        "term": np.asarray(term),
+        "serious": np.asarray(serious),
+        "related": np.asarray(related),
+    }
     single = replicate is None
-    cols["replicate"] = np.zeros(cols["patient"].shape, np.int64) if single else np.asarray(
-        replicate)
+    cols["replicate"] = (
+        np.zeros(cols["patient"].shape, np.int64) if single else np.asarray(replicate)
+    )
     n_ev = cols["patient"].shape
     for k, v in cols.items():
         if v.ndim != 1 or v.shape != n_ev:
-            raise InputError(k, f"a 1-D array with one entry per event ({n_ev[0]})",
-                             f"shape {v.shape}")
+            raise InputError(
+                k, f"a 1-D array with one entry per event ({n_ev[0]})", f"shape {v.shape}"
+            )
     for k in ("arm", "replicate"):
         if n_ev[0] and not np.issubdtype(cols[k].dtype, np.integer):
             raise InputError(k, "integers", str(cols[k].dtype))
@@ -162,8 +182,11 @@ def adverse_event_table(
     ser = check_binary(cols["serious"], every, "serious")
     rel = check_binary(cols["related"], every, "related")
     rep = cols["replicate"].astype(np.int64)
-    r = 1 if single else int(n_replicates if n_replicates is not None else
-                             (rep.max() + 1 if n_ev[0] else 0))
+    r = (
+        1
+        if single
+        else int(n_replicates if n_replicates is not None else (rep.max() + 1 if n_ev[0] else 0))
+    )
     if n_ev[0] and (rep.min() < 0 or rep.max() >= r):
         raise InputError("replicate", f"integers in [0, {r})", int(rep.max()))
     a = cols["arm"].astype(np.int64)
@@ -187,8 +210,9 @@ def adverse_event_table(
         u = np.unique(np.stack([rep[sel], pid[sel], a[sel]]), axis=1)
         patients[:, :, c] = _count(u[0] * 2 + u[2], 2 * r).reshape(r, 2)
         ut = np.unique(np.stack([rep[sel], pid[sel], a[sel], code[sel]]), axis=1)
-        t_pat[:, :, :, c] = _count((ut[0] * 2 + ut[2]) * n_t + ut[3],
-                                   2 * r * n_t).reshape(r, 2, n_t)
+        t_pat[:, :, :, c] = _count((ut[0] * 2 + ut[2]) * n_t + ut[3], 2 * r * n_t).reshape(
+            r, 2, n_t
+        )
     npa = None
     if n_per_arm is not None:
         raw = np.asarray(n_per_arm)
@@ -201,8 +225,11 @@ def adverse_event_table(
             raise InputError("n_per_arm", "at least the patients with an event in each arm")
     drop = (lambda x: x[0]) if single else (lambda x: x)  # noqa: E731
     return AdverseEventTable(
-        categories=CATEGORIES, terms=tuple(terms.tolist()),
-        patients=drop(patients), events=drop(events),
-        term_patients=drop(t_pat), term_events=drop(t_ev),
+        categories=CATEGORIES,
+        terms=tuple(terms.tolist()),
+        patients=drop(patients),
+        events=drop(events),
+        term_patients=drop(t_pat),
+        term_events=drop(t_ev),
         n_per_arm=None if npa is None else drop(npa),
     )

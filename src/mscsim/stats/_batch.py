@@ -39,9 +39,7 @@ def check_conf_level(conf_level: float) -> float:
     return float(conf_level)
 
 
-def batch_of(
-    mask: ArrayLike | None, **arrays: ArrayLike
-) -> tuple[Batch, dict[str, np.ndarray]]:
+def batch_of(mask: ArrayLike | None, **arrays: ArrayLike) -> tuple[Batch, dict[str, np.ndarray]]:
     """Lift named 1-D/2-D arrays of one shape to 2-D and build the mask.
 
     Raises
@@ -59,8 +57,9 @@ def batch_of(
         if shape is None:
             shape, single = x.shape, x.ndim == 1
         elif x.shape != shape:
-            raise InputError(name, f"an array of shape {shape} like the first input",
-                             f"shape {x.shape}")
+            raise InputError(
+                name, f"an array of shape {shape} like the first input", f"shape {x.shape}"
+            )
         out[name] = x[None, :] if single else x
     assert shape is not None
     if mask is None:
@@ -80,8 +79,11 @@ def check_group(group: np.ndarray, mask: np.ndarray) -> np.ndarray:
     g = np.asarray(group)
     vals = g[mask]
     if vals.size and not np.isin(vals, (0, 1)).all():
-        raise InputError("group", "0 (control) or 1 (treatment) in every analysed slot",
-                         sorted(set(np.unique(vals).tolist()) - {0, 1})[:5])
+        raise InputError(
+            "group",
+            "0 (control) or 1 (treatment) in every analysed slot",
+            sorted(set(np.unique(vals).tolist()) - {0, 1})[:5],
+        )
     return np.where(mask, g, 0).astype(np.int64)
 
 
@@ -89,8 +91,11 @@ def check_binary(x: np.ndarray, mask: np.ndarray, field: str) -> np.ndarray:
     """Return a boolean array from 0/1 or bool values, checked on analysed slots."""
     vals = np.asarray(x)[mask]
     if vals.size and not np.isin(vals, (0, 1)).all():
-        raise InputError(field, "booleans or 0/1 in every analysed slot",
-                         sorted(set(np.unique(vals).tolist()) - {0, 1})[:5])
+        raise InputError(
+            field,
+            "booleans or 0/1 in every analysed slot",
+            sorted(set(np.unique(vals).tolist()) - {0, 1})[:5],
+        )
     return np.where(mask, x, 0).astype(bool)
 
 

@@ -139,10 +139,12 @@ def compare_proportions(
     status = np.where(empty, Status.EMPTY_ARM, Status.OK).astype(np.int64)
     return EndpointResult(
         name=name or measure,
-        method=(f"{measure.replace('_', ' ')}, "
-                f"{'log-scale ' if measure != 'risk_difference' else ''}Wald CI "
-                "(0.5 added to all cells if a zero cell makes it undefined); "
-                "Fisher exact two-sided p"),
+        method=(
+            f"{measure.replace('_', ' ')}, "
+            f"{'log-scale ' if measure != 'risk_difference' else ''}Wald CI "
+            "(0.5 added to all cells if a zero cell makes it undefined); "
+            "Fisher exact two-sided p"
+        ),
         effect=measure.replace("_", " "),
         estimate=b.out(est),
         ci_low=b.out(lo),
@@ -153,8 +155,11 @@ def compare_proportions(
         null_value=0.0 if measure == "risk_difference" else 1.0,
         conf_level=conf_level,
         details={
-            "events_treatment": b.out(t[:, 0, 0]), "n_treatment": b.out(n1),
-            "events_control": b.out(t[:, 1, 0]), "n_control": b.out(n0),
-            "se": b.out(np.where(empty, np.nan, se)), "corrected": b.out(fix & ~empty),
+            "events_treatment": b.out(t[:, 0, 0]),
+            "n_treatment": b.out(n1),
+            "events_control": b.out(t[:, 1, 0]),
+            "n_control": b.out(n0),
+            "se": b.out(np.where(empty, np.nan, se)),
+            "corrected": b.out(fix & ~empty),
         },
     )

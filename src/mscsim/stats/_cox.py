@@ -195,8 +195,11 @@ def cox_ph(
         null_value=1.0,
         conf_level=conf_level,
         details={
-            "log_hr": b.out(beta), "se": b.out(se), "loglik": b.out(ll),
-            "lr_statistic": b.out(lr), "lr_p": b.out(chdtrc(1.0, lr)),
+            "log_hr": b.out(beta),
+            "se": b.out(se),
+            "loglik": b.out(ll),
+            "lr_statistic": b.out(lr),
+            "lr_p": b.out(chdtrc(1.0, lr)),
             "iterations": b.out(iters),
         },
     )

@@ -69,7 +69,9 @@ def fisher_exact_p(table: ArrayLike) -> Any:
     if t.shape[-2:] != (2, 2):
         raise InputError("table", "an integer array of shape (..., 2, 2)", f"shape {t.shape}")
     if t.size and not (np.all(t >= 0) and np.all(np.mod(t, 1) == 0)):
-        raise InputError("table", "non-negative integer counts", t[(t < 0) | (np.mod(t, 1) != 0)][:3])
+        raise InputError(
+            "table", "non-negative integer counts", t[(t < 0) | (np.mod(t, 1) != 0)][:3]
+        )
     t = t.astype(np.int64)
     a, b, c, d = t[..., 0, 0], t[..., 0, 1], t[..., 1, 0], t[..., 1, 1]
     margins = np.stack([a + b, c + d, a + c], axis=-1).reshape(-1, 3)
@@ -81,6 +83,6 @@ def fisher_exact_p(table: ArrayLike) -> Any:
     for i, (n1, n0, k) in enumerate(uniq.tolist()):
         ps = _p_by_count(n1, n0, k)
         lo = max(0, k - n0)
-        lookup[i, lo:lo + len(ps)] = ps
+        lookup[i, lo : lo + len(ps)] = ps
     p = lookup[inv.ravel(), a.reshape(-1)].reshape(a.shape)
     return p.item() if p.ndim == 0 else p

@@ -76,8 +76,7 @@ class KaplanMeierResult:
     ci_method: str = "log-log (exponential Greenwood)"
 
     def __post_init__(self) -> None:
-        for name in ("timeline", "survival", "ci_low", "ci_high", "at_risk", "events",
-                     "removed"):
+        for name in ("timeline", "survival", "ci_low", "ci_high", "at_risk", "events", "removed"):
             getattr(self, name).flags.writeable = False
 
     def _columns(self, which: str) -> np.ndarray:
@@ -93,16 +92,17 @@ class KaplanMeierResult:
         tl = self._columns("timeline")
         idx = np.sum(tl <= time, axis=1) - 1  # column 0 is time 0, so idx >= 0
         rows = np.arange(tl.shape[0])
-        vals = [self._wrap(self._columns(c)[rows, idx]) for c in ("survival", "ci_low",
-                                                                     "ci_high")]
+        vals = [self._wrap(self._columns(c)[rows, idx]) for c in ("survival", "ci_low", "ci_high")]
         return SurvivalAt(time=float(time), survival=vals[0], ci_low=vals[1], ci_high=vals[2])
 
     def _first_crossing(self, which: str, q: float) -> Any:
         s = self._columns(which)
         below = s <= q  # nan padding compares False
-        t = np.where(below.any(axis=1),
-                     self._columns("timeline")[np.arange(s.shape[0]), below.argmax(axis=1)],
-                     np.inf)
+        t = np.where(
+            below.any(axis=1),
+            self._columns("timeline")[np.arange(s.shape[0]), below.argmax(axis=1)],
+            np.inf,
+        )
         return self._wrap(t)
 
     @property
@@ -185,7 +185,10 @@ def kaplan_meier(
     lo = np.where(v == 0.0, 1.0, lo)  # S = 1: lifelines' fillna(1.0) of 0/0
     hi = np.where(v == 0.0, 1.0, hi)
     fields: dict[str, Any] = {
-        "timeline": pick(s.time, np.nan), "survival": np.exp(v), "ci_low": lo, "ci_high": hi,
+        "timeline": pick(s.time, np.nan),
+        "survival": np.exp(v),
+        "ci_low": lo,
+        "ci_high": hi,
         "at_risk": pick(s.at_risk, 0).astype(np.int64),
         "events": pick(s.group_events, 0).astype(np.int64),
         "removed": pick(s.group_removed, 0).astype(np.int64),
@@ -211,7 +214,6 @@ def kaplan_meier_by_arm(
     g = check_group(a["group"], b.mask)
     shape = np.shape(group)
     return tuple(  # type: ignore[return-value]
-        kaplan_meier(time, event, conf_level=conf_level,
-                     mask=(b.mask & (g == arm)).reshape(shape))
+        kaplan_meier(time, event, conf_level=conf_level, mask=(b.mask & (g == arm)).reshape(shape))
         for arm in (0, 1)
     )

@@ -68,8 +68,16 @@ def _welch(b: Batch, x: np.ndarray, g: np.ndarray, name: str, conf_level: float)
         n, mean, var = _arm_stats(x, use & (g == arm))
         with np.errstate(invalid="ignore", divide="ignore"):
             half = stdtrit(np.maximum(n - 1, 1), q) * np.sqrt(var / n)
-        arms.append(ArmMean(arm=arm, n=b.out(n), mean=b.out(mean), sd=b.out(np.sqrt(var)),
-                            ci_low=b.out(mean - half), ci_high=b.out(mean + half)))
+        arms.append(
+            ArmMean(
+                arm=arm,
+                n=b.out(n),
+                mean=b.out(mean),
+                sd=b.out(np.sqrt(var)),
+                ci_low=b.out(mean - half),
+                ci_high=b.out(mean + half),
+            )
+        )
         stats.append((n, mean, var))
     (n0, m0, v0), (n1, m1, v1) = stats
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -100,8 +108,12 @@ def _welch(b: Batch, x: np.ndarray, g: np.ndarray, name: str, conf_level: float)
         status=b.out(status),
         null_value=0.0,
         conf_level=conf_level,
-        details={"se": b.out(se), "df": b.out(df), "n_control": b.out(n0),
-                 "n_treatment": b.out(n1)},
+        details={
+            "se": b.out(se),
+            "df": b.out(df),
+            "n_control": b.out(n0),
+            "n_treatment": b.out(n1),
+        },
     )
     return arms[0], arms[1], res
 

@@ -61,6 +61,7 @@ class PowerSummary:
 
     def to_dict(self, *, json_safe: bool = False) -> dict[str, Any]:
         """Plain-Python view; with ``json_safe=True`` non-finite numbers become ``None``."""
+
         def clean(v: Any) -> Any:
             if isinstance(v, float) and json_safe and not math.isfinite(v):
                 return None
@@ -133,8 +134,18 @@ def summarize_power(
     else:
         qs = tuple(math.nan for _ in levels)
     return PowerSummary(
-        name=result.name, effect=result.effect, alpha=float(alpha), n_replicates=int(p.size),
-        n_valid=m, n_failed=int(p.size - m), n_significant=k, power=power, mc_se=mc_se,
-        power_ci_low=lo, power_ci_high=hi, quantile_levels=levels, estimate_quantiles=qs,
+        name=result.name,
+        effect=result.effect,
+        alpha=float(alpha),
+        n_replicates=int(p.size),
+        n_valid=m,
+        n_failed=int(p.size - m),
+        n_significant=k,
+        power=power,
+        mc_se=mc_se,
+        power_ci_low=lo,
+        power_ci_high=hi,
+        quantile_levels=levels,
+        estimate_quantiles=qs,
         status_counts=result.status_counts(),
     )

@@ -140,13 +140,23 @@ class EndpointResult:
             raise InputError("replicate", "only for a result over replicate trials", i)
         if not -self.n_replicates <= i < self.n_replicates:
             raise InputError("replicate", f"an index in [0, {self.n_replicates})", i)
-        pick = {n: np.asarray(getattr(self, n))[i] for n in
-                ("estimate", "ci_low", "ci_high", "p_value", "statistic", "status")}
-        det = {k: (v[i] if isinstance(v, np.ndarray) and v.ndim >= 1 else v)
-               for k, v in self.details.items()}
-        return EndpointResult(name=self.name, method=self.method, effect=self.effect,
-                              null_value=self.null_value, conf_level=self.conf_level,
-                              details=det, **pick)
+        pick = {
+            n: np.asarray(getattr(self, n))[i]
+            for n in ("estimate", "ci_low", "ci_high", "p_value", "statistic", "status")
+        }
+        det = {
+            k: (v[i] if isinstance(v, np.ndarray) and v.ndim >= 1 else v)
+            for k, v in self.details.items()
+        }
+        return EndpointResult(
+            name=self.name,
+            method=self.method,
+            effect=self.effect,
+            null_value=self.null_value,
+            conf_level=self.conf_level,
+            details=det,
+            **pick,
+        )
 
     def to_dict(self, *, json_safe: bool = False) -> dict[str, Any]:
         """Plain-Python view: floats/ints or lists of them, details merged under ``details``.
@@ -154,8 +164,11 @@ class EndpointResult:
         With ``json_safe=True`` non-finite numbers (``nan``, ``inf``) become ``None``.
         """
         out: dict[str, Any] = {
-            "name": self.name, "method": self.method, "effect": self.effect,
-            "null_value": self.null_value, "conf_level": self.conf_level,
+            "name": self.name,
+            "method": self.method,
+            "effect": self.effect,
+            "null_value": self.null_value,
+            "conf_level": self.conf_level,
         }
         for n in ("estimate", "ci_low", "ci_high", "p_value", "statistic", "status"):
             out[n] = _plain(getattr(self, n), json_safe)

@@ -83,26 +83,59 @@ def _endpoint(run, ep, mask, group, arm_name) -> EndpointAnalysis:
         t, e = _times(run, ep)
         res = cox_ph(m(t), m(e), group, mask=mask, name=ep.id)
         lr = logrank_test(m(t), m(e), group, mask=mask, name=ep.id)
-        per = {"events_treatment": (m(e) & mask & (group == 1)).sum(axis=1),
-               "events_control": (m(e) & mask & (group == 0)).sum(axis=1)}
+        per = {
+            "events_treatment": (m(e) & mask & (group == 1)).sum(axis=1),
+            "events_control": (m(e) & mask & (group == 0)).sum(axis=1),
+        }
         measure = "recovery rate ratio" if ep.kind == "time_to_recovery" else "hazard ratio"
-        return EndpointAnalysis(ep.id, label, ep.kind, arm_name, measure, res, np.atleast_1d(lr.p_value),
-                                "Cox PH (Efron ties) HR with Wald 95% CI; log-rank p", per)
+        return EndpointAnalysis(
+            ep.id,
+            label,
+            ep.kind,
+            arm_name,
+            measure,
+            res,
+            np.atleast_1d(lr.p_value),
+            "Cox PH (Efron ties) HR with Wald 95% CI; log-rank p",
+            per,
+        )
     if ep.kind == "biomarker_change":
         vi = int(np.searchsorted(run.visit_days, ep.day))
         vals = run.visits[ep.biomarker]
         cfb = change_from_baseline(m(vals[:, 0]), m(vals[:, vi]), group, mask=mask, name=ep.id)
         res = cfb.difference
-        per = {"mean_change_treatment": np.atleast_1d(cfb.treatment.mean),
-               "mean_change_control": np.atleast_1d(cfb.control.mean)}
-        return EndpointAnalysis(ep.id, label, ep.kind, arm_name, "difference in mean change", res,
-                                np.atleast_1d(res.p_value), "Welch t-test on change from baseline (survivors)", per)
+        per = {
+            "mean_change_treatment": np.atleast_1d(cfb.treatment.mean),
+            "mean_change_control": np.atleast_1d(cfb.control.mean),
+        }
+        return EndpointAnalysis(
+            ep.id,
+            label,
+            ep.kind,
+            arm_name,
+            "difference in mean change",
+            res,
+            np.atleast_1d(res.p_value),
+            "Welch t-test on change from baseline (survivors)",
+            per,
+        )
     y = m(_binary(run, ep))
     res = compare_proportions(y, group, mask=mask, measure="risk_ratio", name=ep.id)
-    per = {"events_treatment": (y & mask & (group == 1)).sum(axis=1),
-           "events_control": (y & mask & (group == 0)).sum(axis=1)}
-    return EndpointAnalysis(ep.id, label, ep.kind, arm_name, "risk ratio", res, np.atleast_1d(res.p_value),
-                            "risk ratio with Wald 95% CI (log scale); Fisher exact p", per)
+    per = {
+        "events_treatment": (y & mask & (group == 1)).sum(axis=1),
+        "events_control": (y & mask & (group == 0)).sum(axis=1),
+    }
+    return EndpointAnalysis(
+        ep.id,
+        label,
+        ep.kind,
+        arm_name,
+        "risk ratio",
+        res,
+        np.atleast_1d(res.p_value),
+        "risk ratio with Wald 95% CI (log scale); Fisher exact p",
+        per,
+    )
 
 
 def arm_summary(run, replicate: int = 0, day: float = 28.0) -> dict[str, dict]:

@@ -21,18 +21,60 @@ from mscsim.trial._screening import TRIAL_SOLVER, screen
 HORIZON = 60  # days after enrollment (hospital-mortality proxy)
 TARGETS = (
     # name, target, low, high, unit, source, quote/reference
-    ("mortality, mild ARDS", 27.0, 22.0, 32.0, "%", "https://doi.org/10.1001/jama.2012.5669",
-     "Berlin definition (Ranieri 2012): mortality 27% / 32% / 45% for mild / moderate / severe"),
-    ("mortality, moderate ARDS", 32.0, 27.0, 37.0, "%", "https://doi.org/10.1001/jama.2012.5669",
-     "Berlin definition (Ranieri 2012)"),
-    ("mortality, severe ARDS", 45.0, 40.0, 50.0, "%", "https://doi.org/10.1001/jama.2012.5669",
-     "Berlin definition (Ranieri 2012)"),
-    ("mortality, invasively ventilated", 43.0, 29.0, 58.0, "%", "https://pmc.ncbi.nlm.nih.gov/articles/PMC7877631",
-     "Chang 2021: pooled IMV mortality 43% (95% CI 29-58)"),
-    ("CRP at enrollment (median)", 89.3, 37.6, 148.1, "mg/L", "https://pmc.ncbi.nlm.nih.gov/articles/PMC7665253/table/T2",
-     "HemaSphere 2020 inpatients at admission: 89.3 (IQR 37.6-148.1)"),
-    ("IL-6 at enrollment (median)", 43.1, 15.8, 83.8, "pg/mL", "https://pmc.ncbi.nlm.nih.gov/articles/PMC7665253/table/T2",
-     "HemaSphere 2020 inpatients at admission: 43.1 (IQR 15.8-83.8)"),
+    (
+        "mortality, mild ARDS",
+        27.0,
+        22.0,
+        32.0,
+        "%",
+        "https://doi.org/10.1001/jama.2012.5669",
+        "Berlin definition (Ranieri 2012): mortality 27% / 32% / 45% for mild / moderate / severe",
+    ),
+    (
+        "mortality, moderate ARDS",
+        32.0,
+        27.0,
+        37.0,
+        "%",
+        "https://doi.org/10.1001/jama.2012.5669",
+        "Berlin definition (Ranieri 2012)",
+    ),
+    (
+        "mortality, severe ARDS",
+        45.0,
+        40.0,
+        50.0,
+        "%",
+        "https://doi.org/10.1001/jama.2012.5669",
+        "Berlin definition (Ranieri 2012)",
+    ),
+    (
+        "mortality, invasively ventilated",
+        43.0,
+        29.0,
+        58.0,
+        "%",
+        "https://pmc.ncbi.nlm.nih.gov/articles/PMC7877631",
+        "Chang 2021: pooled IMV mortality 43% (95% CI 29-58)",
+    ),
+    (
+        "CRP at enrollment (median)",
+        89.3,
+        37.6,
+        148.1,
+        "mg/L",
+        "https://pmc.ncbi.nlm.nih.gov/articles/PMC7665253/table/T2",
+        "HemaSphere 2020 inpatients at admission: 89.3 (IQR 37.6-148.1)",
+    ),
+    (
+        "IL-6 at enrollment (median)",
+        43.1,
+        15.8,
+        83.8,
+        "pg/mL",
+        "https://pmc.ncbi.nlm.nih.gov/articles/PMC7665253/table/T2",
+        "HemaSphere 2020 inpatients at admission: 43.1 (IQR 15.8-83.8)",
+    ),
 )
 
 
@@ -58,12 +100,16 @@ class CalibrationRow:
 
 def _population_scenario():
     base = load_scenario("lanzoni2021")
-    pop = base.population.model_copy(update={
-        "disease_mix": None,
-        "onset_to_screening_days": base.population.onset_to_screening_days.model_copy(update={"min": 5, "max": 12}),
-        "age": base.population.age.model_copy(update={"mean": 62, "sd": 14}),
-        "weight_kg": base.population.weight_kg.model_copy(update={"mean": 80}),
-    })
+    pop = base.population.model_copy(
+        update={
+            "disease_mix": None,
+            "onset_to_screening_days": base.population.onset_to_screening_days.model_copy(
+                update={"min": 5, "max": 12}
+            ),
+            "age": base.population.age.model_copy(update={"mean": 62, "sd": 14}),
+            "weight_kg": base.population.weight_kg.model_copy(update={"mean": 80}),
+        }
+    )
     return base.model_copy(update={"population": pop})
 
 
@@ -75,7 +121,9 @@ def _untreated_cohort(replicates: int, per_replicate: int, seed: int):
     return scr, t, sol
 
 
-def fit_death_hazard(replicates: int = 40, per_replicate: int = 100, seed: int = 7) -> dict[str, float]:
+def fit_death_hazard(
+    replicates: int = 40, per_replicate: int = 100, seed: int = 7
+) -> dict[str, float]:
     """Fit ``death_log_h0``, ``death_pf_slope`` (>= 0.3) and ``death_vent_log_hr`` (>= 0) so the
     expected 60-day mortality of the untreated cohort meets the Berlin and ventilation targets.
 
@@ -88,7 +136,9 @@ def fit_death_hazard(replicates: int = 40, per_replicate: int = 100, seed: int =
 
     scr, t, sol = _untreated_cohort(replicates, per_replicate, seed)
     pf, il6 = sol.observables["pf_ratio"], sol.observables["il6"]
-    intub, on = _events._ventilation(t, pf, scr.on_vent, _events.ventilation_threshold(scr.cohort.uniforms))
+    intub, on = _events._ventilation(
+        t, pf, scr.on_vent, _events.ventilation_threshold(scr.cohort.uniforms)
+    )
     groups = [scr.ards == "mild", scr.ards == "moderate", scr.ards == "severe", np.isfinite(intub)]
     target = np.array([r[1] for r in TARGETS[:4]]) / 100.0
     keys = ("death_log_h0", "death_pf_slope", "death_vent_log_hr")
@@ -107,16 +157,30 @@ def fit_death_hazard(replicates: int = 40, per_replicate: int = 100, seed: int =
     return dict(zip(keys, map(float, fit.x)))
 
 
-def control_arm_calibration(replicates: int = 40, per_replicate: int = 100, seed: int = 7) -> list[CalibrationRow]:
+def control_arm_calibration(
+    replicates: int = 40, per_replicate: int = 100, seed: int = 7
+) -> list[CalibrationRow]:
     """Model vs target for the untreated ARDS population (see module docstring)."""
     scr, t, sol = _untreated_cohort(replicates, per_replicate, seed)
     n = scr.cohort.size
     none = (np.full((n, 1), np.nan), np.zeros((n, 1)), np.zeros(n, dtype=bool))
     iu = np.random.default_rng(seed).uniform(size=(n, 1, 5))
-    ev = derive_events(t, sol.observables, sol.state("Tv"), scr.cohort, scr.on_vent, none, iu, HORIZON)
+    ev = derive_events(
+        t, sol.observables, sol.state("Tv"), scr.cohort, scr.on_vent, none, iu, HORIZON
+    )
     dead = np.isfinite(ev.death)
-    groups = [scr.ards == "mild", scr.ards == "moderate", scr.ards == "severe", np.isfinite(ev.intubation)]
-    values = [100 * dead[g].mean() for g in groups] + [np.median(scr.baseline["crp"]), np.median(scr.baseline["il6"])]
+    groups = [
+        scr.ards == "mild",
+        scr.ards == "moderate",
+        scr.ards == "severe",
+        np.isfinite(ev.intubation),
+    ]
+    values = [100 * dead[g].mean() for g in groups] + [
+        np.median(scr.baseline["crp"]),
+        np.median(scr.baseline["il6"]),
+    ]
     sizes = [int(g.sum()) for g in groups] + [n, n]
-    return [CalibrationRow(name, target, lo, hi, float(v), k, unit, src, ref)
-            for (name, target, lo, hi, unit, src, ref), v, k in zip(TARGETS, values, sizes)]
+    return [
+        CalibrationRow(name, target, lo, hi, float(v), k, unit, src, ref)
+        for (name, target, lo, hi, unit, src, ref), v, k in zip(TARGETS, values, sizes)
+    ]

@@ -57,10 +57,16 @@ class TrialRun:
 
     @property
     def provenance(self) -> dict:
-        return {"mscsim_version": __version__, "scenario": self.scenario.name,
-                "scenario_hash": scenario_hash(self.scenario), "seed": self.seed,
-                "replicates": self.n_replicates, "sample_size": self.sample_size,
-                "model": MSC_COVID.name, "solver_backend": default_backend()}
+        return {
+            "mscsim_version": __version__,
+            "scenario": self.scenario.name,
+            "scenario_hash": scenario_hash(self.scenario),
+            "seed": self.seed,
+            "replicates": self.n_replicates,
+            "sample_size": self.sample_size,
+            "model": MSC_COVID.name,
+            "solver_backend": default_backend(),
+        }
 
     def as_matrix(self, values: np.ndarray) -> np.ndarray:
         """Reshape a per-patient array to ``(replicates, sample_size, ...)``."""
@@ -80,8 +86,10 @@ def _regimens(scenario, arm_idx, weight):
             dose = arm.dose_per_infusion * (weight[sel] if arm.dose_unit == "cells/kg" else 1.0)
             cells[sel, j] = dose
         active[sel] = arm.dose_per_infusion > 0
-    regs = [Regimen(tuple((float(d), float(c)) for d, c in zip(dd, cc) if np.isfinite(d)))
-            for dd, cc in zip(days, cells)]
+    regs = [
+        Regimen(tuple((float(d), float(c)) for d, c in zip(dd, cc) if np.isfinite(d)))
+        for dd, cc in zip(days, cells)
+    ]
     return regs, days, cells, active
 
 
@@ -90,18 +98,41 @@ def _run_chunk(scenario, seed, reps, n, visit_days):
     arm_names = [a.name for a in scenario.arms]
     alloc = {a: scenario.allocation[a] for a in arm_names}
     keys = strata_keys(scenario.randomization.strata, scr.ards, scr.cohort.female, scr.cohort.age)
-    arm = np.concatenate([
-        randomize(scenario.randomization.method, alloc, scenario.randomization.block_size,
-                  keys[i * n:(i + 1) * n], seed, int(r)) for i, r in enumerate(reps)])
+    arm = np.concatenate(
+        [
+            randomize(
+                scenario.randomization.method,
+                alloc,
+                scenario.randomization.block_size,
+                keys[i * n : (i + 1) * n],
+                seed,
+                int(r),
+            )
+            for i, r in enumerate(reps)
+        ]
+    )
     regs, days, cells, active = _regimens(scenario, arm, scr.cohort.weight)
     t = np.arange(0.0, scenario.follow_up_days + 1e-9, GRID_STEP)
     y0 = {s: scr.state[:, i] for i, s in enumerate(MSC_COVID.state_names)}
     sol = simulate(MSC_COVID, scr.cohort.params, y0, regs, t_eval=t, solver=TRIAL_SOLVER)
-    iu = np.concatenate([
-        np.random.default_rng(np.random.SeedSequence([seed, STREAM_EVENTS, int(r)])).uniform(size=(n, days.shape[1], 5))
-        for r in reps])
-    ev = derive_events(t, sol.observables, sol.state("Tv"), scr.cohort, scr.on_vent, (days, cells, active),
-                       iu, scenario.follow_up_days)
+    iu = np.concatenate(
+        [
+            np.random.default_rng(np.random.SeedSequence([seed, STREAM_EVENTS, int(r)])).uniform(
+                size=(n, days.shape[1], 5)
+            )
+            for r in reps
+        ]
+    )
+    ev = derive_events(
+        t,
+        sol.observables,
+        sol.state("Tv"),
+        scr.cohort,
+        scr.on_vent,
+        (days, cells, active),
+        iu,
+        scenario.follow_up_days,
+    )
     vi = np.searchsorted(t, visit_days)
     alive = visit_days[None, :] < ev.death[:, None]
     visits = {b: np.where(alive, sol.observables[b][:, vi], np.nan) for b in BIOMARKERS}
@@ -113,9 +144,16 @@ def _default_workers(n_patients: int) -> int:
     return 1 if n_patients < 5_000 else max(1, min(os.cpu_count() or 1, 8))
 
 
-def run_trial(scenario, *, seed: int | None = None, replicates: int | None = None,
-              sample_size: int | None = None, chunk: int = 256, workers: int | None = None,
-              progress=None) -> TrialRun:
+def run_trial(
+    scenario,
+    *,
+    seed: int | None = None,
+    replicates: int | None = None,
+    sample_size: int | None = None,
+    chunk: int = 256,
+    workers: int | None = None,
+    progress=None,
+) -> TrialRun:
     """Run `replicates` virtual trials of `scenario` (defaults from the scenario).
 
     Replicates are processed in chunks of `chunk` trials, spread over `workers` processes
@@ -159,11 +197,15 @@ def _run_parallel(scenario, seed, chunks, n, visit_days, procs, progress):
     # fork is fast (workers inherit the generated model code) but unsafe once a multithreaded
     # runtime such as JAX is loaded in this process; then start clean workers instead
     threaded = any(m in sys.modules for m in ("jax", "torch"))
-    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() and not threaded else "spawn")
+    ctx = mp.get_context(
+        "fork" if "fork" in mp.get_all_start_methods() and not threaded else "spawn"
+    )
     parts: list = [None] * len(chunks)
     with ProcessPoolExecutor(max_workers=procs, mp_context=ctx) as pool:
-        futures = {pool.submit(_run_chunk, scenario, seed, reps, n, visit_days): i
-                   for i, reps in enumerate(chunks)}
+        futures = {
+            pool.submit(_run_chunk, scenario, seed, reps, n, visit_days): i
+            for i, reps in enumerate(chunks)
+        }
         for fut in as_completed(futures):
             i = futures[fut]
             parts[i] = fut.result()
@@ -177,28 +219,47 @@ def _merge(scenario, seed, n_rep, n, parts, visit_days, elapsed) -> TrialRun:
     scr = [p[0] for p in parts]
     evs = [p[3] for p in parts]
     offsets = np.cumsum([0] + [e.death.size for e in evs[:-1]])
-    iae = {k: cat([e.infusion_ae[k] + (o if k == "patient" else 0) for e, o in zip(evs, offsets)])
-           for k in evs[0].infusion_ae}
+    iae = {
+        k: cat([e.infusion_ae[k] + (o if k == "patient" else 0) for e, o in zip(evs, offsets)])
+        for k in evs[0].infusion_ae
+    }
     order = np.lexsort((iae["related"], iae["infusion"], iae["patient"]))  # canonical record order
     iae = {k: v[order] for k, v in iae.items()}
-    events = Events(death=cat([e.death for e in evs]), intubation=cat([e.intubation for e in evs]),
-                    recovery=cat([e.recovery for e in evs]), sae_time=cat([e.sae_time for e in evs]),
-                    infusion_ae=iae, follow_up=float(scenario.follow_up_days))
-    status = {"screening_ok": sum(s.status_counts["ok"] for s in scr),
-              "screening_failed": sum(s.status_counts["failed"] for s in scr)}
+    events = Events(
+        death=cat([e.death for e in evs]),
+        intubation=cat([e.intubation for e in evs]),
+        recovery=cat([e.recovery for e in evs]),
+        sae_time=cat([e.sae_time for e in evs]),
+        infusion_ae=iae,
+        follow_up=float(scenario.follow_up_days),
+    )
+    status = {
+        "screening_ok": sum(s.status_counts["ok"] for s in scr),
+        "screening_failed": sum(s.status_counts["failed"] for s in scr),
+    }
     st = cat([p[2] for p in parts])
     status["followup_ok"] = int((st == 0).sum())
     status["followup_failed"] = int((st != 0).sum())
     return TrialRun(
-        scenario=scenario, seed=seed, n_replicates=n_rep, sample_size=n,
+        scenario=scenario,
+        seed=seed,
+        n_replicates=n_rep,
+        sample_size=n,
         arm_names=tuple(a.name for a in scenario.arms),
-        replicate=cat([s.replicate for s in scr]), arm=cat([p[1] for p in parts]),
-        cohort=concat([s.cohort for s in scr]), ards=cat([s.ards for s in scr]),
+        replicate=cat([s.replicate for s in scr]),
+        arm=cat([p[1] for p in parts]),
+        cohort=concat([s.cohort for s in scr]),
+        ards=cat([s.ards for s in scr]),
         on_vent0=cat([s.on_vent for s in scr]),
         baseline={k: cat([s.baseline[k] for s in scr]) for k in scr[0].baseline},
-        solver_status=st, events=events, visit_days=visit_days,
+        solver_status=st,
+        events=events,
+        visit_days=visit_days,
         visits={b: cat([p[4][b] for p in parts]) for b in BIOMARKERS},
-        infusion_days=cat([p[5] for p in parts]), infusion_cells=cat([p[6] for p in parts]),
-        n_screened=cat([s.n_screened for s in scr]), excluded=[e for s in scr for e in s.excluded],
-        status_counts=status, timings={"simulate_s": elapsed},
+        infusion_days=cat([p[5] for p in parts]),
+        infusion_cells=cat([p[6] for p in parts]),
+        n_screened=cat([s.n_screened for s in scr]),
+        excluded=[e for s in scr for e in s.excluded],
+        status_counts=status,
+        timings={"simulate_s": elapsed},
     )

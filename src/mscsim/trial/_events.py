@@ -27,8 +27,13 @@ from mscsim.trial._clinical import (
 
 P = EVENT_PARAMS
 IL6_0 = MSC_COVID.parameter("IL6_0").value
-SAE_TERMS = ("death", "respiratory failure requiring invasive ventilation", "shock",
-             "secondary infection", "thrombosis")
+SAE_TERMS = (
+    "death",
+    "respiratory failure requiring invasive ventilation",
+    "shock",
+    "secondary infection",
+    "thrombosis",
+)
 #: Terms of infusion-associated events: disease-driven (not related) and product reactions.
 INFUSION_TERMS = ("infusion-associated clinical instability", "infusion reaction")
 
@@ -52,8 +57,10 @@ class Events:
 def _first_passage(t: np.ndarray, rate: np.ndarray, u: np.ndarray) -> np.ndarray:
     """First time the cumulative hazard reaches -log(u) (linear interpolation), else inf."""
     dt = np.diff(t)
-    cum = np.concatenate([np.zeros((rate.shape[0], 1)),
-                          np.cumsum(0.5 * (rate[:, 1:] + rate[:, :-1]) * dt, axis=1)], axis=1)
+    cum = np.concatenate(
+        [np.zeros((rate.shape[0], 1)), np.cumsum(0.5 * (rate[:, 1:] + rate[:, :-1]) * dt, axis=1)],
+        axis=1,
+    )
     target = -np.log(np.clip(u, 1e-300, 1.0))[:, None]
     hit = cum >= target
     k = np.where(hit.any(axis=1), hit.argmax(axis=1), -1)
@@ -89,12 +96,14 @@ def _recovery(t, pf, on, dead_at):
 
 def death_log_hazard(pf, il6, age, comorbidity, on_vent):
     """Log death hazard per day (see events.csv for sources and calibration)."""
-    return (P["death_log_h0"]
-            + P["death_pf_slope"] * np.maximum(0.0, 300.0 - pf) / 100.0
-            + P["death_il6_slope"] * np.log(np.maximum(il6, 1.0) / 10.0)
-            + P["death_age_slope"] * (age[:, None] - 60.0) / 10.0
-            + P["death_comorbidity_slope"] * (comorbidity[:, None] - 1.0)
-            + P["death_vent_log_hr"] * on_vent)
+    return (
+        P["death_log_h0"]
+        + P["death_pf_slope"] * np.maximum(0.0, 300.0 - pf) / 100.0
+        + P["death_il6_slope"] * np.log(np.maximum(il6, 1.0) / 10.0)
+        + P["death_age_slope"] * (age[:, None] - 60.0) / 10.0
+        + P["death_comorbidity_slope"] * (comorbidity[:, None] - 1.0)
+        + P["death_vent_log_hr"] * on_vent
+    )
 
 
 def derive_events(t, obs, tv, cohort, on_vent0, infusions, infusion_u, follow_up) -> Events:
@@ -112,13 +121,16 @@ def derive_events(t, obs, tv, cohort, on_vent0, infusions, infusion_u, follow_up
     death = _first_passage(t, rate, u[:, U_DEATH])
     alive = t[None, :] < death[:, None]
     il6x = np.maximum(il6 - IL6_0, 0.0)
-    sae = np.stack([
-        death,
-        np.where(intub > 0, intub, np.inf),
-        _first_passage(t, P["shock_rate"] * il6x / (il6x + 50.0) * alive, u[:, U_SHOCK]),
-        _first_passage(t, P["infection_rate"] * on * alive, u[:, U_INFECT]),
-        _first_passage(t, P["thrombosis_rate"] * np.nan_to_num(tv) * alive, u[:, U_THROMB]),
-    ], axis=1)
+    sae = np.stack(
+        [
+            death,
+            np.where(intub > 0, intub, np.inf),
+            _first_passage(t, P["shock_rate"] * il6x / (il6x + 50.0) * alive, u[:, U_SHOCK]),
+            _first_passage(t, P["infection_rate"] * on * alive, u[:, U_INFECT]),
+            _first_passage(t, P["thrombosis_rate"] * np.nan_to_num(tv) * alive, u[:, U_THROMB]),
+        ],
+        axis=1,
+    )
     sae = np.where(sae <= np.minimum(death, follow_up)[:, None], sae, np.inf)
     return Events(
         death=np.where(death <= follow_up, death, np.inf),
@@ -138,11 +150,22 @@ def _infusion_aes(t, pf, death, infusions, iu) -> dict[str, np.ndarray]:
     for j in range(k):  # P/F at each infusion day (per patient row)
         col = np.clip(np.searchsorted(t, np.nan_to_num(days[:, j])), 0, t.size - 1)
         pf_at[:, j] = pf[np.arange(n), col]
-    p_dis = np.clip(P["infusion_ae_base"] * np.exp(P["infusion_ae_pf_slope"] * np.maximum(0, 200 - pf_at) / 100), 0, 0.5)
-    p_prod = np.where(active[:, None], P["product_ae_rate"] * (np.maximum(cells, 0) / 1e8) ** P["product_ae_dose_exponent"], 0.0)
+    p_dis = np.clip(
+        P["infusion_ae_base"]
+        * np.exp(P["infusion_ae_pf_slope"] * np.maximum(0, 200 - pf_at) / 100),
+        0,
+        0.5,
+    )
+    p_prod = np.where(
+        active[:, None],
+        P["product_ae_rate"] * (np.maximum(cells, 0) / 1e8) ** P["product_ae_dose_exponent"],
+        0.0,
+    )
     hours_dis = -P["infusion_ae_mean_hours"] * np.log(np.clip(iu[..., 1], 1e-300, 1))
     hours_prod = -P["infusion_ae_mean_hours"] * np.log(np.clip(iu[..., 4], 1e-300, 1))
-    dis = given & (iu[..., 0] < p_dis) & (hours_dis <= 24) & (days + hours_dis / 24 < death[:, None])
+    dis = (
+        given & (iu[..., 0] < p_dis) & (hours_dis <= 24) & (days + hours_dis / 24 < death[:, None])
+    )
     prod = given & (iu[..., 3] < p_prod) & (hours_prod <= 24)
     rows = []
     for mask, hours, serious, related in (
@@ -150,6 +173,13 @@ def _infusion_aes(t, pf, death, infusions, iu) -> dict[str, np.ndarray]:
         (prod, hours_prod, np.zeros_like(dis), True),
     ):
         pi, ki = np.nonzero(mask)
-        rows.append({"patient": pi, "infusion": ki, "hours": hours[pi, ki],
-                     "serious": serious[pi, ki].astype(bool), "related": np.full(pi.size, related)})
+        rows.append(
+            {
+                "patient": pi,
+                "infusion": ki,
+                "hours": hours[pi, ki],
+                "serious": serious[pi, ki].astype(bool),
+                "related": np.full(pi.size, related),
+            }
+        )
     return {key: np.concatenate([r[key] for r in rows]) for key in rows[0]}

@@ -18,8 +18,13 @@ def power_of(a: EndpointAnalysis, alpha: float = ALPHA) -> dict:
     est = np.asarray(a.result.estimate, dtype=float)
     fin = est[np.isfinite(est)]
     q = np.quantile(fin, [0.05, 0.5, 0.95]) if fin.size else [np.nan] * 3
-    return {"power": float(np.mean(np.nan_to_num(p, nan=1.0) < alpha)), "n_failed": int(np.isnan(p).sum()),
-            "estimate_q05": float(q[0]), "estimate_median": float(q[1]), "estimate_q95": float(q[2])}
+    return {
+        "power": float(np.mean(np.nan_to_num(p, nan=1.0) < alpha)),
+        "n_failed": int(np.isnan(p).sum()),
+        "estimate_q05": float(q[0]),
+        "estimate_median": float(q[1]),
+        "estimate_q95": float(q[2]),
+    }
 
 
 @dataclass(frozen=True)
@@ -34,23 +39,48 @@ class PowerCurve:
     n_failed: dict[str, list[int]] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        return {"scenario": self.scenario, "seed": self.seed, "replicates": self.replicates,
-                "n": self.n, "power": self.power, "n_failed": self.n_failed}
+        return {
+            "scenario": self.scenario,
+            "seed": self.seed,
+            "replicates": self.replicates,
+            "n": self.n,
+            "power": self.power,
+            "n_failed": self.n_failed,
+        }
 
 
-def power_curve(scenario, sizes, *, replicates: int, seed: int | None = None, workers: int | None = None,
-                progress=None) -> PowerCurve:
+def power_curve(
+    scenario,
+    sizes,
+    *,
+    replicates: int,
+    seed: int | None = None,
+    workers: int | None = None,
+    progress=None,
+) -> PowerCurve:
     """Run `replicates` virtual trials at each size in `sizes` (total enrolled)."""
     seed = scenario.seed if seed is None else int(seed)
     power: dict[str, list[float]] = {}
     failed: dict[str, list[int]] = {}
     for n in sizes:
-        run = run_trial(scenario, seed=seed, replicates=replicates, sample_size=int(n), workers=workers,
-                        progress=progress)
+        run = run_trial(
+            scenario,
+            seed=seed,
+            replicates=replicates,
+            sample_size=int(n),
+            workers=workers,
+            progress=progress,
+        )
         for a in analyse(run):
             key = a.id if len(run.arm_names) == 2 else f"{a.id}:{a.arm}"
             s = power_of(a)
             power.setdefault(key, []).append(s["power"])
             failed.setdefault(key, []).append(s["n_failed"])
-    return PowerCurve(scenario=scenario.name, seed=seed, replicates=replicates, n=[int(x) for x in sizes],
-                      power=power, n_failed=failed)
+    return PowerCurve(
+        scenario=scenario.name,
+        seed=seed,
+        replicates=replicates,
+        n=[int(x) for x in sizes],
+        power=power,
+        n_failed=failed,
+    )

@@ -30,8 +30,14 @@ def strata_keys(strata, ards: np.ndarray, female: np.ndarray, age: np.ndarray) -
     return key
 
 
-def randomize(method: str, allocation: dict[str, int], block_size: int | None, keys: np.ndarray,
-              seed: int, replicate: int) -> np.ndarray:
+def randomize(
+    method: str,
+    allocation: dict[str, int],
+    block_size: int | None,
+    keys: np.ndarray,
+    seed: int,
+    replicate: int,
+) -> np.ndarray:
     """Arm index (into `allocation` order) for each patient of one replicate, in enrollment order."""
     rng = np.random.default_rng(np.random.SeedSequence([seed, STREAM_RANDOMIZATION, replicate]))
     ratios = np.array(list(allocation.values()))

@@ -25,8 +25,15 @@ from mscsim.trial._scenario_fields import BERLIN_PF_MMHG
 TRIAL_SOLVER = Rodas4(rtol=1e-4, atol=1e-7)
 MAX_BLOCKS = 1600  # per replicate: stop if fewer than sample_size of 25,600 candidates qualify
 REASONS = (
-    "age", "days since onset", "P/F above maximum", "P/F below minimum", "ARDS class",
-    "not on oxygen", "invasive ventilation required", "on invasive ventilation", "CRP below minimum",
+    "age",
+    "days since onset",
+    "P/F above maximum",
+    "P/F below minimum",
+    "ARDS class",
+    "not on oxygen",
+    "invasive ventilation required",
+    "on invasive ventilation",
+    "CRP below minimum",
 )
 
 
@@ -58,11 +65,16 @@ def _failures(cohort: Cohort, obs: dict, on_vent: np.ndarray, elig) -> np.ndarra
     """Index of the first failed criterion (len(REASONS) when eligible)."""
     pf = obs["pf_ratio"]
     checks = [
-        (cohort.age < elig.age_min) | ((cohort.age > elig.age_max) if elig.age_max is not None else False),
-        (cohort.screening_day > elig.max_days_since_onset) if elig.max_days_since_onset is not None else None,
+        (cohort.age < elig.age_min)
+        | ((cohort.age > elig.age_max) if elig.age_max is not None else False),
+        (cohort.screening_day > elig.max_days_since_onset)
+        if elig.max_days_since_onset is not None
+        else None,
         (pf > elig.pf_ratio_max) if elig.pf_ratio_max is not None else None,
         (pf < elig.pf_ratio_min) if elig.pf_ratio_min is not None else None,
-        ~np.isin(ards_class(pf), list(elig.ards_severity)) if elig.ards_severity is not None else None,
+        ~np.isin(ards_class(pf), list(elig.ards_severity))
+        if elig.ards_severity is not None
+        else None,
         (pf >= OXYGEN_PF) if elig.require_oxygen else None,
         ~on_vent if elig.require_invasive_ventilation else None,
         on_vent if elig.exclude_invasive_ventilation else None,
@@ -77,8 +89,14 @@ def _failures(cohort: Cohort, obs: dict, on_vent: np.ndarray, elig) -> np.ndarra
 
 def _simulate_to_screening(cohort: Cohort) -> tuple[np.ndarray, dict, np.ndarray, np.ndarray]:
     last = int(cohort.screening_day.max())
-    sol = simulate(MSC_COVID, cohort.params, cohort.y0, t_eval=np.arange(0.0, last + 1.0),
-                   t_stop=cohort.screening_day.astype(float), solver=TRIAL_SOLVER)
+    sol = simulate(
+        MSC_COVID,
+        cohort.params,
+        cohort.y0,
+        t_eval=np.arange(0.0, last + 1.0),
+        t_stop=cohort.screening_day.astype(float),
+        solver=TRIAL_SOLVER,
+    )
     i = np.arange(cohort.size)
     d = cohort.screening_day
     state = sol.states[i, d, :]
@@ -107,13 +125,24 @@ def screen(scenario, seed: int, replicates: np.ndarray, sample_size: int) -> Scr
     round_no = 0
     while need.any():
         todo = np.flatnonzero(need > 0)
-        per = np.where(blocks[todo] == 0, np.maximum(1, -(-3 * need[todo] // (2 * BLOCK))),
-                       np.maximum(1, blocks[todo] // 2))
+        per = np.where(
+            blocks[todo] == 0,
+            np.maximum(1, -(-3 * need[todo] // (2 * BLOCK))),
+            np.maximum(1, blocks[todo] // 2),
+        )
         if np.any(blocks[todo] + per > MAX_BLOCKS):
-            raise InputError("eligibility", f"fewer than {sample_size} of {BLOCK * MAX_BLOCKS} "
-                             "virtual candidates are eligible; relax the criteria or the population")
-        cohort = concat([draw_block(scenario.population, seed, int(reps[g]), int(b))
-                         for g, k in zip(todo, per) for b in range(blocks[g], blocks[g] + k)])
+            raise InputError(
+                "eligibility",
+                f"fewer than {sample_size} of {BLOCK * MAX_BLOCKS} "
+                "virtual candidates are eligible; relax the criteria or the population",
+            )
+        cohort = concat(
+            [
+                draw_block(scenario.population, seed, int(reps[g]), int(b))
+                for g, k in zip(todo, per)
+                for b in range(blocks[g], blocks[g] + k)
+            ]
+        )
         blocks[todo] += per
         group = np.repeat(todo, per * BLOCK)  # candidates are contiguous per replicate, in order
         state, obs, on_vent, st = _simulate_to_screening(cohort)
@@ -136,11 +165,21 @@ def screen(scenario, seed: int, replicates: np.ndarray, sample_size: int) -> Scr
         seen = pos < np.repeat(cutoff, per * BLOCK)
         screened[todo] += cutoff
         fails = seen & ~eligible
-        np.add.at(excluded, (group[fails], np.where(fail[fails] >= 0, fail[fails], len(REASONS))), 1)
+        np.add.at(
+            excluded, (group[fails], np.where(fail[fails] >= 0, fail[fails], len(REASONS))), 1
+        )
         need -= got
         sel = np.flatnonzero(take)
-        parts.append((group[sel] * 0 + round_no, cohort.take(sel), state[sel],
-                      {k: v[sel] for k, v in obs.items()}, on_vent[sel], group[sel]))
+        parts.append(
+            (
+                group[sel] * 0 + round_no,
+                cohort.take(sel),
+                state[sel],
+                {k: v[sel] for k, v in obs.items()},
+                on_vent[sel],
+                group[sel],
+            )
+        )
         round_no += 1
     return _assemble(reps, parts, screened, excluded, status)
 

@@ -61,8 +61,18 @@ def _arm_stat(run, ep, arm_idx: int, kind: str) -> np.ndarray:
 def _row(ep_id, quantity, obs, sim, unit, res) -> ValidationRow:
     fin = sim[np.isfinite(sim)]
     q = np.quantile(fin, [0.05, 0.5, 0.95]) if fin.size else [np.nan] * 3
-    return ValidationRow(ep_id, quantity, float(obs), float(q[1]), float(q[0]), float(q[2]),
-                         _percentile(sim, obs), unit, res.source, res.confidence)
+    return ValidationRow(
+        ep_id,
+        quantity,
+        float(obs),
+        float(q[1]),
+        float(q[0]),
+        float(q[2]),
+        _percentile(sim, obs),
+        unit,
+        res.source,
+        res.confidence,
+    )
 
 
 def validate_run(run, analyses=None) -> list[ValidationRow]:
@@ -78,25 +88,82 @@ def validate_run(run, analyses=None) -> list[ValidationRow]:
         for arm_name, v in (res.arms or {}).items():
             a = names.index(arm_name)
             if v.events is not None:
-                rows.append(_row(ep_id, f"{arm_name}: patients with event", v.events,
-                                 _arm_stat(run, ep, a, "events"), "patients", res))
+                rows.append(
+                    _row(
+                        ep_id,
+                        f"{arm_name}: patients with event",
+                        v.events,
+                        _arm_stat(run, ep, a, "events"),
+                        "patients",
+                        res,
+                    )
+                )
             if v.value is not None and "%" in (v.unit or ""):
-                rows.append(_row(ep_id, f"{arm_name}: {v.unit}", v.value, _arm_stat(run, ep, a, "percent"), "%", res))
+                rows.append(
+                    _row(
+                        ep_id,
+                        f"{arm_name}: {v.unit}",
+                        v.value,
+                        _arm_stat(run, ep, a, "percent"),
+                        "%",
+                        res,
+                    )
+                )
             if v.mean is not None and ep.kind == "biomarker_change":
-                rows.append(_row(ep_id, f"{arm_name}: mean change", v.mean, _arm_stat(run, ep, a, "mean"), v.unit, res))
+                rows.append(
+                    _row(
+                        ep_id,
+                        f"{arm_name}: mean change",
+                        v.mean,
+                        _arm_stat(run, ep, a, "mean"),
+                        v.unit,
+                        res,
+                    )
+                )
             if v.median is not None and ep.kind == "biomarker_change":
-                rows.append(_row(ep_id, f"{arm_name}: median change", v.median, _arm_stat(run, ep, a, "median"), v.unit, res))
+                rows.append(
+                    _row(
+                        ep_id,
+                        f"{arm_name}: median change",
+                        v.median,
+                        _arm_stat(run, ep, a, "median"),
+                        v.unit,
+                        res,
+                    )
+                )
         eff = res.effect
         an = analyses.get(ep_id)
         if eff is not None and an is not None:
             if eff.p_value is not None:
-                rows.append(_row(ep_id, f"p-value ({an.method.split(';')[-1].strip()})", eff.p_value,
-                                 np.asarray(an.p_value, float), "", res))
-            if eff.estimate is not None and eff.measure in ("RR", "HR", "MD") and _matches(eff.measure, an.measure):
-                rows.append(_row(ep_id, f"{eff.measure} ({an.measure})", eff.estimate,
-                                 np.asarray(an.result.estimate, float), "", res))
+                rows.append(
+                    _row(
+                        ep_id,
+                        f"p-value ({an.method.split(';')[-1].strip()})",
+                        eff.p_value,
+                        np.asarray(an.p_value, float),
+                        "",
+                        res,
+                    )
+                )
+            if (
+                eff.estimate is not None
+                and eff.measure in ("RR", "HR", "MD")
+                and _matches(eff.measure, an.measure)
+            ):
+                rows.append(
+                    _row(
+                        ep_id,
+                        f"{eff.measure} ({an.measure})",
+                        eff.estimate,
+                        np.asarray(an.result.estimate, float),
+                        "",
+                        res,
+                    )
+                )
     return rows
 
 
 def _matches(measure: str, ours: str) -> bool:
-    return {"RR": "risk ratio", "HR": "hazard ratio", "MD": "difference in mean change"}[measure] == ours
+    return {"RR": "risk ratio", "HR": "hazard ratio", "MD": "difference in mean change"}[
+        measure
+    ] == ours

@@ -73,9 +73,12 @@ class ZeroCellCorrection:
         """One line for reports, e.g. ``add 0.5 to every cell of studies with a zero cell (to=only0);
         drop double-zero studies``."""
         drop = "drop" if self.drops_double_zero(measure) else "keep"
-        which = {"only0": "every cell of studies with a zero cell", "all": "every cell of every study",
-                 "if0all": "every cell of every study when any study has a zero cell",
-                 "none": "no cell"}[self.to]
+        which = {
+            "only0": "every cell of studies with a zero cell",
+            "all": "every cell of every study",
+            "if0all": "every cell of every study when any study has a zero cell",
+            "none": "no cell",
+        }[self.to]
         return f"add {self.add:g} to {which} (to={self.to}); {drop} double-zero studies"
 
 

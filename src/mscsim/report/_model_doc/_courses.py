@@ -60,11 +60,15 @@ def summarize(t: np.ndarray, obs: dict[str, np.ndarray]) -> Course:
         clear = float(t[high[-1] + 1])
     fib = obs["fibrosis"]
     return Course(
-        pf_nadir=float(pf.min()), pf_nadir_day=float(t[pf.argmin()]),
+        pf_nadir=float(pf.min()),
+        pf_nadir_day=float(t[pf.argmin()]),
         ards_day=float(t[below[0]]) if below.size else None,
-        crp_peak=float(obs["crp"].max()), il6_peak=float(obs["il6"].max()),
-        il10_peak=float(obs["il10"].max()), clearance_day=clear,
-        fibrosis_90=float(np.interp(90.0, t, fib)), fibrosis_365=float(np.interp(365.0, t, fib)),
+        crp_peak=float(obs["crp"].max()),
+        il6_peak=float(obs["il6"].max()),
+        il10_peak=float(obs["il10"].max()),
+        clearance_day=clear,
+        fibrosis_90=float(np.interp(90.0, t, fib)),
+        fibrosis_365=float(np.interp(365.0, t, fib)),
     )
 
 
@@ -79,8 +83,7 @@ def typical_courses(
     params = {k: np.repeat([p.params[k] for p in patients], 2) for k in patients[0].params}
     y0 = {k: np.repeat([p.y0[k] for p in patients], 2) for k in patients[0].y0}
     regimens = [Regimen(), Regimen.fixed(DOSE_CELLS, DOSE_DAYS)] * len(patients)
-    sol = simulate(model, params, y0, regimens, t_eval=GRID,
-                   solver=solver or Rodas4(**SOLVER))
+    sol = simulate(model, params, y0, regimens, t_eval=GRID, solver=solver or Rodas4(**SOLVER))
     if not sol.ok.all():
         raise RuntimeError(f"typical-patient simulation failed: {sol.status_counts()}")
     courses = [summarize(sol.t, sol.patient(i)) for i in range(sol.batch_size)]
@@ -100,9 +103,18 @@ def fmt(v: float | None, digits: int, signed: bool = False) -> str:
     return s.replace("+", "").replace("-", "") if float(s) == 0 else s
 
 
-DIGITS = {"pf_nadir": 0, "pf_nadir_day": 1, "ards_day": 1, "crp_peak": 0, "il6_peak": 1,
-          "il10_peak": 1, "clearance_day": 1, "fibrosis_90": 3, "fibrosis_365": 3,
-          "fibrosis_change": 3}  # decimals shown per Course metric
+DIGITS = {
+    "pf_nadir": 0,
+    "pf_nadir_day": 1,
+    "ards_day": 1,
+    "crp_peak": 0,
+    "il6_peak": 1,
+    "il10_peak": 1,
+    "clearance_day": 1,
+    "fibrosis_90": 3,
+    "fibrosis_365": 3,
+    "fibrosis_change": 3,
+}  # decimals shown per Course metric
 
 
 def course_table(courses: dict[str, tuple[Course, Course]]) -> str:
@@ -113,9 +125,20 @@ def course_table(courses: dict[str, tuple[Course, Course]]) -> str:
         for arm, c in zip(("untreated", "MSC"), arms, strict=True):
             vals = [fmt(getattr(c, k), DIGITS[k]) for k in keys]
             rows.append([sev, arm, vals[0], vals[1], _berlin(c.pf_nadir), *vals[2:]])
-    header = ["patient", "arm", "P/F nadir (mmHg)", "nadir day", "Berlin category",
-              "first day P/F < 300", "CRP peak (mg/L)", "IL-6 peak (pg/mL)",
-              "IL-10 peak (pg/mL)", "viral clearance day", "fibrosis 90 d", "fibrosis 365 d"]
+    header = [
+        "patient",
+        "arm",
+        "P/F nadir (mmHg)",
+        "nadir day",
+        "Berlin category",
+        "first day P/F < 300",
+        "CRP peak (mg/L)",
+        "IL-6 peak (pg/mL)",
+        "IL-10 peak (pg/mL)",
+        "viral clearance day",
+        "fibrosis 90 d",
+        "fibrosis 365 d",
+    ]
     return table(header, rows)
 
 
@@ -131,6 +154,14 @@ def difference_table(courses: dict[str, tuple[Course, Course]]) -> str:
     for sev, (off, on) in courses.items():
         rel = 100 * (on.fibrosis_365 / off.fibrosis_365 - 1) if off.fibrosis_365 else 0.0
         rows.append([sev, *[_delta(on, off, k) for k in keys], fmt(rel, 0, signed=True) + " %"])
-    header = ["patient", "P/F nadir", "CRP peak", "IL-6 peak", "IL-10 peak", "clearance day",
-              "fibrosis 365 d", "fibrosis 365 d (relative)"]
+    header = [
+        "patient",
+        "P/F nadir",
+        "CRP peak",
+        "IL-6 peak",
+        "IL-10 peak",
+        "clearance day",
+        "fibrosis 365 d",
+        "fibrosis 365 d (relative)",
+    ]
     return table(header, rows)

@@ -12,60 +12,84 @@ Stage = tuple[str, tuple[Link, ...]]
 # Every arrow must exist in the right-hand side (`check_mechanisms`); an empty target tuple
 # after DOSE means the model's dose state.
 MECHANISMS: tuple[Stage, ...] = (
-    ("virus and adaptive immunity", (
-        (("V", "E"), "infection", ("I",)),
-        (("I",), "virus production", ("V",)),
-        (("V",), "priming", ("A",)),
-        (("A",), "antibody clearance / CD8 killing", ("V", "I")),
-    )),
-    ("epithelium", (
-        (("I",), "infected-cell death", ("D",)),
-        (("TNFx", "N"), "inflammatory injury", ("E", "D")),
-        (("D",), "repair by type II cell proliferation", ("E",)),
-    )),
-    ("macrophages and neutrophils", (
-        (("V", "A"), "monocyte recruitment (innate, then primed)", ("M1",)),
-        (("I", "E"), "DAMPs from dying cells recruit", ("M1",)),
-        (("IL6x",), "amplifies recruitment", ("M1",)),
-        (("M2x",), "damps recruitment (resolution)", ("M1",)),
-        (("M1", "IL10x"), "repolarisation M1 -> M2", ("M2x",)),
-        (("TNFx", "IL6x"), "neutrophil recruitment", ("N",)),
-    )),
-    ("cytokines", (
-        (("M1", "N", "D"), "IL-6 production", ("IL6x",)),
-        (("M1", "N"), "TNF production", ("TNFx",)),
-        (("IL10x",), "brakes production", ("IL6x", "TNFx")),
-        (("M2x", "M1"), "IL-10 production", ("IL10x",)),
-        (("M2x", "D"), "TGF-beta activation", ("TGFx",)),
-    )),
-    ("CRP, edema and P/F", (
-        (("IL6x",), "hepatic induction (transit)", ("H",)),
-        (("H",), "CRP synthesis", ("CRPx",)),
-        (("TNFx", "N", "D"), "capillary leak", ("Q",)),
-        (("E",), "alveolar fluid clearance", ("Q",)),
-        (("IL6x",), "microthrombosis / perfusion mismatch", ("Tv",)),
-        (("Q", "D", "Tv"), "impair oxygenation", ("pf_ratio",)),
-    )),
-    ("fibrosis", (
-        (("TGFx",), "fibroblast activation", ("F",)),
-        (("F",), "matrix deposition", ("C",)),
-        (("F", "C"), "matrix turns into persistent scar", ("P",)),
-        (("C", "P"), "fibrosis index", ("fibrosis",)),
-    )),
-    ("MSC pharmacokinetics", (
-        ((DOSE,), "IV bolus", ()),
-        (("Sb",), "first-pass lung entrapment (f_trap)", ("Sl",)),
-        (("Sb",), "pass the lung (1 - f_trap)", ("Ss",)),
-        (("Sl",), "loss from the lung, redistribution (f_red)", ("Ss",)),
-    )),
-    ("MSC pharmacodynamics via h_msc = Sl / (Sl + EC50_msc)", (
-        (("Sl",), "PGE2: M1 -> M2 repolarisation", ("M1", "M2x")),
-        (("Sl",), "PGE2: more IL-10", ("IL10x",)),
-        (("Sl",), "TSG-6: less IL-6 and TNF", ("IL6x", "TNFx")),
-        (("Sl",), "KGF: epithelial repair", ("E", "D")),
-        (("Sl",), "KGF: alveolar fluid clearance", ("Q",)),
-        (("Sl",), "anti-fibrotic: less TGF-beta-driven activation", ("F",)),
-    )),
+    (
+        "virus and adaptive immunity",
+        (
+            (("V", "E"), "infection", ("I",)),
+            (("I",), "virus production", ("V",)),
+            (("V",), "priming", ("A",)),
+            (("A",), "antibody clearance / CD8 killing", ("V", "I")),
+        ),
+    ),
+    (
+        "epithelium",
+        (
+            (("I",), "infected-cell death", ("D",)),
+            (("TNFx", "N"), "inflammatory injury", ("E", "D")),
+            (("D",), "repair by type II cell proliferation", ("E",)),
+        ),
+    ),
+    (
+        "macrophages and neutrophils",
+        (
+            (("V", "A"), "monocyte recruitment (innate, then primed)", ("M1",)),
+            (("I", "E"), "DAMPs from dying cells recruit", ("M1",)),
+            (("IL6x",), "amplifies recruitment", ("M1",)),
+            (("M2x",), "damps recruitment (resolution)", ("M1",)),
+            (("M1", "IL10x"), "repolarisation M1 -> M2", ("M2x",)),
+            (("TNFx", "IL6x"), "neutrophil recruitment", ("N",)),
+        ),
+    ),
+    (
+        "cytokines",
+        (
+            (("M1", "N", "D"), "IL-6 production", ("IL6x",)),
+            (("M1", "N"), "TNF production", ("TNFx",)),
+            (("IL10x",), "brakes production", ("IL6x", "TNFx")),
+            (("M2x", "M1"), "IL-10 production", ("IL10x",)),
+            (("M2x", "D"), "TGF-beta activation", ("TGFx",)),
+        ),
+    ),
+    (
+        "CRP, edema and P/F",
+        (
+            (("IL6x",), "hepatic induction (transit)", ("H",)),
+            (("H",), "CRP synthesis", ("CRPx",)),
+            (("TNFx", "N", "D"), "capillary leak", ("Q",)),
+            (("E",), "alveolar fluid clearance", ("Q",)),
+            (("IL6x",), "microthrombosis / perfusion mismatch", ("Tv",)),
+            (("Q", "D", "Tv"), "impair oxygenation", ("pf_ratio",)),
+        ),
+    ),
+    (
+        "fibrosis",
+        (
+            (("TGFx",), "fibroblast activation", ("F",)),
+            (("F",), "matrix deposition", ("C",)),
+            (("F", "C"), "matrix turns into persistent scar", ("P",)),
+            (("C", "P"), "fibrosis index", ("fibrosis",)),
+        ),
+    ),
+    (
+        "MSC pharmacokinetics",
+        (
+            ((DOSE,), "IV bolus", ()),
+            (("Sb",), "first-pass lung entrapment (f_trap)", ("Sl",)),
+            (("Sb",), "pass the lung (1 - f_trap)", ("Ss",)),
+            (("Sl",), "loss from the lung, redistribution (f_red)", ("Ss",)),
+        ),
+    ),
+    (
+        "MSC pharmacodynamics via h_msc = Sl / (Sl + EC50_msc)",
+        (
+            (("Sl",), "PGE2: M1 -> M2 repolarisation", ("M1", "M2x")),
+            (("Sl",), "PGE2: more IL-10", ("IL10x",)),
+            (("Sl",), "TSG-6: less IL-6 and TNF", ("IL6x", "TNFx")),
+            (("Sl",), "KGF: epithelial repair", ("E", "D")),
+            (("Sl",), "KGF: alveolar fluid clearance", ("Q",)),
+            (("Sl",), "anti-fibrotic: less TGF-beta-driven activation", ("F",)),
+        ),
+    ),
 )
 
 
@@ -109,15 +133,19 @@ def mechanisms_section(model: Model, sm: SymbolicModel) -> str:
             lines.append(f"  {_names(sources):<{width}}  --{label}-->  {tgt}")
         lines.append("")
     deps = dependencies(model, sm)
-    rows = [[f"`{s}`", ", ".join(f"`{d}`" for d in model.state_names if d in deps[s])]
-            for s in model.state_names]
-    return "\n\n".join([
-        "## Mechanisms",
-        "Each arrow reads *sources -- mechanism --> targets* (state and observable names as in "
-        "the tables below). The generator checks every arrow against the right-hand side: the "
-        "targets' equations contain the sources.",
-        "```text\n" + "\n".join(lines).rstrip() + "\n```",
-        "### Couplings\n\nStates that appear in each state's time derivative (after "
-        "substituting the intermediate expressions).",
-        table(["state", "derivative depends on"], rows),
-    ])
+    rows = [
+        [f"`{s}`", ", ".join(f"`{d}`" for d in model.state_names if d in deps[s])]
+        for s in model.state_names
+    ]
+    return "\n\n".join(
+        [
+            "## Mechanisms",
+            "Each arrow reads *sources -- mechanism --> targets* (state and observable names as in "
+            "the tables below). The generator checks every arrow against the right-hand side: the "
+            "targets' equations contain the sources.",
+            "```text\n" + "\n".join(lines).rstrip() + "\n```",
+            "### Couplings\n\nStates that appear in each state's time derivative (after "
+            "substituting the intermediate expressions).",
+            table(["state", "derivative depends on"], rows),
+        ]
+    )

@@ -53,6 +53,7 @@ def doc_expression(sm: SymbolicModel, formula: str) -> sp.Expr:
 
 def engine_form(expr: sp.Expr) -> sp.Expr:
     """Replace the printable guards by the engine's forms (`SymbolicModel.parse` semantics)."""
+
     def hill(x: sp.Expr, k: sp.Expr, n: sp.Expr) -> sp.Expr:
         return sp.Max(x, 0) ** n / (sp.Max(x, 0) ** n + k**n)
 
@@ -62,8 +63,7 @@ def engine_form(expr: sp.Expr) -> sp.Expr:
 def formula_latex(sm: SymbolicModel, formula: str) -> str:
     """LaTeX of one model formula, with readable names and explicit products."""
     names = {s: latex_name(n) for n, s in sm.symbols.items()}
-    return sp.latex(doc_expression(sm, formula), order="none", symbol_names=names,
-                    mul_symbol="dot")
+    return sp.latex(doc_expression(sm, formula), order="none", symbol_names=names, mul_symbol="dot")
 
 
 def math_block(lines: list[str]) -> str:
