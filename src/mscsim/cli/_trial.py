@@ -1,4 +1,4 @@
-"""`mscsim trial list | run | power | validate`: a thin shell over `mscsim.trial`."""
+"""`mscsim trial list | run | power | validate`: a thin shell over `mscsim.app`."""
 
 from __future__ import annotations
 
@@ -14,8 +14,6 @@ from mscsim.cli._progress import Progress
 
 app = typer.Typer(no_args_is_help=True, help="Virtual randomized trials of MSC therapy.")
 
-DEFAULT_ROOT = Path("mscsim-runs")
-CSV_MAX_REPLICATES = 100
 SCENARIO_HELP = "Built-in scenario name (see 'mscsim trial list') or a YAML file."
 ScenarioArg = Annotated[str, typer.Argument(help=SCENARIO_HELP, metavar="SCENARIO_OR_YAML")]
 SeedOpt = Annotated[int | None, typer.Option(help="Random seed (default: the scenario's).")]
@@ -23,6 +21,14 @@ WorkersOpt = Annotated[
     int | None, typer.Option(help="Processes (default: all cores for large runs).")
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+DaskOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--dask",
+        help="Run replicates on a Dask cluster: a scheduler address, or local:N for N local "
+        "worker processes (default $MSCSIM_DASK; none: local processes).",
+    ),
+]
 
 
 def _dump(obj) -> None:
@@ -31,16 +37,6 @@ def _dump(obj) -> None:
 
     json.dump(jsonable(obj), sys.stdout, allow_nan=False)
     sys.stdout.write("\n")
-
-
-def _check_replicates(k: int | None) -> None:
-    if k is not None and not 1 <= k <= 1_000_000:
-        raise InputError("--replicates", "must be an integer between 1 and 1000000", k)
-
-
-def _check_workers(w: int | None) -> None:
-    if w is not None and not 1 <= w <= 256:
-        raise InputError("--workers", "must be an integer between 1 and 256", w)
 
 
 def _progress(total: int, label: str, quiet: bool) -> Progress:
@@ -77,44 +73,34 @@ def run(
         bool, typer.Option("--json", help="Print the summary as one JSON object.")
     ] = False,
     workers: WorkersOpt = None,
+    dask: DaskOpt = None,
 ) -> None:
     """Run a virtual trial (and K replicates): tables, manifest, report, results store."""
-    from mscsim.io import record_run, write_run_folder
-    from mscsim.trial import analyse, load_scenario, run_summary, run_trial, validate_run
+    from mscsim.app import cluster_executor, run_trial_job
+    from mscsim.trial import load_scenario
 
-    _check_replicates(replicates)
     sc = load_scenario(scenario)
     k = sc.replicates if replicates is None else replicates
-    s = sc.seed if seed is None else seed
-    folder = Path(out) if out else DEFAULT_ROOT / f"{sc.name}-s{s}-r{k}"
-    db = (
-        Path(store) if store else (DEFAULT_ROOT if out is None else folder.parent) / "mscsim.sqlite"
-    )
-    if out is None:
-        DEFAULT_ROOT.mkdir(exist_ok=True)
-    _check_workers(workers)
-    trial = run_trial(
-        sc, seed=s, replicates=k, workers=workers, progress=_progress(k, f"{sc.name}", as_json)
-    )
-    analyses = analyse(trial)
-    summary = run_summary(trial, analyses)
-    validation = validate_run(trial, analyses) if k >= 20 and sc.used_results() else None
-    # CSV copies of the tables only for small runs (ADLB alone is ~2.5 GB at 10,000 x 24)
-    formats = ("parquet", "csv") if k <= CSV_MAX_REPLICATES else ("parquet",)
-    written = write_run_folder(
-        trial,
-        folder,
-        analyses=analyses,
-        summary=summary,
-        validation=validation,
-        command=" ".join(["mscsim", *sys.argv[1:]]),
-        formats=formats,
-    )
-    record_run(db, trial, summary, written)
+    with cluster_executor(dask) as executor:
+        res = run_trial_job(
+            sc,
+            seed=seed,
+            replicates=replicates,
+            out=out,
+            store=store,
+            workers=workers,
+            executor=executor,
+            progress=_progress(k, f"{sc.name}", as_json),
+            command=_command(),
+        )
     if as_json:
-        _dump(summary)
+        _dump(res.summary)
     else:
-        _print_run(summary, written, db)
+        _print_run(res.summary, res.folder, res.store)
+
+
+def _command() -> str:
+    return " ".join(["mscsim", *sys.argv[1:]])
 
 
 def _print_run(summary: dict, folder: Path, db: Path) -> None:
@@ -134,33 +120,6 @@ def _print_run(summary: dict, folder: Path, db: Path) -> None:
         p = "nan" if e["p_value"] is None else f"{e['p_value']:.3g}"
         print(f"  {e['name']:24s} {e['measure']:26s} {est:>8s} ({lo}, {hi})  p={p}")
     print(f"wrote {folder} (report.html, ADaM tables, manifest.json); recorded in {db}")
-
-
-def _write_study(out: str, name: str, doc: dict, kind: str, payload, sc) -> None:
-    """Write `name` (JSON) and report.html into `out`, atomically."""
-    from mscsim import __version__
-    from mscsim.io import atomic_output_dir, jsonable
-    from mscsim.report import power_report, validation_report
-    from mscsim.trial import scenario_hash
-
-    prov = {
-        "mscsim_version": __version__,
-        "scenario": sc.name,
-        "scenario_hash": scenario_hash(sc),
-        "seed": doc.get("seed"),
-        "replicates": doc.get("replicates"),
-        "command": " ".join(["mscsim", *sys.argv[1:]]),
-    }
-    with atomic_output_dir(out) as folder:
-        (folder / name).write_text(
-            json.dumps(jsonable({**doc, "provenance": prov}), indent=1, allow_nan=False)
-        )
-        rep = (
-            power_report(payload, prov)
-            if kind == "power"
-            else validation_report(sc.name, payload, prov)
-        )
-        rep.write(folder / "report.html")
 
 
 def _sizes(text: str) -> list[int]:
@@ -184,34 +143,31 @@ def power(
     as_json: JsonOpt = False,
     workers: WorkersOpt = None,
     out: Annotated[str | None, typer.Option(help="Folder for power.json and report.html.")] = None,
+    dask: DaskOpt = None,
 ) -> None:
     """Power of every endpoint at each sample size (share of replicates with p < 0.05)."""
-    from mscsim.trial import load_scenario, power_curve
+    from mscsim.app import cluster_executor, power_study
+    from mscsim.trial import load_scenario
 
-    _check_replicates(replicates)
+    if not 1 <= replicates <= 1_000_000:
+        raise InputError("--replicates", "must be an integer between 1 and 1000000", replicates)
     sizes = _sizes(n)
     sc = load_scenario(scenario)
-    for s in sizes:
-        if s < len(sc.arms) or s % sum(sc.allocation.values()):
-            raise InputError(
-                "--n",
-                f"each size must be a multiple of the allocation total "
-                f"({sum(sc.allocation.values())})",
-                s,
-            )
-    _check_workers(workers)
-    curve = power_curve(
-        sc,
-        sizes,
-        replicates=replicates,
-        seed=seed,
-        workers=workers,
-        progress=_progress(replicates * len(sizes), f"{sc.name} power", as_json),
-    )
-    if out is not None:
-        _write_study(out, "power.json", curve.to_dict(), "power", curve, sc)
+    with cluster_executor(dask) as executor:
+        res = power_study(
+            sc,
+            sizes,
+            replicates=replicates,
+            seed=seed,
+            workers=workers,
+            executor=executor,
+            out=out,
+            progress=_progress(replicates * len(sizes), f"{sc.name} power", as_json),
+            command=_command(),
+        )
+    curve = res.payload
     if as_json:
-        _dump(curve.to_dict())
+        _dump(res.doc)
         return
     print(f"power of {sc.name} ({replicates} virtual trials per size, alpha 0.05)")
     print(f"{'endpoint':28s}" + "".join(f"{'n=' + str(s):>9s}" for s in curve.n))
@@ -229,32 +185,27 @@ def validate(
     out: Annotated[
         str | None, typer.Option(help="Folder for validation.json and report.html.")
     ] = None,
+    dask: DaskOpt = None,
 ) -> None:
     """Where each published result falls in the model's predictive distribution."""
-    from mscsim.trial import load_scenario, run_trial, validate_run
+    from mscsim.app import cluster_executor, validate_study
 
-    _check_replicates(replicates)
-    sc = load_scenario(scenario)
-    if not sc.used_results():
-        raise InputError(
-            "SCENARIO", f"scenario {sc.name!r} has no published results to validate against"
+    with cluster_executor(dask) as executor:
+        res = validate_study(
+            scenario,
+            replicates=replicates,
+            seed=seed,
+            workers=workers,
+            executor=executor,
+            out=out,
+            progress=_progress(replicates, f"{scenario} validate", as_json),
+            command=_command(),
         )
-    _check_workers(workers)
-    trial = run_trial(
-        sc,
-        seed=seed,
-        replicates=replicates,
-        workers=workers,
-        progress=_progress(replicates, f"{sc.name} validate", as_json),
-    )
-    rows = [r.to_dict() for r in validate_run(trial)]
-    doc = {"scenario": sc.name, "seed": trial.seed, "replicates": replicates, "results": rows}
-    if out is not None:
-        _write_study(out, "validation.json", doc, "validation", rows, sc)
     if as_json:
-        _dump(doc)
+        _dump(res.doc)
         return
-    print(f"{sc.name}: observed vs predicted ({replicates} virtual trials of the published design)")
+    rows, sc = res.doc["results"], res.doc["scenario"]
+    print(f"{sc}: observed vs predicted ({replicates} virtual trials of the published design)")
     for r in rows:
         print(
             f"  {r['endpoint']:22s} {r['quantity']:36s} observed {r['observed']:8.3g}  predicted "

@@ -153,13 +153,16 @@ def run_trial(
     chunk: int = 256,
     workers: int | None = None,
     progress=None,
+    executor=None,
 ) -> TrialRun:
     """Run `replicates` virtual trials of `scenario` (defaults from the scenario).
 
     Replicates are processed in chunks of `chunk` trials, spread over `workers` processes
-    (default: one for small runs, every core for large ones). Each replicate draws only from
-    streams keyed by (seed, replicate), so the result is identical for any `chunk` and
-    `workers`.
+    (default: one for small runs, every core for large ones), or over `executor` when given (a
+    ``concurrent.futures.Executor``, e.g. a Dask cluster's; its ``max_workers`` attribute, if
+    any, sets how finely the replicates are split). Each replicate draws only from streams
+    keyed by (seed, replicate), so the result is identical for any `chunk`, `workers` and
+    `executor`.
     """
     seed = scenario.seed if seed is None else int(seed)
     n_rep = scenario.replicates if replicates is None else int(replicates)
@@ -169,10 +172,15 @@ def run_trial(
     days |= {ep.day for ep in scenario.endpoints.all if ep.kind == "biomarker_change"}
     visit_days = np.array(sorted(days), dtype=float)
     t0 = time.perf_counter()
+    if executor is not None:  # a few chunks per worker, so that every worker gets some
+        chunk = min(chunk, max(1, -(-n_rep // (4 * getattr(executor, "max_workers", 1)))))
     chunks = [np.arange(s, min(n_rep, s + chunk)) for s in range(0, n_rep, chunk)]
     procs = _default_workers(n_rep * n) if workers is None else int(workers)
     procs = max(1, min(procs, len(chunks)))
-    if procs == 1:
+    if executor is not None:
+        procs = getattr(executor, "max_workers", 1)
+        parts = _gather(executor, scenario, seed, chunks, n, visit_days, progress)
+    elif procs == 1:
         parts = []
         for reps in chunks:
             parts.append(_run_chunk(scenario, seed, reps, n, visit_days))
@@ -188,7 +196,7 @@ def run_trial(
 def _run_parallel(scenario, seed, chunks, n, visit_days, procs, progress):
     """Chunks on a pool of forked processes; results are put back in chunk order."""
     import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import ProcessPoolExecutor
 
     from mscsim.model import MSC_COVID as model
     from mscsim.solve import compiled
@@ -200,17 +208,24 @@ def _run_parallel(scenario, seed, chunks, n, visit_days, procs, progress):
     ctx = mp.get_context(
         "fork" if "fork" in mp.get_all_start_methods() and not threaded else "spawn"
     )
-    parts: list = [None] * len(chunks)
     with ProcessPoolExecutor(max_workers=procs, mp_context=ctx) as pool:
-        futures = {
-            pool.submit(_run_chunk, scenario, seed, reps, n, visit_days): i
-            for i, reps in enumerate(chunks)
-        }
-        for fut in as_completed(futures):
-            i = futures[fut]
-            parts[i] = fut.result()
-            if progress is not None:
-                progress(len(chunks[i]))
+        return _gather(pool, scenario, seed, chunks, n, visit_days, progress)
+
+
+def _gather(pool, scenario, seed, chunks, n, visit_days, progress):
+    """Run every chunk on `pool` (any Executor); results are put back in chunk order."""
+    from concurrent.futures import as_completed
+
+    parts: list = [None] * len(chunks)
+    futures = {
+        pool.submit(_run_chunk, scenario, seed, reps, n, visit_days): i
+        for i, reps in enumerate(chunks)
+    }
+    for fut in as_completed(futures):
+        i = futures[fut]
+        parts[i] = fut.result()
+        if progress is not None:
+            progress(len(chunks[i]))
     return parts
 
 
