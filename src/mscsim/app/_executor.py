@@ -62,7 +62,7 @@ def cluster_executor(spec: str | None = None, *, option: str = "--dask") -> Iter
         n = _local_workers(spec, option)
         with (
             LocalCluster(
-                n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None
+                n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0"
             ) as cluster,
             Client(cluster) as client,
         ):
