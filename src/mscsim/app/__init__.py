@@ -7,7 +7,7 @@ present output.
 """
 
 from mscsim.app._evidence import evidence_meta
-from mscsim.app._executor import cluster_executor
+from mscsim.app._executor import DaskExecutor, cluster_executor
 from mscsim.app._run_folder import write_run_folder
 from mscsim.app._simulate import simulate_typical
 from mscsim.app._study import StudyResult, power_study, validate_study
@@ -15,6 +15,7 @@ from mscsim.app._trial import DEFAULT_ROOT, TrialResult, run_trial_job, trial_pa
 
 __all__ = [
     "DEFAULT_ROOT",
+    "DaskExecutor",
     "StudyResult",
     "TrialResult",
     "cluster_executor",
