@@ -121,3 +121,37 @@ def test_evidence_page_draws_the_forest_plot(server, driver):
     )
     points = driver.find_elements(By.CSS_SELECTOR, "#evidence-forest rect.forest-point")
     assert len(points) >= 5
+
+
+def test_form_errors_come_from_the_server_and_runs_compare(server, driver):
+    import httpx
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    from conftest import AUTH, wait_job
+
+    wait = WebDriverWait(driver, 240)
+    driver.get(server.url + "/")
+    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "#f-arms tr[data-arm]")))
+    driver.find_element(By.ID, "token").send_keys(TOKEN)
+    Select(driver.find_element(By.ID, "f-scenario")).select_by_value("lanzoni2021")
+    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "tr[data-arm='uc_msc']")))
+    dose = driver.find_element(By.CSS_SELECTOR, "tr[data-arm='uc_msc'] .a-dose")
+    dose.clear()
+    dose.send_keys("0")
+    driver.find_element(By.ID, "f-submit").click()
+    wait.until(ec.text_to_be_present_in_element((By.ID, "f-error"), "422"))
+    assert "arms[0].dose_per_infusion" in driver.find_element(By.ID, "f-error").text
+    assert "#/runs/" not in driver.current_url
+    ids = []
+    for seed in (7, 8):
+        r = httpx.post(f"{server.url}/api/runs", json={"scenario": "meng2020", "seed": seed},
+                       headers=AUTH)  # fmt: skip
+        ids.append(r.json()["id"])
+    for jid in ids:
+        assert wait_job(lambda p: httpx.get(server.url + p), jid)["status"] == "done"
+    driver.get(f"{server.url}/#/compare/{ids[0]}/{ids[1]}")
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "path.km-curve")) == 4)
+    tables = driver.find_elements(By.ID, "arm-table")
+    assert len(tables) == 2 and tables[0].text != tables[1].text  # different seeds
