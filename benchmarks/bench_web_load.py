@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 TOKEN = "bench-token-0123456789abcdef"
@@ -52,7 +53,7 @@ async def client(i, http, args, stats, jobs, stop):
             r = await http.request(*req, json=body, headers=auth if body else None)
             code = r.status_code
         except Exception as exc:  # noqa: BLE001 - counted
-            code = f"{type(exc).__name__}"
+            code = f"{type(exc).__name__}: {exc}"[:120]
         dt = time.perf_counter() - t0
         stats.append((kind, dt, code))
         if kind == "run" and code == 202:
@@ -125,6 +126,7 @@ def main() -> None:
     out["all"] = {"p50_ms": round(pct(all_lat, 0.5), 1), "p95_ms": round(pct(all_lat, 0.95), 1)}
     out["errors"] = sum(1 for s in stats if not isinstance(s[2], int) or s[2] >= 500 or
                         (400 <= s[2] < 500 and s[2] != 429))  # fmt: skip
+    out["error_kinds"] = dict(Counter(str(s[2]) for s in stats if s[2] not in (200, 202, 429)))
     out["http_429"] = sum(1 for s in stats if s[2] == 429)
     out["jobs_accepted"] = len(jobs)
     out["jobs_done"] = sum(1 for v in final.values() if v == "done")

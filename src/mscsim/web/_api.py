@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from pathlib import Path
 from typing import Any
@@ -42,13 +43,20 @@ def health(request: Request) -> dict[str, Any]:
     }
 
 
+@functools.cache
+def _builtin_rows() -> tuple[dict[str, Any], ...]:
+    """The built-in scenarios (package data: they do not change while the server runs)."""
+    from mscsim.trial import list_scenarios
+
+    return tuple({**s.model_dump(mode="json"), "source": "built-in"} for s in list_scenarios())
+
+
 @api.get("/scenarios", dependencies=READ)
 def scenarios(request: Request) -> list[dict[str, Any]]:
     """Built-in scenarios (with their sources) and uploaded ones; ``name`` is what to run."""
     from mscsim.io._jobs import list_uploaded
-    from mscsim.trial import list_scenarios
 
-    rows = [{**s.model_dump(), "source": "built-in"} for s in list_scenarios()]
+    rows = [dict(r) for r in _builtin_rows()]
     for up in list_uploaded(_store(request)):
         rows.append({"name": up["id"], "title": up["name"], "source": "upload"})
     return rows

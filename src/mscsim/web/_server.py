@@ -90,4 +90,13 @@ def serve(
         print(f"API token (stored in {where}, mode 0600): {token}", file=sys.stderr)
     config = ServerConfig(store=path, token=token, job_workers=job_workers, max_queue=max_queue)
     print(f"mscsim serve: http://{host}:{port}/ (store {path})", file=sys.stderr, flush=True)
-    uvicorn.run(create_app(config), host=host, port=port, log_level="warning", access_log=False)
+    # keep idle connections open longer than clients do (a server closing a pooled connection
+    # just as a client reuses it looks like a transport error to that client)
+    uvicorn.run(
+        create_app(config),
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        timeout_keep_alive=75,
+    )
