@@ -131,7 +131,7 @@ def organ_failure(pf, il6):
     """Log-hazard contribution of hypoxaemia and IL-6 at each time (before the lag)."""
     return P["death_pf_slope"] * np.maximum(0.0, 300.0 - pf) / 100.0 + P[
         "death_il6_slope"
-    ] * np.log(np.maximum(il6, 1.0) / 10.0)
+    ] * np.log(np.maximum(il6, 10.0) / 10.0)
 
 
 def lagged(t, x):

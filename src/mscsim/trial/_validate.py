@@ -43,7 +43,7 @@ class ValidationRow:
 
 def _percentile(sim: np.ndarray, obs: float) -> float:
     """Mid-rank percentile of `obs` among the simulated values (0-100)."""
-    sim = sim[np.isfinite(sim)]
+    sim = sim[~np.isnan(sim)]
     if sim.size == 0:
         return float("nan")
     return float(100.0 * (np.mean(sim < obs) + 0.5 * np.mean(sim == obs)))
@@ -62,6 +62,8 @@ def _arm_stat(run, ep, arm_idx: int, kind: str) -> np.ndarray:
         if kind == "events":
             return (m(e) & in_arm).sum(axis=1).astype(float)
         km = kaplan_meier(m(t), m(e), mask=in_arm)
+        if kind == "median":  # median time to the event (inf when not reached)
+            return np.asarray(km.median, dtype=float)
         s = np.asarray(km.survival_at(ep.horizon(run.events.follow_up)).survival, dtype=float)
         done = ep.kind in ("time_to_recovery", "time_to_discharge")
         return 100.0 * (1.0 - s if done else s)
@@ -79,8 +81,9 @@ def _arm_stat(run, ep, arm_idx: int, kind: str) -> np.ndarray:
 
 
 def _row(ep_id, quantity, obs, sim, unit, res, primary) -> ValidationRow:
-    fin = sim[np.isfinite(sim)]
-    q = np.quantile(fin, [0.05, 0.5, 0.95]) if fin.size else [np.nan] * 3
+    fin = sim[~np.isnan(sim)]  # inf stays: e.g. a median time not reached
+    method = "linear" if np.isfinite(fin).all() else "inverted_cdf"
+    q = np.quantile(fin, [0.05, 0.5, 0.95], method=method) if fin.size else [np.nan] * 3
     return ValidationRow(
         ep_id,
         quantity,
@@ -104,6 +107,8 @@ def _comparable(ep, field: str, v) -> bool:
         return "%" in (v.unit or "") and ep.kind not in NUMERIC_KINDS
     if field == "event_count":
         return ep.kind == "infusion_ae"
+    if field == "median" and ep.kind in SURVIVAL_KINDS:
+        return v.unit == "days"  # median time from enrollment (other origins are not comparable)
     if field in ("mean", "median"):
         return ep.kind in NUMERIC_KINDS
     return True  # n, sd, q1, q3, unit: context for the compared numbers
@@ -176,7 +181,8 @@ def validate_run(run, analyses=None) -> list[ValidationRow]:
             if v.mean is not None and _comparable(ep, "mean", v):
                 add(f"{arm_name}: mean change", v.mean, _arm_stat(run, ep, a, "mean"), v.unit)
             if v.median is not None and _comparable(ep, "median", v):
-                add(f"{arm_name}: median change", v.median, _arm_stat(run, ep, a, "median"), v.unit)
+                what = "median time" if ep.kind in SURVIVAL_KINDS else "median change"
+                add(f"{arm_name}: {what}", v.median, _arm_stat(run, ep, a, "median"), v.unit)
         eff = res.effect
         an = analyses.get(ep_id)
         if eff is not None and an is not None:
