@@ -59,7 +59,7 @@ def _endpoint(run, ep, mask, group, arm_name) -> EndpointAnalysis:
             "events_treatment": (m(e) & mask & (group == 1)).sum(axis=1),
             "events_control": (m(e) & mask & (group == 0)).sum(axis=1),
         }
-        ratio = ep.kind in ("time_to_recovery", "time_to_discharge")
+        ratio = ep.kind in ("time_to_recovery", "time_to_discharge", "time_to_improvement")
         measure = f"{ep.kind.split('_')[-1]} rate ratio" if ratio else "hazard ratio"
         return EndpointAnalysis(
             ep.id,

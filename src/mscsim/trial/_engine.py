@@ -29,6 +29,7 @@ from mscsim.trial._screening import TRIAL_SOLVER, screen
 from mscsim.trial._trial_effects import TrialEffects, draw_trial_effects
 
 STREAM_EVENTS = 3
+STREAM_VISITS = 5
 GRID_STEP = 0.25  # days: resolution of the event model
 
 BIOMARKERS = ("crp", "il6", "il10", "tnf", "pf_ratio", "oxygenation_index")
@@ -89,6 +90,7 @@ class TrialRun:
             extubation=cut(ev.extubation),
             recovery=cut(ev.recovery),
             discharge=cut(ev.discharge),
+            improvement=cut(ev.improvement),
             sae_time=cut(ev.sae_time),
             infusion_ae={k: v[keep] for k, v in ev.infusion_ae.items()},
             follow_up=ev.follow_up,
@@ -206,6 +208,28 @@ def _lung_outcomes(sol, t, cohort, alive_at_end) -> dict[str, np.ndarray]:
     return out
 
 
+def _measured(visits: dict[str, np.ndarray], seed: int, reps, n: int) -> dict[str, np.ndarray]:
+    """Recorded biomarker values: the model's value times log-normal measurement error, drawn
+    per patient and visit from the stream ``(seed, STREAM_VISITS, replicate)`` (see the
+    ``noise_*`` rows of events.csv). The oxygenation index is derived from the recorded P/F."""
+    shape = (n, len(BIOMARKERS), next(iter(visits.values())).shape[1])
+    z = np.concatenate(
+        [
+            np.random.default_rng(
+                np.random.SeedSequence([seed, STREAM_VISITS, int(r)])
+            ).standard_normal(shape)
+            for r in reps
+        ]
+    )
+    out = {}
+    for i, b in enumerate(BIOMARKERS):
+        if b == "oxygenation_index":
+            continue
+        out[b] = visits[b] * np.exp(EVENT_PARAMS[f"noise_{b}"] * z[:, i, :])
+    out["oxygenation_index"] = 100.0 * EVENT_PARAMS["oi_mean_airway_pressure"] / out["pf_ratio"]
+    return out
+
+
 def _run_chunk(scenario, seed, reps, n, visit_days, taus=None) -> _Chunk:
     scr = screen(scenario, seed, reps, n)
     arm_names = [a.name for a in scenario.arms]
@@ -248,8 +272,18 @@ def _run_chunk(scenario, seed, reps, n, visit_days, taus=None) -> _Chunk:
         ]
     )
     effects = draw_trial_effects(scenario.setting, seed, scr.replicate, scr.cohort.uniforms, taus)
+    setting = scenario.setting
     ev = derive_events(
-        t, obs, sol.state("Tv")[:, :nt], scr.cohort, scr.on_vent, infusions, iu, fu, effects
+        t,
+        obs,
+        sol.state("Tv")[:, :nt],
+        scr.cohort,
+        scr.on_vent,
+        infusions,
+        iu,
+        fu,
+        effects,
+        viral_discharge=setting is not None and setting.discharge_requires_viral_clearance,
     )
     vi = np.searchsorted(t, visit_days)
     alive = visit_days[None, :] < ev.death[:, None]
@@ -257,7 +291,9 @@ def _run_chunk(scenario, seed, reps, n, visit_days, taus=None) -> _Chunk:
         **obs,
         "oxygenation_index": 100.0 * EVENT_PARAMS["oi_mean_airway_pressure"] / obs["pf_ratio"],
     }
-    visits = {b: np.where(alive, observed[b][:, vi], np.nan) for b in BIOMARKERS}
+    visits = _measured(
+        {b: np.where(alive, observed[b][:, vi], np.nan) for b in BIOMARKERS}, seed, reps, n
+    )
     t_all = np.concatenate([t, t_long])
     lung = _lung_outcomes(sol, t_all, scr.cohort, ~np.isfinite(ev.death))
     return _Chunk(scr, arm, sol.status, ev, visits, infusions.days, infusions.amount, lung, effects)
@@ -361,6 +397,7 @@ def _merge(scenario, seed, n_rep, n, parts: list[_Chunk], visit_days, elapsed) -
         extubation=cat([e.extubation for e in evs]),
         recovery=cat([e.recovery for e in evs]),
         discharge=cat([e.discharge for e in evs]),
+        improvement=cat([e.improvement for e in evs]),
         sae_time=cat([e.sae_time for e in evs]),
         infusion_ae=iae,
         follow_up=float(scenario.follow_up_days),

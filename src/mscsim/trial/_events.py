@@ -73,6 +73,7 @@ class Events:
     extubation: np.ndarray  # end of the ventilation episode (inf: not extubated)
     recovery: np.ndarray
     discharge: np.ndarray
+    improvement: np.ndarray  # WHO clinical progression score down >= 2 points, or discharge
     sae_time: np.ndarray  # (n, len(SAE_TERMS))
     infusion_ae: dict[
         str, np.ndarray
@@ -161,8 +162,49 @@ def death_log_hazard(t, pf, il6, age, comorbidity, on_vent, trial: TrialEffects)
     )
 
 
+def who_score(pf, on_vent, discharged):
+    """WHO clinical progression score (Marshall 2020, https://doi.org/10.1016/S1473-3099(20)30483-7)
+    of living patients: 8/7 ventilated with P/F below/above 150; 6 high-flow or non-invasive
+    oxygen (P/F < 200); 5 oxygen (P/F < oxygen_pf); 4 in hospital without oxygen; 2 discharged."""
+    score = np.where(pf < 200, 6, np.where(pf < P["oxygen_pf"], 5, 4))
+    score = np.where(on_vent, np.where(pf < 150, 8, 7), score)
+    return np.where(discharged, 2, score)
+
+
+def _improvement(t, pf, on, discharge, death):
+    """First time the WHO score is >= 2 points below its enrollment value (or discharge)."""
+    score = who_score(pf, on, t[None, :] >= discharge[:, None])
+    better = (score <= score[:, :1] - 2) & (t[None, :] < death[:, None])
+    return np.where(better.any(axis=1), t[better.argmax(axis=1)], np.inf)
+
+
+def respiratory_failure(pf):
+    """Degree of respiratory failure, 0 at P/F >= 300 to 1 at P/F <= 100 mmHg."""
+    return np.clip((300.0 - pf) / 200.0, 0.0, 1.0)
+
+
+def shock_hazard(il6x, failing):
+    """Shock: inflammation (IL-6 excess) in patients with respiratory failure (per day)."""
+    return P["shock_rate"] * il6x / (il6x + 50.0) * failing
+
+
+def thrombosis_hazard(tv, failing):
+    """Venous thrombo-embolism: vascular injury, higher in respiratory failure (per day)."""
+    floor = P["thrombosis_ward_share"]
+    return P["thrombosis_rate"] * np.nan_to_num(tv) * (floor + (1.0 - floor) * failing)
+
+
 def derive_events(
-    t, obs, tv, cohort, on_vent0, infusions: Infusions, infusion_u, follow_up, trial: TrialEffects
+    t,
+    obs,
+    tv,
+    cohort,
+    on_vent0,
+    infusions: Infusions,
+    infusion_u,
+    follow_up,
+    trial: TrialEffects,
+    viral_discharge: bool = False,
 ) -> Events:
     """Events of `cohort` from trajectories on grid `t` (days after enrollment).
 
@@ -179,42 +221,51 @@ def derive_events(
     alive = t[None, :] < death[:, None]
     il6x = np.maximum(il6 - IL6_0, 0.0)
     sae_mult = np.exp(trial.sae_offset)[:, None]
-    iae, embolic = _infusion_aes(t, pf, death, infusions, infusion_u)
+    failing = respiratory_failure(pf)
+    iae, embolic = _infusion_aes(t, pf, death, infusions, infusion_u, sae_mult[:, 0])
     sae = np.stack(
         [
             death,
             np.where(intub > 0, intub, np.inf),
-            _first_passage(
-                t, P["shock_rate"] * sae_mult * il6x / (il6x + 50.0) * alive, u[:, U_SHOCK]
-            ),
+            _first_passage(t, shock_hazard(il6x, failing) * sae_mult * alive, u[:, U_SHOCK]),
             _first_passage(t, P["infection_rate"] * sae_mult * on * alive, u[:, U_INFECT]),
-            _first_passage(
-                t, P["thrombosis_rate"] * sae_mult * np.nan_to_num(tv) * alive, u[:, U_THROMB]
-            ),
+            _first_passage(t, thrombosis_hazard(tv, failing) * sae_mult * alive, u[:, U_THROMB]),
             embolic,
         ],
         axis=1,
     )
     sae = np.where(sae <= np.minimum(death, follow_up)[:, None], sae, np.inf)
     recovery = _recovery(t, pf, on, death)
+    ready = recovery
+    if viral_discharge:  # discharge also waits for the viral load to fall below detection
+        above = obs["viral_load"] >= P["viral_detection_copies_ml"]
+        last = np.where(above.any(axis=1), t.size - 1 - np.argmax(above[:, ::-1], axis=1), -1)
+        cleared = np.where(
+            last < 0, 0.0, np.where(last >= t.size - 1, np.inf, t[np.minimum(last + 1, t.size - 1)])
+        )
+        ready = np.maximum(recovery, cleared)
+    discharge = ready + P["discharge_delay_days"]
+    improvement = _improvement(t, pf, on, discharge, death)
     return Events(
         death=np.where(death <= follow_up, death, np.inf),
         intubation=np.where(intub <= np.minimum(death, follow_up), intub, np.inf),
         extubation=np.where(extub <= np.minimum(death, follow_up), extub, np.inf),
         recovery=recovery,
-        discharge=np.where(
-            recovery + P["discharge_delay_days"] <= np.minimum(death, follow_up),
-            recovery + P["discharge_delay_days"],
-            np.inf,
-        ),
+        discharge=np.where(discharge <= np.minimum(death, follow_up), discharge, np.inf),
+        improvement=np.where(improvement <= np.minimum(death, follow_up), improvement, np.inf),
         sae_time=sae,
         infusion_ae=iae,
         follow_up=float(follow_up),
     )
 
 
-def _infusion_aes(t, pf, death, inf: Infusions, iu) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Infusion-associated AE records and each patient's first thrombo-embolic event time."""
+def _infusion_aes(
+    t, pf, death, inf: Infusions, iu, ascertainment
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Infusion-associated AE records and each patient's first thrombo-embolic event time.
+
+    Disease-driven instability is scaled by the trial's SAE effect (`ascertainment`: case mix
+    and how closely events are looked for and reported differ between trials)."""
     days = inf.days
     n, k = days.shape
     given = np.isfinite(days) & (days < death[:, None])
@@ -224,6 +275,7 @@ def _infusion_aes(t, pf, death, inf: Infusions, iu) -> tuple[dict[str, np.ndarra
         pf_at[:, j] = pf[np.arange(n), col]
     p_dis = np.clip(
         P["infusion_ae_base"]
+        * ascertainment[:, None]
         * np.exp(P["infusion_ae_pf_slope"] * np.maximum(0, 200 - pf_at) / 100),
         0,
         0.5,

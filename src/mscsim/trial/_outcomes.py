@@ -8,27 +8,23 @@ from __future__ import annotations
 
 import numpy as np
 
-from mscsim.trial._clinical import OXYGEN_PF
+from mscsim.trial._events import who_score
 
 #: Kinds analysed as time to event (Cox HR, log-rank p).
 SURVIVAL_KINDS = frozenset(
-    {"survival", "sae_free_survival", "time_to_recovery", "time_to_discharge"}
+    {
+        "survival",
+        "sae_free_survival",
+        "time_to_recovery",
+        "time_to_discharge",
+        "time_to_improvement",
+    }
 )
 #: Kinds analysed as a per-patient number (difference in means, Welch t-test).
 NUMERIC_KINDS = frozenset({"biomarker_change", "ventilator_free_days", "who_scale"})
-#: WHO clinical progression scale scores used (Marshall et al., Lancet Infect Dis 2020,
-#: https://doi.org/10.1016/S1473-3099(20)30483-7): 10 dead; 8 ventilated with P/F < 150;
-#: 7 ventilated with P/F >= 150; 6 non-invasive/high-flow oxygen (modelled as P/F < 200);
-#: 5 oxygen by mask or prongs (P/F < 333); 4 hospitalised without oxygen; 2 discharged.
-WHO_DEAD, WHO_VENT_LOW, WHO_VENT, WHO_HIGH_FLOW, WHO_OXYGEN, WHO_NO_OXYGEN, WHO_HOME = (
-    10,
-    8,
-    7,
-    6,
-    5,
-    4,
-    2,
-)
+#: WHO clinical progression score of a death (the living are scored by
+#: :func:`mscsim.trial._events.who_score`).
+WHO_DEAD = 10
 
 
 def times(run, ep) -> tuple[np.ndarray, np.ndarray]:
@@ -40,6 +36,7 @@ def times(run, ep) -> tuple[np.ndarray, np.ndarray]:
         "sae_free_survival": ev.first_sae,
         "time_to_recovery": ev.recovery,  # death before recovery: censored at the horizon
         "time_to_discharge": ev.discharge,
+        "time_to_improvement": ev.improvement,
     }[ep.kind]
     return np.minimum(t, d), t <= d
 
@@ -87,12 +84,10 @@ def numeric(run, ep) -> tuple[np.ndarray, np.ndarray]:
 
 
 def who_scale(run, day: float) -> np.ndarray:
-    """WHO clinical progression score of every patient on `day` (see WHO_* above)."""
+    """WHO clinical progression score of every patient on `day` (recorded P/F of that visit)."""
     ev = run.events
     vi = int(np.searchsorted(run.visit_days, day))
     pf = run.visits["pf_ratio"][:, vi]
     vent = (ev.intubation <= day) & (day < ev.extubation)
-    score = np.where(pf < 200, WHO_HIGH_FLOW, np.where(pf < OXYGEN_PF, WHO_OXYGEN, WHO_NO_OXYGEN))
-    score = np.where(vent, np.where(pf < 150, WHO_VENT_LOW, WHO_VENT), score)
-    score = np.where(ev.discharge <= day, WHO_HOME, score)
+    score = who_score(pf, vent, ev.discharge <= day)
     return np.where(ev.death <= day, WHO_DEAD, score).astype(float)

@@ -18,6 +18,8 @@ ventilator_free_   day                     days alive and off invasive ventilati
 days                                       ``day`` (0 for patients who die by ``day``)
 who_scale          day                     WHO clinical progression scale (0-10) at ``day``
 time_to_discharge  day                     time to hospital discharge, censored at ``day``
+time_to_improvement day                    time to a WHO-scale improvement of >= 2 points
+                                           (or discharge), censored at ``day``
 lung_outcome       measure, day            survivors with DLCO or FVC below 80% of
                                            predicted, or a residual CT abnormality, at
                                            ``day`` 180 or 365 (long-term follow-up)
@@ -66,6 +68,7 @@ ENDPOINT_PARAMS: dict[str, frozenset[str]] = {
     "ventilator_free_days": frozenset({"day"}),
     "who_scale": frozenset({"day"}),
     "time_to_discharge": frozenset({"day"}),
+    "time_to_improvement": frozenset({"day"}),
     "lung_outcome": frozenset({"measure", "day"}),
 }
 #: Kinds whose ``day`` may be omitted, meaning the end of follow-up.
@@ -78,6 +81,7 @@ END_OF_FOLLOW_UP_KINDS = frozenset(
         "ventilation",
         "time_to_recovery",
         "time_to_discharge",
+        "time_to_improvement",
     }
 )
 

@@ -78,6 +78,7 @@ EndpointKind = Literal[
     "ventilator_free_days",
     "who_scale",
     "time_to_discharge",
+    "time_to_improvement",
     "lung_outcome",
 ]
 Biomarker = Literal["crp", "il6", "il10", "tnf", "pf_ratio", "oxygenation_index"]

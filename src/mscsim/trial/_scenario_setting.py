@@ -37,6 +37,11 @@ class Setting(BaseModel):
         description="'standard' (well-resourced critical care) or 'limited' (strained or "
         "low-resource critical care: higher mortality on invasive ventilation).",
     )
+    discharge_requires_viral_clearance: bool = Field(
+        False,
+        description="Discharge also waits for viral clearance (negative nucleic-acid tests), "
+        "as in China's 2020 COVID-19 protocol.",
+    )
     corticosteroids: float | None = Field(
         None,
         ge=0,

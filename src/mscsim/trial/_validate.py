@@ -65,7 +65,7 @@ def _arm_stat(run, ep, arm_idx: int, kind: str) -> np.ndarray:
         if kind == "median":  # median time to the event (inf when not reached)
             return np.asarray(km.median, dtype=float)
         s = np.asarray(km.survival_at(ep.horizon(run.events.follow_up)).survival, dtype=float)
-        done = ep.kind in ("time_to_recovery", "time_to_discharge")
+        done = ep.kind in ("time_to_recovery", "time_to_discharge", "time_to_improvement")
         return 100.0 * (1.0 - s if done else s)
     if kind == "event_count":  # infusion AEs: every event within the window, not patients
         iae = run.events.infusion_ae
