@@ -41,7 +41,8 @@ def _control_counts(sc) -> list[tuple[object, str, int, int]]:
     eps = {ep.id: ep for ep in sc.endpoints.all}
     ctrl = sc.control_arm.name
     out = []
-    for ep_id, res in sc.used_results().items():
+    for res in sc.validated_results():
+        ep_id = res.endpoint
         ep, v = eps[ep_id], res.arms.get(ctrl)
         if v is None or v.n is None:
             continue

@@ -9,7 +9,7 @@ enforces the rules that span blocks:
 - the eligibility window can be met by the screened population (age, onset day);
 - no endpoint is assessed after the end of follow-up;
 - each published result refers to a declared endpoint and to declared arms, and at most
-  one result per endpoint is ``used``.
+  one result per endpoint (and compared active arm) is ``used``.
 """
 
 from __future__ import annotations
@@ -173,13 +173,15 @@ class Scenario(BaseModel):
                     res.endpoint,
                     at=(i, "endpoint"),
                 )
-            if res.used and res.endpoint in used:
+            key = f"{res.endpoint}:{res.effect.arm if res.effect is not None else ''}"
+            if res.used and key in used:
                 raise rule(
-                    f"only one result per endpoint may be used ('{res.endpoint}' already has one)",
+                    f"only one result per endpoint (and compared arm) may be used "
+                    f"('{res.endpoint}' already has one)",
                     True,
                     at=(i, "used"),
                 )
-            used.add(res.endpoint if res.used else "")
+            used.add(key if res.used else "")
             if arms is None:
                 continue
             names = [a.name for a in arms]
@@ -241,5 +243,14 @@ class Scenario(BaseModel):
         raise KeyError(name)
 
     def used_results(self) -> dict[str, PublishedResult]:
-        """Published results used for validation, keyed by endpoint id."""
-        return {r.endpoint: r for r in self.published_results if r.used}
+        """Published results used for validation, keyed by endpoint id (the first one per
+        endpoint; see :meth:`validated_results` for all of them)."""
+        out: dict[str, PublishedResult] = {}
+        for r in self.published_results:
+            if r.used:
+                out.setdefault(r.endpoint, r)
+        return out
+
+    def validated_results(self) -> list[PublishedResult]:
+        """Every published result used for validation (one per endpoint and compared arm)."""
+        return [r for r in self.published_results if r.used]

@@ -118,7 +118,8 @@ def unsupported_numbers(scenario) -> list[str]:
     """Published numbers of used results that validation cannot compare (listed, not hidden)."""
     eps = {ep.id: ep for ep in scenario.endpoints.all}
     out = []
-    for ep_id, res in scenario.used_results().items():
+    for res in scenario.validated_results():
+        ep_id = res.endpoint
         ep = eps[ep_id]
         for arm_name, v in (res.arms or {}).items():
             for field in ("events", "event_count", "value", "mean", "median"):
@@ -142,10 +143,12 @@ def validate_run(run, analyses=None) -> list[ValidationRow]:
     sc = run.scenario
     eps = {ep.id: ep for ep in sc.endpoints.all}
     primary = {ep.id for ep in sc.endpoints.primary}
-    analyses = {a.id: a for a in (analyses if analyses is not None else analyse(run))}
+    analyses = {(a.id, a.arm): a for a in (analyses if analyses is not None else analyse(run))}
+    active = [a.name for a in sc.arms if not a.is_control]
     names = list(run.arm_names)
     rows = []
-    for ep_id, res in sc.used_results().items():
+    for res in sc.validated_results():
+        ep_id = res.endpoint
         ep = eps[ep_id]
         first = ep_id in primary
 
@@ -184,18 +187,19 @@ def validate_run(run, analyses=None) -> list[ValidationRow]:
                 what = "median time" if ep.kind in SURVIVAL_KINDS else "median change"
                 add(f"{arm_name}: {what}", v.median, _arm_stat(run, ep, a, "median"), v.unit)
         eff = res.effect
-        an = analyses.get(ep_id)
+        an = analyses.get((ep_id, eff.arm or active[0])) if eff is not None else None
         if eff is not None and an is not None:
+            vs = f" {eff.arm} vs control" if len(active) > 1 else ""
             if eff.p_value is not None:
                 test = an.method.split(";")[-1].strip()
-                add(f"p-value ({test})", eff.p_value, np.asarray(an.p_value, float), "")
+                add(f"p-value{vs} ({test})", eff.p_value, np.asarray(an.p_value, float), "")
             if (
                 eff.estimate is not None
                 and eff.measure in ("RR", "HR", "MD")
                 and _matches(eff.measure, an.measure)
             ):
                 add(
-                    f"{eff.measure} ({an.measure})",
+                    f"{eff.measure}{vs} ({an.measure})",
                     eff.estimate,
                     np.asarray(an.result.estimate, float),
                     "",
