@@ -55,3 +55,30 @@ def test_bad_dask_spec_is_an_input_error(capsys):
     argv = ["trial", "power", "meng2020", "--n", "18", "--replicates", "2", "--dask", "local:0"]
     assert main(argv) == 2
     assert "--dask" in capsys.readouterr().err
+
+
+def test_server_jobs_use_the_cluster_named_by_mscsim_dask(tmp_path, monkeypatch):
+    from mscsim.app._executor import DaskExecutor
+    from mscsim.app._jobs import execute_job
+    from mscsim.io._jobs import add_job, get_job
+
+    submitted = []
+    real_submit = DaskExecutor.submit
+
+    def counting(self, fn, /, *args, **kwargs):
+        submitted.append(fn.__name__)
+        return real_submit(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(DaskExecutor, "submit", counting)
+    store = tmp_path / "mscsim.sqlite"
+    request = {"kind": "power", "scenario": "meng2020", "sizes": [18], "replicates": 6, "seed": 5}
+    results = {}
+    for spec in (None, "local:2"):
+        if spec:
+            monkeypatch.setenv("MSCSIM_DASK", spec)
+        job_id = f"job{len(results)}"
+        add_job(store, job_id, "power", request, total=6)
+        assert execute_job(store, tmp_path, job_id, request) == "done"
+        results[spec] = get_job(store, job_id)["result"]
+    assert results[None] == results["local:2"]
+    assert submitted and set(submitted) == {"_run_chunk"}  # the chunks went through Dask

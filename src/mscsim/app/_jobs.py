@@ -37,11 +37,11 @@ def job_folder(root: Path, job_id: str, request: JobRequest) -> Path:
 def execute_job(store: str | Path, root: str | Path, job_id: str, request: dict[str, Any]) -> str:
     """Run a queued job and record its result (or its one-line error); return its status.
 
-    Any exception becomes a ``failed`` job: failure is data, the worker keeps serving.
+    Replicates run in this process, or on the Dask cluster named by ``$MSCSIM_DASK`` (same
+    results). Any exception becomes a ``failed`` job: failure is data, the worker keeps serving.
     """
-    from mscsim.app._study import power_study, validate_study
-    from mscsim.app._trial import run_trial_job
-    from mscsim.io._jobs import fail_job, finish_job, start_job
+    from mscsim.app._executor import cluster_executor
+    from mscsim.io._jobs import fail_job, start_job
 
     store, root = Path(store), Path(root)
     if not start_job(store, job_id):
@@ -49,26 +49,36 @@ def execute_job(store: str | Path, root: str | Path, job_id: str, request: dict[
     try:
         req = JobRequest.model_validate(request)
         sc = resolve_scenario(req, store)
-        out = job_folder(root, job_id, req)
-        progress = _Progress(store, job_id)
-        common = {"seed": req.seed, "workers": 1, "out": out, "progress": progress}
-        command = f"mscsim serve: job {job_id}"
-        if req.kind == "trial":
-            res = run_trial_job(
-                sc, replicates=req.replicates, store=store, command=command, **common
-            )
-            finish_job(store, job_id, res.summary, folder=res.folder, run_id=res.run_id)
-        elif req.kind == "power":
-            study = power_study(
-                sc, req.sizes or (), replicates=req.replicates or 200, command=command, **common
-            )
-            finish_job(store, job_id, study.doc, folder=study.folder)
-        else:
-            study = validate_study(sc, replicates=req.replicates or 200, command=command, **common)
-            finish_job(store, job_id, study.doc, folder=study.folder)
+        with cluster_executor(None, option="MSCSIM_DASK") as executor:
+            _run(store, job_id, req, sc, job_folder(root, job_id, req), executor)
         return "done"
     except InputError as exc:
         fail_job(store, job_id, str(exc))
     except Exception as exc:  # noqa: BLE001 - recorded, not raised
         fail_job(store, job_id, f"{type(exc).__name__}: {exc} | {traceback.format_exc(limit=3)}")
     return "failed"
+
+
+def _run(store: Path, job_id: str, req: JobRequest, sc, out: Path, executor) -> None:
+    """Run the job's study and record it done."""
+    from mscsim.app._study import power_study, validate_study
+    from mscsim.app._trial import run_trial_job
+    from mscsim.io._jobs import finish_job
+
+    common = {
+        "seed": req.seed,
+        "workers": 1,
+        "executor": executor,
+        "out": out,
+        "progress": _Progress(store, job_id),
+        "command": f"mscsim serve: job {job_id}",
+    }
+    if req.kind == "trial":
+        res = run_trial_job(sc, replicates=req.replicates, store=store, **common)
+        finish_job(store, job_id, res.summary, folder=res.folder, run_id=res.run_id)
+        return
+    if req.kind == "power":
+        study = power_study(sc, req.sizes or (), replicates=req.replicates or 200, **common)
+    else:
+        study = validate_study(sc, replicates=req.replicates or 200, **common)
+    finish_job(store, job_id, study.doc, folder=study.folder)
