@@ -155,3 +155,22 @@ def test_form_errors_come_from_the_server_and_runs_compare(server, driver):
     wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "path.km-curve")) == 4)
     tables = driver.find_elements(By.ID, "arm-table")
     assert len(tables) == 2 and tables[0].text != tables[1].text  # different seeds
+
+
+def test_power_job_page_draws_the_power_curve(server, driver):
+    import httpx
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from conftest import AUTH
+
+    body = {"scenario": "meng2020", "kind": "power", "sizes": [18, 36], "replicates": 4}
+    job_id = httpx.post(f"{server.url}/api/runs", json=body, headers=AUTH).json()["id"]
+    driver.get(f"{server.url}/#/runs/{job_id}")
+    WebDriverWait(driver, 240).until(
+        ec.presence_of_element_located((By.CSS_SELECTOR, "#power-plot svg path[data-series]"))
+    )
+    curves = driver.find_elements(By.CSS_SELECTOR, "#power-plot path[data-series]")
+    result = httpx.get(f"{server.url}/api/runs/{job_id}").json()["result"]
+    assert len(curves) == len(result["power"])  # one line per endpoint
