@@ -131,7 +131,7 @@ def clock(fn, *args):
 
 
 # mscsim ------------------------------------------------------------------------------------
-BACKEND = "numpy"  # set from --backend in main(); "numba" runs its compiled twin (bit-identical)
+BACKEND = "numpy"  # set from --backend in main(); "numba" runs its compiled twin (to round-off)
 
 
 def run_mscsim(c: Cohort, solver: Rodas4 = SOLVER) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

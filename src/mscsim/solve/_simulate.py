@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from importlib.util import find_spec
@@ -13,7 +13,8 @@ import numpy as np
 from mscsim._errors import InputError
 from mscsim.model import Model, Regimen, stack_regimens
 from mscsim.model._codegen import CompiledModel
-from mscsim.solve._rosenbrock import integrate
+from mscsim.solve._platform import runtime_info
+from mscsim.solve._rosenbrock import RawSolution, integrate
 from mscsim.solve._solution import Solution
 from mscsim.solve._tableau import RODAS4
 
@@ -26,7 +27,7 @@ class Rodas4:
 
     `rtol` is relative; `atol` is absolute in units of each state's typical `scale`. The
     defaults keep every observable within 1e-4 of libRoadRunner (relative to the observable's
-    peak); see tests/test_sbml_roadrunner.py.
+    peak); see tests/io/test_sbml.py.
     """
 
     rtol: float = 1e-6
@@ -67,7 +68,8 @@ def _batch_size(*groups: Mapping[str, ArrayLike] | None, extra: int = 1) -> int:
 
 def default_backend() -> str:
     """The backend ``"auto"`` means: ``$MSCSIM_BACKEND`` if set, else 'numba' when numba is
-    installed (the compiled twin of the numpy solver, bit-identical results), else 'numpy'."""
+    installed (the compiled twin of the numpy solver; results agree to round-off, see
+    docs/trials.md "Reproducibility"), else 'numpy'."""
     chosen = os.environ.get("MSCSIM_BACKEND", "").strip()
     if chosen:
         if chosen not in ("numpy", "numba", "jax"):
@@ -76,7 +78,14 @@ def default_backend() -> str:
     return "numba" if find_spec("numba") is not None else "numpy"
 
 
-def _integrator(backend: str):
+def resolve_backend(backend: str = "auto") -> str:
+    """The concrete backend `backend` names (``"auto"`` -> `default_backend`), checked installed."""
+    chosen = default_backend() if backend == "auto" else backend
+    _integrator(chosen)
+    return chosen
+
+
+def _integrator(backend: str) -> Callable[..., RawSolution]:
     """The `integrate` function of `backend` (JAX and Numba are imported only when asked for)."""
     if backend == "auto":
         backend = default_backend()
@@ -128,10 +137,13 @@ def simulate(
     outputs are NaN (saves work when patients need different horizons).
     backend : ``"auto"`` (default: ``"numba"`` when installed, else ``"numpy"``), ``"numpy"``,
     ``"numba"`` (the same algorithm compiled per patient, patients on Numba's threads; needs
-    ``mscsim[fast]``; bit-identical to numpy; the first solve of a model compiles it once into
-    an on-disk cache, see `mscsim.solve._rosenbrock_numba`) or ``"jax"`` (the same algorithm as
-    one compiled XLA loop, for GPUs; needs ``mscsim[jax]`` or ``mscsim[gpu]``; agrees with
-    numpy to round-off).
+    ``mscsim[fast]``; the first solve of a model compiles it once into an on-disk cache, see
+    `mscsim.solve._rosenbrock_numba`) or ``"jax"`` (the same algorithm as one compiled XLA
+    loop, for GPUs; needs ``mscsim[jax]`` or ``mscsim[gpu]``). Each backend is bitwise
+    reproducible for a patient whatever the batch it runs in (JAX: for equal padded sizes);
+    different backends agree to round-off (tested: 1e-10 relative), not bit for bit, because
+    NumPy's SIMD exp/log, libm and XLA differ in the last bit. ``Solution.provenance`` records
+    the backend that ran, the CPU's SIMD level and the library versions.
 
     Returns a `Solution`; a patient whose solve fails gets a status code and NaN trajectories
     after the failure, and the rest of the cohort is unaffected.
@@ -205,4 +217,5 @@ def simulate(
         n_steps=raw.n_steps,
         n_rejected=raw.n_rejected,
         solver={"method": "Rodas4", "backend": backend, **asdict(solver)},
+        provenance={"backend": backend, **runtime_info()},
     )

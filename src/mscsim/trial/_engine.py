@@ -16,9 +16,10 @@ import numpy as np
 from mscsim import __version__
 from mscsim.model import MSC_COVID, Regimen
 from mscsim.population import Cohort, concat
-from mscsim.solve import default_backend, simulate
+from mscsim.solve import resolve_backend, runtime_info, simulate
 from mscsim.trial._events import Events, derive_events
 from mscsim.trial._randomize import randomize, strata_keys
+from mscsim.trial._resolution import quantize, round_times
 from mscsim.trial._scenario import scenario_hash
 from mscsim.trial._screening import TRIAL_SOLVER, screen
 
@@ -54,6 +55,7 @@ class TrialRun:
     excluded: list[dict[str, int]]
     status_counts: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    solver_backend: str = ""  # the backend that ran every solve of this run
 
     @property
     def provenance(self) -> dict:
@@ -65,7 +67,8 @@ class TrialRun:
             "replicates": self.n_replicates,
             "sample_size": self.sample_size,
             "model": MSC_COVID.name,
-            "solver_backend": default_backend(),
+            "solver_backend": self.solver_backend,
+            **runtime_info(),  # machine, cpu_simd, python, numpy, numba, jax
         }
 
     def as_matrix(self, values: np.ndarray) -> np.ndarray:
@@ -93,8 +96,8 @@ def _regimens(scenario, arm_idx, weight):
     return regs, days, cells, active
 
 
-def _run_chunk(scenario, seed, reps, n, visit_days):
-    scr = screen(scenario, seed, reps, n)
+def _run_chunk(scenario, seed, reps, n, visit_days, backend):
+    scr = screen(scenario, seed, reps, n, backend=backend)
     arm_names = [a.name for a in scenario.arms]
     alloc = {a: scenario.allocation[a] for a in arm_names}
     keys = strata_keys(scenario.randomization.strata, scr.ards, scr.cohort.female, scr.cohort.age)
@@ -114,7 +117,12 @@ def _run_chunk(scenario, seed, reps, n, visit_days):
     regs, days, cells, active = _regimens(scenario, arm, scr.cohort.weight)
     t = np.arange(0.0, scenario.follow_up_days + 1e-9, GRID_STEP)
     y0 = {s: scr.state[:, i] for i, s in enumerate(MSC_COVID.state_names)}
-    sol = simulate(MSC_COVID, scr.cohort.params, y0, regs, t_eval=t, solver=TRIAL_SOLVER)
+    sol = simulate(
+        MSC_COVID, scr.cohort.params, y0, regs, t_eval=t, solver=TRIAL_SOLVER, backend=backend
+    )
+    # clinical tables come from values at a stated resolution (see trial/_resolution.py)
+    obs = {k: quantize(v) for k, v in sol.observables.items()}
+    scr.baseline = {k: quantize(v) for k, v in scr.baseline.items()}
     iu = np.concatenate(
         [
             np.random.default_rng(np.random.SeedSequence([seed, STREAM_EVENTS, int(r)])).uniform(
@@ -125,17 +133,18 @@ def _run_chunk(scenario, seed, reps, n, visit_days):
     )
     ev = derive_events(
         t,
-        sol.observables,
-        sol.state("Tv"),
+        obs,
+        quantize(sol.state("Tv")),
         scr.cohort,
         scr.on_vent,
         (days, cells, active),
         iu,
         scenario.follow_up_days,
     )
+    ev = round_times(ev)
     vi = np.searchsorted(t, visit_days)
     alive = visit_days[None, :] < ev.death[:, None]
-    visits = {b: np.where(alive, sol.observables[b][:, vi], np.nan) for b in BIOMARKERS}
+    visits = {b: np.where(alive, obs[b][:, vi], np.nan) for b in BIOMARKERS}
     return scr, arm, sol.status, ev, visits, days, cells
 
 
@@ -153,14 +162,18 @@ def run_trial(
     chunk: int = 256,
     workers: int | None = None,
     progress=None,
+    backend: str = "auto",
 ) -> TrialRun:
     """Run `replicates` virtual trials of `scenario` (defaults from the scenario).
 
     Replicates are processed in chunks of `chunk` trials, spread over `workers` processes
     (default: one for small runs, every core for large ones). Each replicate draws only from
     streams keyed by (seed, replicate), so the result is identical for any `chunk` and
-    `workers`.
+    `workers`. `backend` is the solver backend (`mscsim.solve.simulate`); it is resolved once
+    here (``"auto"``: ``$MSCSIM_BACKEND``, else the fastest installed) and recorded in the run's
+    provenance. Event tables are the same for every backend (see trial/_resolution.py).
     """
+    backend = resolve_backend(backend)
     seed = scenario.seed if seed is None else int(seed)
     n_rep = scenario.replicates if replicates is None else int(replicates)
     n = scenario.sample_size if sample_size is None else int(sample_size)
@@ -175,17 +188,18 @@ def run_trial(
     if procs == 1:
         parts = []
         for reps in chunks:
-            parts.append(_run_chunk(scenario, seed, reps, n, visit_days))
+            parts.append(_run_chunk(scenario, seed, reps, n, visit_days, backend))
             if progress is not None:
                 progress(len(reps))
     else:
-        parts = _run_parallel(scenario, seed, chunks, n, visit_days, procs, progress)
+        parts = _run_parallel(scenario, seed, chunks, n, visit_days, procs, progress, backend)
     run = _merge(scenario, seed, n_rep, n, parts, visit_days, time.perf_counter() - t0)
     run.timings["workers"] = float(procs)
+    run.solver_backend = backend
     return run
 
 
-def _run_parallel(scenario, seed, chunks, n, visit_days, procs, progress):
+def _run_parallel(scenario, seed, chunks, n, visit_days, procs, progress, backend):
     """Chunks on a pool of forked processes; results are put back in chunk order."""
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -203,7 +217,7 @@ def _run_parallel(scenario, seed, chunks, n, visit_days, procs, progress):
     parts: list = [None] * len(chunks)
     with ProcessPoolExecutor(max_workers=procs, mp_context=ctx) as pool:
         futures = {
-            pool.submit(_run_chunk, scenario, seed, reps, n, visit_days): i
+            pool.submit(_run_chunk, scenario, seed, reps, n, visit_days, backend): i
             for i, reps in enumerate(chunks)
         }
         for fut in as_completed(futures):
