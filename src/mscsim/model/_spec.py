@@ -41,6 +41,16 @@ class Parameter:
         if self.kind == "measured" and not self.source:
             raise ValueError(f"parameter {self.name}: measured parameters need a source")
 
+    @property
+    def admissible(self) -> tuple[float, float]:
+        """The values a solve accepts: a decade beyond the plausible bounds on either side
+        (virtual patients vary beyond the typical range, and any value x0.1-x10 of an in-bounds
+        one stays admissible), never of another sign than `lower` (so positive parameters stay
+        positive), and at most 1 for a fraction (unit ``1`` with upper bound 1)."""
+        lo = self.lower / 10 if self.lower > 0 else self.lower * 10
+        hi = self.upper if self.unit == "1" and self.upper == 1.0 else self.upper * 10
+        return lo, hi
+
 
 @dataclass(frozen=True, kw_only=True)
 class State:
@@ -52,6 +62,13 @@ class State:
     healthy: float = 0.0
     group: str = ""
     scale: float = 1.0  # absolute tolerances are atol * scale (cells: 1e11, i.e. ~100 cells)
+    nonnegative: bool = True  # a solve going below -scale is flagged out of bounds
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """Values a trustworthy solve stays within: ``(-scale, 1e6 * scale)`` for a
+        non-negative state (``-1e6 * scale`` below for others); see `mscsim.solve._guards`."""
+        return (-self.scale if self.nonnegative else -1e6 * self.scale), 1e6 * self.scale
 
 
 @dataclass(frozen=True, kw_only=True)

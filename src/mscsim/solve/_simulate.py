@@ -13,6 +13,7 @@ import numpy as np
 from mscsim._errors import InputError
 from mscsim.model import Model, Regimen, stack_regimens
 from mscsim.model._codegen import CompiledModel
+from mscsim.solve._guards import check_parameters, flag_out_of_bounds
 from mscsim.solve._platform import runtime_info
 from mscsim.solve._rosenbrock import RawSolution, integrate
 from mscsim.solve._solution import Solution
@@ -146,7 +147,9 @@ def simulate(
     the backend that ran, the CPU's SIMD level and the library versions.
 
     Returns a `Solution`; a patient whose solve fails gets a status code and NaN trajectories
-    after the failure, and the rest of the cohort is unaffected.
+    after the failure, and the rest of the cohort is unaffected. Parameters are checked before
+    the solve and states after it (`mscsim.solve._guards`): an inadmissible parameter raises
+    `InputError`; a state leaving its bounds is status ``out_of_bounds``.
     """
     solver = solver or Rodas4()
     backend = default_backend() if backend == "auto" else backend
@@ -169,6 +172,7 @@ def simulate(
         raise InputError("y0", f"unknown state(s) {sorted(unknown)}")
 
     values = {**model.default_parameters(), **(params or {})}
+    check_parameters(model, values)
     prow = [
         values[k] if np.ndim(values[k]) == 0 else np.asarray(values[k], float)
         for k in model.parameter_names
@@ -203,6 +207,8 @@ def simulate(
             max_steps=solver.max_steps,
             **({} if stop is None else {"t_stop": stop}),
         )
+        status = np.array(raw.status, dtype=np.int8)  # a writable copy (JAX's may be read-only)
+        flag_out_of_bounds(model, raw.ys, status)
         flat = raw.ys.reshape(-1, len(model.states)).T
         rep = [v if np.ndim(v) == 0 else np.repeat(v, te.size) for v in prow]
         obs = np.stack(cm.observe(flat, rep, np)).reshape(len(model.observables), batch, te.size)
@@ -213,7 +219,7 @@ def simulate(
         states=raw.ys,
         observables={o.name: obs[k] for k, o in enumerate(model.observables)},
         units={o.name: o.unit for o in model.observables},
-        status=raw.status,
+        status=status,
         n_steps=raw.n_steps,
         n_rejected=raw.n_rejected,
         solver={"method": "Rodas4", "backend": backend, **asdict(solver)},

@@ -1,0 +1,54 @@
+"""Guards around a solve: parameters checked before it, states checked after it.
+
+Before solving, every parameter value must be finite and within its `Parameter.admissible`
+range (the declared plausible bounds widened by a decade each way; positive parameters stay
+positive): otherwise one `InputError` names the parameter. After solving, a patient reported
+``ok`` whose state leaves `State.bounds` at any output time (below ``-scale`` for a
+non-negative state, above ``1e6 * scale``, or infinite) gets status ``OUT_OF_BOUNDS`` and NaN
+outputs from that time on: garbage is counted as a failure, never reported as a result. (The
+integrators already reject steps with non-finite values, status ``NONFINITE``.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from mscsim._errors import InputError
+from mscsim.model import Model
+from mscsim.solve._status import Status
+
+
+def check_parameters(model: Model, values: Mapping[str, Any]) -> None:
+    """Raise `InputError` naming the first parameter with a non-finite or inadmissible value."""
+    for p in model.parameters:
+        v = np.asarray(values[p.name], dtype=float)
+        lo, hi = p.admissible
+        bad = ~np.isfinite(v) | (v < lo) | (v > hi)
+        if np.any(bad):
+            got = float(v.reshape(-1)[np.argmax(bad.reshape(-1))])
+            raise InputError(
+                f"params.{p.name}",
+                f"must be a finite number in [{lo:g}, {hi:g}] {p.unit} (plausible "
+                f"[{p.lower:g}, {p.upper:g}] widened a decade)",
+                got,
+            )
+
+
+def flag_out_of_bounds(model: Model, ys: np.ndarray, status: np.ndarray) -> None:
+    """Mark ``ok`` patients whose states leave their bounds (in place: `status`, `ys`).
+
+    `ys` is ``(batch, T, n_states)``; outputs from the first offending time on become NaN.
+    """
+    lo = np.array([s.bounds[0] for s in model.states])
+    hi = np.array([s.bounds[1] for s in model.states])
+    with np.errstate(invalid="ignore"):
+        off = ((ys < lo) | (ys > hi)).any(axis=2)  # NaN (after t_stop) compares False
+    off &= (status == Status.OK)[:, None]
+    rows = np.flatnonzero(off.any(axis=1))
+    first = off[rows].argmax(axis=1)
+    for b, k in zip(rows, first):
+        ys[b, k:, :] = np.nan
+    status[rows] = Status.OUT_OF_BOUNDS
