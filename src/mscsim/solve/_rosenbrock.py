@@ -5,6 +5,8 @@ running are advanced together by vectorised straight-line code (states as rows, 
 columns). Finished or failed patients leave the working set, so the cost is the sum of the
 patients' steps, not the worst patient's steps times the cohort size.
 
+The rules and constants of a step (error norm, step-size control, landing on doses, dense
+output, failure) are data, `mscsim.solve._policy.StepPolicy`, shared by every backend.
 Bolus doses are handled as events: a patient's step never crosses its next dose time; on
 landing, the dose is added to the dose state and the step size restarts small. Output on the
 requested grid comes from the method's dense output, so the grid does not limit step sizes.
@@ -17,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from mscsim.solve._policy import StepPolicy, error_norm, slack, step_factor
 from mscsim.solve._status import Status
-from mscsim.solve._tableau import RodasTableau
 
 
 @dataclass
@@ -31,19 +33,6 @@ class RawSolution:
     n_rejected: np.ndarray
 
 
-def _norm(err: np.ndarray, y0: np.ndarray, y1: np.ndarray, atol: np.ndarray, rtol: float):
-    """RMS of the scaled error per patient.
-
-    Rows are accumulated one by one (not with a numpy reduction, whose summation order
-    depends on the memory layout) so a patient's result never depends on the batch size.
-    """
-    e = err / (atol + rtol * np.maximum(np.abs(y0), np.abs(y1)))
-    acc = e[0] * e[0]
-    for row in e[1:]:
-        acc = acc + row * row
-    return np.sqrt(acc / e.shape[0])
-
-
 def integrate(
     cm: Any,
     params: list[Any],
@@ -53,7 +42,7 @@ def integrate(
     dose_times: np.ndarray,
     dose_amounts: np.ndarray,
     dose_index: int,
-    tab: RodasTableau,
+    policy: StepPolicy,
     *,
     rtol: float,
     atol: np.ndarray,
@@ -82,6 +71,7 @@ def integrate(
     status = np.zeros(batch, dtype=np.int8)
     n_steps = np.zeros(batch, dtype=np.int64)
     n_rej = np.zeros(batch, dtype=np.int64)
+    tab = policy.tableau
     g = tab.gamma
     K = dose_times.shape[1]
     dt_pad = np.concatenate([dose_times, np.full((batch, 1), np.inf)], axis=1)
@@ -101,7 +91,7 @@ def integrate(
         got = np.zeros_like(mask)
         for _ in range(K):
             nxt = dt_pad[gid, jd]
-            due = mask & (nxt <= t + 1e-12 * np.maximum(1.0, np.abs(t)))
+            due = mask & (nxt <= t + slack(t, policy.event_rtol, np))
             if not due.any():
                 break
             y[dose_index, due] += da_pad[gid[due], jd[due]]
@@ -114,7 +104,7 @@ def integrate(
         while True:
             jj = np.minimum(jo, T - 1)
             te = t_eval[jj]
-            m = mask & (jo < T) & (te <= tb + 1e-12 * np.maximum(1.0, np.abs(tb)))
+            m = mask & (jo < T) & (te <= tb + slack(tb, policy.event_rtol, np))
             if not m.any():
                 return
             hh = (tb - ta)[m]
@@ -146,7 +136,7 @@ def integrate(
         # step size: never cross the next dose or the end
         t_ev = np.minimum(dt_pad[gid, jd], t_end[gid])
         gap = t_ev - t
-        land = h >= gap * (1 - 1e-10)
+        land = h >= gap * (1 - policy.land_rtol)
         h = np.where(land, gap, h)
         c = 1.0 / (g * h)
         fac = cm.lu_factor(c, cm.jac(y, p, xp), xp)
@@ -165,9 +155,7 @@ def integrate(
             else:
                 u = u + k  # stiffly accurate: u5 + k5, then + k6
         y1 = u
-        en = _norm(ks[5], y, y1, atol, rtol)
-        finite = np.isfinite(en) & np.all(np.isfinite(y1), axis=0)
-        en = np.where(finite, en, np.inf)
+        en = error_norm(ks[5], y, y1, atol, rtol, np)
         acc = en <= 1.0
         n_steps[gid] += 1
         n_rej[gid] += ~acc
@@ -182,20 +170,15 @@ def integrate(
             f0 = np.where(acc, np.stack(cm.rhs(y, p, xp)), f0)
         else:
             dosed = np.zeros_like(acc)
-        # new step sizes (Hairer-style controller, exponent 1/order)
+        # new step sizes (Hairer-style controller, exponent -1/order)
         with np.errstate(divide="ignore"):
-            grow = np.where(
-                acc,
-                np.clip(0.9 * en ** (-1.0 / tab.order), 0.2, 6.0),
-                np.clip(0.9 * en ** (-1.0 / tab.order), 0.1, 0.5),
-            )
-        grow = np.where(np.isfinite(grow), grow, 0.1)
+            grow = step_factor(en, acc, policy, np)
         h = np.where(dosed, h0, h * grow)
         if dosed.any():
             f0 = np.where(dosed, np.stack(cm.rhs(y, p, xp)), f0)
         # termination and failure
-        fin = t >= t_end[gid] * (1 - 1e-12)
-        tiny = h < 1e-12 * np.maximum(1.0, np.abs(t))
+        fin = t >= t_end[gid] * (1 - policy.end_rtol)
+        tiny = h < slack(t, policy.min_step_rtol, np)
         over = n_steps[gid] >= max_steps
         bad = ~fin & (tiny | over)
         status[gid[bad & over]] = Status.MAX_STEPS

@@ -1,7 +1,9 @@
 """Adaptive Rodas4 compiled with Numba: one patient per loop iteration, patients in parallel.
 
-The algorithm, constants, error norm, dosing events, dense output and status codes are those
-of `mscsim.solve._rosenbrock.integrate` (read that module first); only the data layout differs.
+The algorithm, dosing events, dense output and status codes are those of
+`mscsim.solve._rosenbrock.integrate` (read that module first), and every rule and constant of a
+step comes from the shared `mscsim.solve._policy.StepPolicy` (passed to the kernel as the
+``ctl`` array, never as literals); only the data layout differs.
 Each patient is integrated start to end by scalar code (`_patient`) on its own small arrays,
 and the cohort loop (`_cohort`) runs patients on Numba's threads (``numba.prange``). A
 patient's arithmetic never touches another patient's data and nothing is reduced across
@@ -53,9 +55,9 @@ import numpy as np
 from numba import prange
 
 from mscsim.solve._numba_codegen import DECORATOR, model_source
+from mscsim.solve._policy import StepPolicy
 from mscsim.solve._rosenbrock import RawSolution
 from mscsim.solve._status import Status
-from mscsim.solve._tableau import RodasTableau
 
 MAX_STEPS, STEP_TOO_SMALL, NONFINITE = (
     int(Status.MAX_STEPS),
@@ -68,9 +70,9 @@ _LOCK = threading.Lock()
 
 
 # kernel (compiled in the generated module, see the module docstring) ----------------------
-def _apply_doses(y, t, dt, da, jd, dose_index):
+def _apply_doses(y, t, dt, da, jd, dose_index, event_rtol):
     """Add every dose due at `t` (several may coincide); return the next slot and whether any."""
-    lim = t + 1e-12 * max(1.0, abs(t))
+    lim = t + event_rtol * max(1.0, abs(t))
     got = False
     while dt[jd] <= lim:  # dt ends with an `inf` sentinel
         y[dose_index] = y[dose_index] + da[jd]
@@ -79,9 +81,9 @@ def _apply_doses(y, t, dt, da, jd, dose_index):
     return jd, got
 
 
-def _record(ys, jo, t_eval, ta, tb, ya, yb, kd1, kd2):
+def _record(ys, jo, t_eval, ta, tb, ya, yb, kd1, kd2, event_rtol):
     """Store dense output at the times ta < t_eval <= tb (or == ta at the start)."""
-    lim = tb + 1e-12 * max(1.0, abs(tb))
+    lim = tb + event_rtol * max(1.0, abs(tb))
     hh = tb - ta
     while jo < t_eval.shape[0] and t_eval[jo] <= lim:
         th = (t_eval[jo] - ta) / hh if hh > 0 else 1.0
@@ -110,20 +112,30 @@ def _patient(
     cc,
     h2,
     h3,
-    order,
+    ctl,
     n_lu,
     ys,
 ):
     """Integrate one patient (`y` in place) from `t` to `t_end`; ``(status, steps, rejected)``.
 
     Fills all of `ys` (``(len(t_eval), n)``): outputs after the end or a failure are NaN.
+    `ctl` holds the step policy's constants in `mscsim.solve._policy.CONTROLS` order.
     """
+    safety, exponent, acc_min, acc_max, rej_min, rej_max = (
+        ctl[0],
+        ctl[1],
+        ctl[2],
+        ctl[3],
+        ctl[4],
+        ctl[5],
+    )
+    land_rtol, event_rtol, end_rtol, min_step_rtol = ctl[6], ctl[7], ctl[8], ctl[9]
     n = y.shape[0]
     f0, r, u = np.empty(n), np.empty(n), np.empty(n)
     ks, lu = np.empty((6, n)), np.empty(n_lu)
     kd1, kd2 = np.zeros(n), np.zeros(n)
-    jd, _ = _apply_doses(y, t, dt, da, 0, dose_index)
-    jo = _record(ys, 0, t_eval, t, t, y, y, kd1, kd2)
+    jd, _ = _apply_doses(y, t, dt, da, 0, dose_index, event_rtol)
+    jo = _record(ys, 0, t_eval, t, t, y, y, kd1, kd2, event_rtol)
     h = h0
     rhs(y, p, f0)  # noqa: F821 - generated
     steps, rejected, status = 0, 0, 0
@@ -132,7 +144,7 @@ def _patient(
         # step size: never cross the next dose or the end
         t_ev = t_end if dt[jd] > t_end else dt[jd]
         gap = t_ev - t
-        land = h >= gap * (1 - 1e-10)
+        land = h >= gap * (1 - land_rtol)
         if land:
             h = gap
         factor(1.0 / (gamma * h), y, p, lu)  # noqa: F821 - generated
@@ -175,20 +187,20 @@ def _patient(
                     k2 = k2 + h3[j] * ks[j, s]
                 kd1[s], kd2[s] = k1, k2
             t1 = t_ev if land else t + h
-            jo = _record(ys, jo, t_eval, t, t1, y, u, kd1, kd2)
+            jo = _record(ys, jo, t_eval, t, t1, y, u, kd1, kd2, event_rtol)
             y[:] = u
             t = t1
             if land:
-                jd, dosed = _apply_doses(y, t, dt, da, jd, dose_index)
+                jd, dosed = _apply_doses(y, t, dt, da, jd, dose_index, event_rtol)
             rhs(y, p, f0)  # noqa: F821 - generated
-        # new step size (Hairer-style controller, exponent 1/order)
-        g = 0.9 * en ** (-1.0 / order)
-        g = min(max(g, 0.2), 6.0) if accept else min(max(g, 0.1), 0.5)
-        h = h0 if dosed else h * (g if math.isfinite(g) else 0.1)
+        # new step size (Hairer-style controller, exponent -1/order)
+        g = safety * en**exponent
+        g = min(max(g, acc_min), acc_max) if accept else min(max(g, rej_min), rej_max)
+        h = h0 if dosed else h * (g if math.isfinite(g) else rej_min)
         # termination and failure
-        done = t >= t_end * (1 - 1e-12)
+        done = t >= t_end * (1 - end_rtol)
         over = steps >= max_steps
-        if not done and (over or h < 1e-12 * max(1.0, abs(t))):
+        if not done and (over or h < min_step_rtol * max(1.0, abs(t))):
             status = MAX_STEPS if over else (NONFINITE if math.isinf(en) else STEP_TOO_SMALL)
             break
     ys[jo:] = np.nan
@@ -213,7 +225,7 @@ def _cohort(
     cc,
     h2,
     h3,
-    order,
+    ctl,
     n_lu,
     ys,
     status,
@@ -246,7 +258,7 @@ def _cohort(
                 cc,
                 h2,
                 h3,
-                order,
+                ctl,
                 n_lu,
                 ys[b],
             )
@@ -326,7 +338,7 @@ def integrate(
     dose_times: np.ndarray,
     dose_amounts: np.ndarray,
     dose_index: int,
-    tab: RodasTableau,
+    policy: StepPolicy,
     *,
     rtol: float,
     atol: np.ndarray,
@@ -342,6 +354,7 @@ def integrate(
     Runs on ``numba.get_num_threads()`` threads.
     """
     n, batch = y0.shape
+    tab = policy.tableau
     f64 = partial(np.array, dtype=np.float64, order="C")  # fresh, writable: one Numba signature
     P = np.empty((batch, len(params)))
     for j, v in enumerate(params):
@@ -380,7 +393,7 @@ def integrate(
             cc,
             f64(tab.h2),
             f64(tab.h3),
-            int(tab.order),
+            f64(policy.controls()),
             int(mod.N_LU),
             ys,
             status,

@@ -15,9 +15,9 @@ from mscsim.model import Model, Regimen, stack_regimens
 from mscsim.model._codegen import CompiledModel
 from mscsim.solve._guards import check_parameters, flag_out_of_bounds
 from mscsim.solve._platform import runtime_info
+from mscsim.solve._policy import RODAS4_POLICY
 from mscsim.solve._rosenbrock import RawSolution, integrate
 from mscsim.solve._solution import Solution
-from mscsim.solve._tableau import RODAS4
 
 ArrayLike = float | Sequence[float] | np.ndarray
 
@@ -200,7 +200,7 @@ def simulate(
             times,
             cells,
             model.state_names.index(model.dose_state),
-            RODAS4,
+            RODAS4_POLICY,
             rtol=solver.rtol,
             atol=atol,
             h0=solver.h0,
