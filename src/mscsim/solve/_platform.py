@@ -8,6 +8,7 @@ to round-off, not bit for bit, across backends and CPUs. Results record these fa
 
 from __future__ import annotations
 
+import importlib
 import platform
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
@@ -29,14 +30,14 @@ def simd_level() -> str:
     E.g. ``"baseline X86_V2; dispatched X86_V3 X86_V4 AVX512_ICL"``; ``"unknown"`` where NumPy
     does not expose its CPU dispatch tables.
     """
-    try:
-        from numpy._core import _multiarray_umath as umath  # numpy >= 2
-    except ImportError:  # pragma: no cover - numpy 1.x
+    umath = None
+    for name in ("numpy._core._multiarray_umath", "numpy.core._multiarray_umath"):  # numpy 2, 1
         try:
-            from numpy.core import _multiarray_umath as umath  # type: ignore[no-redef]
+            umath = importlib.import_module(name)
+            break
         except ImportError:
-            return "unknown"
-    features = getattr(umath, "__cpu_features__", None)
+            continue
+    features = getattr(umath, "__cpu_features__", None) if umath is not None else None
     if features is None:
         return "unknown"
     baseline = list(getattr(umath, "__cpu_baseline__", []))

@@ -99,7 +99,15 @@ def integrate(
             got |= due
         return got
 
-    def record(mask: np.ndarray, ta, tb, ya, yb, kd1, kd2) -> None:
+    def record(
+        mask: np.ndarray,
+        ta: np.ndarray,
+        tb: np.ndarray,
+        ya: np.ndarray,
+        yb: np.ndarray,
+        kd1: np.ndarray,
+        kd2: np.ndarray,
+    ) -> None:
         """Store outputs with ta < t_eval <= tb (or == ta at the start) for columns in mask."""
         while True:
             jj = np.minimum(jo, T - 1)
@@ -140,7 +148,7 @@ def integrate(
         h = np.where(land, gap, h)
         c = 1.0 / (g * h)
         fac = cm.lu_factor(c, cm.jac(y, p, xp), xp)
-        ks = []
+        ks: list[np.ndarray] = []
         rhs_i = f0
         u = y
         for i in range(6):
@@ -161,8 +169,8 @@ def integrate(
         n_rej[gid] += ~acc
         t1 = np.where(land, t_ev, t + h)
         if acc.any():
-            kd1 = sum(hj * kj for hj, kj in zip(tab.h2, ks))
-            kd2 = sum(hj * kj for hj, kj in zip(tab.h3, ks))
+            kd1 = np.asarray(sum(hj * kj for hj, kj in zip(tab.h2, ks)))
+            kd2 = np.asarray(sum(hj * kj for hj, kj in zip(tab.h3, ks)))
             record(acc, t, t1, y, y1, kd1, kd2)
             y = np.where(acc, y1, y)
             t = np.where(acc, t1, t)

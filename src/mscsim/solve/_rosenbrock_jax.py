@@ -41,7 +41,7 @@ def _x64() -> Any:
     """Context manager that enables float64 for the calls made inside it only."""
     if hasattr(jax, "enable_x64"):
         return jax.enable_x64(True)
-    from jax.experimental import enable_x64  # jax < 0.6
+    from jax.experimental import enable_x64  # type: ignore[attr-defined]  # jax < 0.6
 
     return enable_x64()
 

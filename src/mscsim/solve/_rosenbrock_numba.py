@@ -65,7 +65,7 @@ MAX_STEPS, STEP_TOO_SMALL, NONFINITE = (
     int(Status.NONFINITE),
 )
 if "NUMBA_THREADING_LAYER" not in os.environ:
-    numba.config.THREADING_LAYER = "forksafe"
+    numba.config.THREADING_LAYER = "forksafe"  # type: ignore[attr-defined]
 _LOCK = threading.Lock()
 
 
@@ -319,6 +319,8 @@ def load(cm: Any) -> Any:
     path = _cache_dir() / f"{name}.py"
     _write_once(path, text)
     spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load the generated module {path}")
     mod = importlib.util.module_from_spec(spec)
     sys.modules[name] = mod  # Numba's cache and pickling look functions up by module name
     try:

@@ -173,11 +173,10 @@ def simulate(
 
     values = {**model.default_parameters(), **(params or {})}
     check_parameters(model, values)
-    prow = [
-        values[k] if np.ndim(values[k]) == 0 else np.asarray(values[k], float)
+    prow: list[float | np.ndarray] = [
+        float(np.asarray(values[k])) if np.ndim(values[k]) == 0 else np.asarray(values[k], float)
         for k in model.parameter_names
     ]
-    prow = [float(v) if np.ndim(v) == 0 else v for v in prow]
     init = {**model.healthy_state(), **(y0 or {})}
     y = np.empty((len(model.states), batch))
     for i, s in enumerate(model.state_names):

@@ -112,7 +112,7 @@ def _simulate_to_screening(
     intubated = below.any(axis=1)
     first = np.where(intubated, below.argmax(axis=1), last + 1)
     recovered = ((pf > EXTUBATE_PF) & (days > first[:, None]) & before).any(axis=1)
-    return state, obs, intubated & ~recovered, sol.status
+    return state, obs, np.asarray(intubated & ~recovered), sol.status
 
 
 def screen(
