@@ -30,6 +30,7 @@ Rules, with ``P = policy``:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from mscsim.solve._tableau import RODAS4, RodasTableau
 
@@ -77,12 +78,12 @@ RODAS4_POLICY = StepPolicy(RODAS4)
 
 
 # the rules on arrays of patients, shared by the numpy and JAX backends (`xp`: the namespace) --
-def slack(t, rtol: float, xp):  # type: ignore[no-untyped-def]
+def slack(t: Any, rtol: float, xp: Any) -> Any:
     """Tolerance of time comparisons at `t`: ``rtol * max(1, |t|)``."""
     return rtol * xp.maximum(1.0, xp.abs(t))
 
 
-def error_norm(err, y0, y1, atol, rtol, xp):  # type: ignore[no-untyped-def]
+def error_norm(err: Any, y0: Any, y1: Any, atol: Any, rtol: float, xp: Any) -> Any:
     """RMS of the scaled error per patient (rows: states, columns: patients), ``inf`` when it
     or `y1` is not finite. Rows are accumulated one by one, not with a reduction whose
     summation order depends on the memory layout, so a patient's result never depends on the
@@ -96,7 +97,7 @@ def error_norm(err, y0, y1, atol, rtol, xp):  # type: ignore[no-untyped-def]
     return xp.where(finite, en, xp.inf)
 
 
-def step_factor(en, accepted, policy: StepPolicy, xp):  # type: ignore[no-untyped-def]
+def step_factor(en: Any, accepted: Any, policy: StepPolicy, xp: Any) -> Any:
     """Factor of the next step size after an attempt with error norm `en`."""
     g = policy.safety * en**policy.exponent
     g = xp.where(
