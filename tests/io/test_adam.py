@@ -106,6 +106,7 @@ def test_adsl_values_come_from_the_run(run, tables):
         "failed: max_steps",
         "failed: step_too_small",
         "failed: nonfinite",
+        "failed: out_of_bounds",
     }
 
 
@@ -116,12 +117,13 @@ def _expected_events(run) -> dict[str, np.ndarray]:
         "SAEFS": ev.sae_time.min(axis=1) <= fu,
         "RECOV": ev.recovery <= fu,
         "VENT": (ev.intubation > 0) & (ev.intubation <= fu),
+        "RECOVCD": ev.recovery <= fu,
     }
 
 
 def test_adtte_cnsr_is_zero_exactly_for_events_before_the_horizon(run, tables):
     adtte, fu = tables["ADTTE"], run.events.follow_up
-    assert adtte.num_rows == 4 * run.arm.size
+    assert adtte.num_rows == 5 * run.arm.size
     paramcd, cnsr, aval = col(adtte, "PARAMCD"), col(adtte, "CNSR"), col(adtte, "AVAL")
     expected = _expected_events(run)
     assert sum(e.sum() for e in expected.values()) > 0  # the run has events to check
@@ -133,6 +135,8 @@ def test_adtte_cnsr_is_zero_exactly_for_events_before_the_horizon(run, tables):
     assert np.all((col(adtte, "CNSDTDSC") != None) == (cnsr == 1))  # noqa: E711
     os_ = paramcd == "OS"
     assert np.array_equal(aval[os_], np.minimum(run.events.death, fu))
+    recov = paramcd == "RECOV"  # as analysed: a death censored at the end of follow-up
+    assert np.array_equal(aval[recov], np.minimum(run.events.recovery, fu))
 
 
 def test_adtte_censoring_by_death_and_ventilation_at_enrollment(run):
@@ -155,7 +159,7 @@ def test_adtte_censoring_by_death_and_ventilation_at_enrollment(run):
         infusion_ae=ev.infusion_ae,
         follow_up=fu,
     )
-    adtte = adam_tables(dataclasses.replace(run, events=events))["ADTTE"].slice(0, 12)
+    adtte = adam_tables(dataclasses.replace(run, events=events))["ADTTE"].slice(0, 15)
     got = list(
         zip(
             col(adtte, "PARAMCD"),
@@ -169,16 +173,19 @@ def test_adtte_censoring_by_death_and_ventilation_at_enrollment(run):
     assert got == [
         ("OS", 5.0, 0, "DEATH", None),
         ("SAEFS", 5.0, 0, "DEATH", None),
-        ("RECOV", 5.0, 1, None, "DEATH"),
+        ("RECOV", fu, 1, None, "DEATH, CENSORED AT END OF FOLLOW-UP"),
         ("VENT", 0.0, 1, None, "VENTILATED AT ENROLLMENT"),
+        ("RECOVCD", 5.0, 1, None, "DEATH"),
         ("OS", fu, 1, None, "END OF FOLLOW-UP"),
         ("SAEFS", fu, 1, None, "END OF FOLLOW-UP"),
         ("RECOV", 3.0, 0, "RECOVERY", None),
         ("VENT", fu, 1, None, "END OF FOLLOW-UP"),
+        ("RECOVCD", 3.0, 0, "RECOVERY", None),
         ("OS", fu, 1, None, "END OF FOLLOW-UP"),
         ("SAEFS", 2.5, 0, "RESPIRATORY FAILURE REQUIRING INVASIVE VENTILATION", None),
         ("RECOV", 20.0, 0, "RECOVERY", None),
         ("VENT", 2.5, 0, "INVASIVE MECHANICAL VENTILATION", None),
+        ("RECOVCD", 20.0, 0, "RECOVERY", None),
     ]
 
 

@@ -15,8 +15,13 @@ on the event model's grid, not integer study days. In ADTTE, ``CNSR = 0`` marks 
 
     \mathrm{AVAL} = \min(T_\text{event}, C), \qquad \mathrm{CNSR} = 1[T_\text{event} > C],
 
-with :math:`C` the end of follow-up, or for recovery and ventilation the earlier death
-(and 0 for patients already ventilated at enrollment, who are not at risk of intubation).
+with :math:`C` the end of follow-up, or for VENT and RECOVCD the earlier death (and 0 for
+patients already ventilated at enrollment, who are not at risk of intubation). ADTTE stores what
+the trial analysis analyses (`ENDPOINT_PARAMS`: survival -> OS, SAE-free survival -> SAEFS,
+time to recovery -> RECOV), so lifelines or R's ``survival`` on the written table reproduces
+each reported log-rank p and Cox HR: in RECOV a death before recovery is censored at the end of
+follow-up (the dead stay in the risk set, as `mscsim.trial.analyse` does), while RECOVCD is the
+cause-specific alternative, censored at death.
 
 Variables that are not plain ADaM:
 
@@ -59,9 +64,12 @@ LAB_PARAMS = {
 TTE_PARAMS = {
     "OS": "Time to death (days)",
     "SAEFS": "Time to first serious adverse event or death (days)",
-    "RECOV": "Time to recovery (days)",
+    "RECOV": "Time to recovery, death censored at end of follow-up (days)",
     "VENT": "Time to invasive mechanical ventilation (days)",
+    "RECOVCD": "Time to recovery, censored at death (days)",
 }
+#: The ADTTE parameter each time-to-event endpoint kind of a scenario is analysed on.
+ENDPOINT_PARAMS = {"survival": "OS", "sae_free_survival": "SAEFS", "time_to_recovery": "RECOV"}
 #: Terms of infusion-associated events: (not related, related to the product).
 #: Units of the model observables (``MSC_COVID``).
 UNITS = {o.name: o.unit for o in MSC_COVID.observables}
@@ -184,7 +192,7 @@ def adsl(run, ids: dict) -> pa.Table:
 
 
 def _tte_columns(run) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """AVAL, CNSR, event-description and censoring-description codes, shape (n, 4).
+    """AVAL, CNSR, event-description and censoring-description codes, shape (n, 5).
 
     Description codes index ``_EVENT_TEXT`` and ``_CENSOR_TEXT`` (-1 = not applicable).
     """
@@ -194,18 +202,20 @@ def _tte_columns(run) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     dead = ev.death <= fu
     end = np.where(dead, ev.death, fu)  # end of observation: death or end of follow-up
     first = ev.first_sae
-    times = np.stack(
-        [ev.death, first, ev.recovery, np.where(ev.intubation > 0, ev.intubation, np.inf)], axis=1
-    )
+    intub = np.where(ev.intubation > 0, ev.intubation, np.inf)
+    times = np.stack([ev.death, first, ev.recovery, intub, ev.recovery], axis=1)
     event = times <= fu
     vent0 = ev.intubation == 0
-    cens_t = np.stack([np.full(n, fu), np.full(n, fu), end, np.where(vent0, 0.0, end)], axis=1)
+    full = np.full(n, fu)
+    cens_t = np.stack([full, full, full, np.where(vent0, 0.0, end), end], axis=1)
     aval = np.where(event, times, cens_t)
     sae_term = np.argmin(ev.sae_time, axis=1)
-    ev_code = np.stack([np.zeros(n, int), 3 + sae_term, np.ones(n, int), np.full(n, 2)], axis=1)
-    cn_code = np.zeros((n, 4), int)  # END OF FOLLOW-UP
-    cn_code[:, 2:] = np.where(dead, 1, 0)[:, None]
-    cn_code[:, 3] = np.where(vent0, 2, cn_code[:, 3])
+    one, two = np.ones(n, int), np.full(n, 2)
+    ev_code = np.stack([np.zeros(n, int), 3 + sae_term, one, two, one], axis=1)
+    cn_code = np.zeros((n, 5), int)  # END OF FOLLOW-UP
+    cn_code[:, 2] = np.where(dead, 3, 0)  # RECOV: death censored at the end of follow-up
+    cn_code[:, 3] = np.where(vent0, 2, np.where(dead, 1, 0))
+    cn_code[:, 4] = np.where(dead, 1, 0)
     return (
         aval,
         (~event).astype(np.int8),
@@ -220,11 +230,11 @@ _EVENT_TEXT = (
     "INVASIVE MECHANICAL VENTILATION",
     *(t.upper() for t in SAE_TERMS),
 )
-_CENSOR_TEXT = (_END, _DEATH, _VENT0)
+_CENSOR_TEXT = (_END, _DEATH, _VENT0, "DEATH, CENSORED AT END OF FOLLOW-UP")
 
 
 def adtte(run, ids: dict) -> pa.Table:
-    """Time to event: one row per patient and parameter (OS, SAEFS, RECOV, VENT)."""
+    """Time to event: one row per patient and parameter (OS, SAEFS, RECOV, VENT, RECOVCD)."""
     aval, cnsr, ev_code, cn_code = _tte_columns(run)
     n, k = aval.shape
     patient = np.repeat(np.arange(n), k)
