@@ -1,8 +1,8 @@
 """Guards around a solve: parameters checked before it, states checked after it.
 
 Before solving, every parameter value must be finite and within its `Parameter.admissible`
-range (the declared plausible bounds widened by a decade each way; positive parameters stay
-positive): otherwise one `InputError` names the parameter. After solving, a patient reported
+range (the declared plausible bounds widened by a factor 100 each way; positive parameters stay
+positive, fractions at most 1): otherwise one `InputError` names the parameter. After solving, a patient reported
 ``ok`` whose state leaves `State.bounds` at any output time (below ``-scale`` for a
 non-negative state, above ``1e6 * scale``, or infinite) gets status ``OUT_OF_BOUNDS`` and NaN
 outputs from that time on: garbage is counted as a failure, never reported as a result. (The
@@ -18,6 +18,7 @@ import numpy as np
 
 from mscsim._errors import InputError
 from mscsim.model import Model
+from mscsim.model._spec import ADMISSIBLE_FACTOR
 from mscsim.solve._status import Status
 
 
@@ -32,7 +33,7 @@ def check_parameters(model: Model, values: Mapping[str, Any]) -> None:
             raise InputError(
                 f"params.{p.name}",
                 f"must be a finite number in [{lo:g}, {hi:g}] {p.unit} (plausible "
-                f"[{p.lower:g}, {p.upper:g}] widened a decade)",
+                f"[{p.lower:g}, {p.upper:g}] widened x{ADMISSIBLE_FACTOR:g})",
                 got,
             )
 
