@@ -30,6 +30,8 @@ DECORATOR = '@njit(cache=True, fastmath=False, error_model="numpy", nogil=True)'
 HEADER = f'''"""mscsim Numba backend: generated code for model {{name!r}} (do not edit; see
 mscsim.solve._numba_codegen and mscsim.solve._rosenbrock_numba)."""
 
+from __future__ import annotations
+
 import math
 
 import numpy as np

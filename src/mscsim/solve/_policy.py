@@ -21,7 +21,15 @@ Rules, with ``P = policy``:
   ``P.event_rtol * max(1, |t|)`` of ``t`` are given (several may coincide), and outputs within
   the same slack of a step's end are written from it.
 * **Dense output**: ``y(theta) = (1-theta) y0 + theta (y1 + (1-theta)(K1 + theta K2))`` with
-  ``theta`` clipped to ``[0, 1]`` (the tableau's ``h2``, ``h3``).
+  ``theta`` clipped to ``[0, 1]`` (the tableau's ``h2``, ``h3``), `dense_output`.
+
+Written once here and used by every backend: the constants (`StepPolicy`), the dense output
+(`dense_output`, also compiled by Numba from this source) and, for the numpy and JAX backends,
+the error norm, the step-size controller and the time slack (`error_norm`, `step_factor`,
+`slack`). Still written per data layout, and held together by the conformance suite: the
+stage loop, dosing and output bookkeeping (numpy: a shrinking working set; Numba: one patient
+per loop iteration, scalar code; JAX: masked columns in one XLA loop) and Numba's scalar error
+norm and controller.
 * **End and failure**: a patient is done when ``t >= t_end * (1 - P.end_rtol)``; it fails with
   ``MAX_STEPS`` after ``max_steps`` attempts, and with ``STEP_TOO_SMALL`` (``NONFINITE`` when the
   last error was not finite) when ``h < P.min_step_rtol * max(1, |t|)``.
@@ -75,6 +83,13 @@ CONTROLS = (
 )
 
 RODAS4_POLICY = StepPolicy(RODAS4)
+
+
+def dense_output(th: Any, y0: Any, y1: Any, k1: Any, k2: Any) -> Any:
+    """The tableau's dense output at ``theta`` in [0, 1] of a step from `y0` to `y1`
+    (``k1 = sum h2_j k_j``, ``k2 = sum h3_j k_j``). Plain arithmetic on floats or arrays: the
+    numpy and JAX backends call it on arrays, the Numba kernel compiles this very source."""
+    return (1 - th) * y0 + th * (y1 + (1 - th) * (k1 + th * k2))
 
 
 # the rules on arrays of patients, shared by the numpy and JAX backends (`xp`: the namespace) --

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from mscsim.solve._policy import StepPolicy, error_norm, slack, step_factor
+from mscsim.solve._policy import StepPolicy, dense_output, error_norm, slack, step_factor
 from mscsim.solve._status import Status
 
 
@@ -118,7 +118,7 @@ def integrate(
             hh = (tb - ta)[m]
             th = np.where(hh > 0, (te[m] - ta[m]) / np.where(hh > 0, hh, 1.0), 1.0)
             th = np.clip(th, 0.0, 1.0)
-            val = (1 - th) * ya[:, m] + th * (yb[:, m] + (1 - th) * (kd1[:, m] + th * kd2[:, m]))
+            val = dense_output(th, ya[:, m], yb[:, m], kd1[:, m], kd2[:, m])
             ys[gid[m], jo[m], :] = val.T
             jo[m] += 1
 

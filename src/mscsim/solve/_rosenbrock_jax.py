@@ -32,7 +32,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from mscsim.solve._policy import StepPolicy, error_norm, slack, step_factor
+from mscsim.solve._policy import StepPolicy, dense_output, error_norm, slack, step_factor
 from mscsim.solve._rosenbrock import RawSolution
 from mscsim.solve._status import Status
 
@@ -82,7 +82,7 @@ def _solve(
             hh = tb - ta
             th = jnp.where(hh > 0, (te - ta) / jnp.where(hh > 0, hh, 1.0), 1.0)
             th = jnp.clip(th, 0.0, 1.0)
-            val = (1 - th) * ya + th * (yb + (1 - th) * (kd1 + th * kd2))
+            val = dense_output(th, ya, yb, kd1, kd2)
             ys = ys.at[cols, jnp.where(m, jo, T)].set(val.T, mode="drop")  # T: no write
             return ys, jo + m
 

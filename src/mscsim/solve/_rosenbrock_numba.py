@@ -55,7 +55,7 @@ import numpy as np
 from numba import prange
 
 from mscsim.solve._numba_codegen import DECORATOR, model_source
-from mscsim.solve._policy import StepPolicy
+from mscsim.solve._policy import StepPolicy, dense_output
 from mscsim.solve._rosenbrock import RawSolution
 from mscsim.solve._status import Status
 
@@ -89,7 +89,7 @@ def _record(ys, jo, t_eval, ta, tb, ya, yb, kd1, kd2, event_rtol):
         th = (t_eval[jo] - ta) / hh if hh > 0 else 1.0
         th = 0.0 if th < 0.0 else (1.0 if th > 1.0 else th)  # keeps NaN, like np.clip
         for s in range(ya.shape[0]):
-            ys[jo, s] = (1 - th) * ya[s] + th * (yb[s] + (1 - th) * (kd1[s] + th * kd2[s]))
+            ys[jo, s] = dense_output(th, ya[s], yb[s], kd1[s], kd2[s])
         jo += 1
     return jo
 
@@ -284,7 +284,10 @@ def _cache_dir() -> Path:
 
 def module_text(cm: Any) -> str:
     """Full text of the generated module for `cm`: model functions, then the kernel."""
-    kernel = [f"{DECORATOR}\n{inspect.getsource(f)}" for f in (_apply_doses, _record, _patient)]
+    shared = (dense_output,)  # written once in _policy, compiled here too
+    kernel = [
+        f"{DECORATOR}\n{inspect.getsource(f)}" for f in (*shared, _apply_doses, _record, _patient)
+    ]
     par = DECORATOR.replace("nogil=True", "nogil=True, parallel=True")
     kernel.append(f"{par}\n{inspect.getsource(_cohort)}")
     consts = f"MAX_STEPS, STEP_TOO_SMALL, NONFINITE = {MAX_STEPS}, {STEP_TOO_SMALL}, {NONFINITE}\n"
