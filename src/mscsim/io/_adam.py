@@ -50,7 +50,9 @@ import pyarrow.compute as pc
 
 from mscsim.model import MSC_COVID, SEVERITIES
 from mscsim.solve import Status
-from mscsim.trial._events import INFUSION_TERMS, SAE_TERMS
+from mscsim.trial import AE_TERMS, ae_records
+from mscsim.trial._events import SAE_TERMS
+from mscsim.trial._scenario_fields import BIOMARKER_UNITS, LUNG_OUTCOME_DAYS
 
 #: Biomarkers of ADLB: run key -> (PARAMCD, PARAM without unit).
 LAB_PARAMS = {
@@ -59,6 +61,15 @@ LAB_PARAMS = {
     "il10": ("IL10", "Interleukin-10"),
     "tnf": ("TNF", "Tumour necrosis factor"),
     "pf_ratio": ("PFRATIO", "PaO2/FiO2 ratio"),
+    "oxygenation_index": ("OI", "Oxygenation index"),
+}
+#: Long-term lung outcomes of ADLB (survivors, at the 6- and 12-month visits): run key ->
+#: (PARAMCD, PARAM, unit).
+LUNG_PARAMS = {
+    "dlco": ("DLCO", "Diffusing capacity for CO", "% predicted"),
+    "fvc": ("FVC", "Forced vital capacity", "% predicted"),
+    "fibrosis": ("FIBIDX", "Fibrosis index", "1"),
+    "ct_abnormal": ("CTABN", "Residual abnormality on chest CT (1 = yes)", "1"),
 }
 #: ADTTE parameters: PARAMCD -> PARAM.
 TTE_PARAMS = {
@@ -67,12 +78,23 @@ TTE_PARAMS = {
     "RECOV": "Time to recovery, death censored at end of follow-up (days)",
     "VENT": "Time to invasive mechanical ventilation (days)",
     "RECOVCD": "Time to recovery, censored at death (days)",
+    "DISCH": "Time to discharge, death censored at end of follow-up (days)",
+    "IMPROV": "Time to clinical improvement, death censored at end of follow-up (days)",
 }
-#: The ADTTE parameter each time-to-event endpoint kind of a scenario is analysed on.
-ENDPOINT_PARAMS = {"survival": "OS", "sae_free_survival": "SAEFS", "time_to_recovery": "RECOV"}
+#: The ADTTE parameter each time-to-event endpoint kind of a scenario is analysed on (an
+#: endpoint with a horizon before the end of follow-up censors AVAL at its horizon).
+ENDPOINT_PARAMS = {
+    "survival": "OS",
+    "sae_free_survival": "SAEFS",
+    "time_to_recovery": "RECOV",
+    "time_to_discharge": "DISCH",
+    "time_to_improvement": "IMPROV",
+}
 #: Terms of infusion-associated events: (not related, related to the product).
 #: Units of the model observables (``MSC_COVID``).
-UNITS = {o.name: o.unit for o in MSC_COVID.observables}
+UNITS = {o.name: o.unit for o in MSC_COVID.observables} | {
+    "oxygenation_index": BIOMARKER_UNITS["oxygenation_index"]
+}
 _END, _DEATH, _VENT0 = "END OF FOLLOW-UP", "DEATH", "VENTILATED AT ENROLLMENT"
 _YN = ("N", "Y")
 
@@ -192,7 +214,7 @@ def adsl(run, ids: dict) -> pa.Table:
 
 
 def _tte_columns(run) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """AVAL, CNSR, event-description and censoring-description codes, shape (n, 5).
+    """AVAL, CNSR, event-description and censoring-description codes, shape (n, 7).
 
     Description codes index ``_EVENT_TEXT`` and ``_CENSOR_TEXT`` (-1 = not applicable).
     """
@@ -203,17 +225,23 @@ def _tte_columns(run) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     end = np.where(dead, ev.death, fu)  # end of observation: death or end of follow-up
     first = ev.first_sae
     intub = np.where(ev.intubation > 0, ev.intubation, np.inf)
-    times = np.stack([ev.death, first, ev.recovery, intub, ev.recovery], axis=1)
+    times = np.stack(
+        [ev.death, first, ev.recovery, intub, ev.recovery, ev.discharge, ev.improvement], axis=1
+    )
     event = times <= fu
     vent0 = ev.intubation == 0
     full = np.full(n, fu)
-    cens_t = np.stack([full, full, full, np.where(vent0, 0.0, end), end], axis=1)
+    cens_t = np.stack([full, full, full, np.where(vent0, 0.0, end), end, full, full], axis=1)
     aval = np.where(event, times, cens_t)
     sae_term = np.argmin(ev.sae_time, axis=1)
     one, two = np.ones(n, int), np.full(n, 2)
-    ev_code = np.stack([np.zeros(n, int), 3 + sae_term, one, two, one], axis=1)
-    cn_code = np.zeros((n, 5), int)  # END OF FOLLOW-UP
-    cn_code[:, 2] = np.where(dead, 3, 0)  # RECOV: death censored at the end of follow-up
+    k = 3 + len(SAE_TERMS)  # DISCHARGE, CLINICAL IMPROVEMENT
+    ev_code = np.stack(
+        [np.zeros(n, int), 3 + sae_term, one, two, one, np.full(n, k), np.full(n, k + 1)], axis=1
+    )
+    cn_code = np.zeros((n, 7), int)  # END OF FOLLOW-UP
+    death_at_end = np.where(dead, 3, 0)  # a death censored at the end of follow-up
+    cn_code[:, 2] = cn_code[:, 5] = cn_code[:, 6] = death_at_end
     cn_code[:, 3] = np.where(vent0, 2, np.where(dead, 1, 0))
     cn_code[:, 4] = np.where(dead, 1, 0)
     return (
@@ -229,12 +257,14 @@ _EVENT_TEXT = (
     "RECOVERY",
     "INVASIVE MECHANICAL VENTILATION",
     *(t.upper() for t in SAE_TERMS),
+    "DISCHARGE",
+    "CLINICAL IMPROVEMENT",
 )
 _CENSOR_TEXT = (_END, _DEATH, _VENT0, "DEATH, CENSORED AT END OF FOLLOW-UP")
 
 
 def adtte(run, ids: dict) -> pa.Table:
-    """Time to event: one row per patient and parameter (OS, SAEFS, RECOV, VENT, RECOVCD)."""
+    """Time to event: one row per patient and parameter (`TTE_PARAMS`)."""
     aval, cnsr, ev_code, cn_code = _tte_columns(run)
     n, k = aval.shape
     patient = np.repeat(np.arange(n), k)
@@ -259,31 +289,16 @@ def adae(run, ids: dict) -> pa.Table:
     not related to the product; infusion-associated events (``AECAT = "INFUSION"``) carry the
     infusion number, the hours after it and the 6 h / 24 h window flags.
     """
-    ev = run.events
-    dp, dk = np.nonzero(np.isfinite(ev.sae_time))
-    iae = ev.infusion_ae
-    ip = np.asarray(iae["patient"], dtype=np.int64)
-    ik = np.asarray(iae["infusion"], dtype=np.int64)
-    hours = np.asarray(iae["hours"], dtype=float)
-    related = np.asarray(iae["related"], dtype=bool)
-    n_d = dp.size
-    patient = np.concatenate([dp, ip])
-    start = np.concatenate([ev.sae_time[dp, dk], run.infusion_days[ip, ik] + hours / 24.0])
-    order = np.lexsort((start, patient))
-    term = np.concatenate([dk, len(SAE_TERMS) + related.astype(int)])[order]
-    is_dis = (np.arange(patient.size) < n_d)[order]
-    serious = np.concatenate([np.ones(n_d, bool), np.asarray(iae["serious"], dtype=bool)])
-    rel = np.concatenate([np.zeros(n_d, bool), related])
-    hrs = np.concatenate([np.full(n_d, np.nan), hours])[order]
-    inf_no = np.concatenate([np.zeros(n_d, np.int16), ik.astype(np.int16) + 1])[order]
+    rec = ae_records(run)
+    is_dis, hrs = rec["disease"], rec["hours"]
     cols = {
-        **_id_columns(run, ids, patient[order]),
+        **_id_columns(run, ids, rec["patient"]),
         "AECAT": _codes(np.where(is_dis, 0, 1), ("DISEASE", "INFUSION")),
-        "AEDECOD": _codes(term, (*SAE_TERMS, *INFUSION_TERMS)),
-        "AESER": _yn(serious[order]),
-        "AEREL": _yn(rel[order]),
-        "ASTDY": _num(start[order]),
-        "AEINFNUM": pa.array(inf_no, mask=is_dis),
+        "AEDECOD": _codes(rec["term"], AE_TERMS),
+        "AESER": _yn(rec["serious"]),
+        "AEREL": _yn(rec["related"]),
+        "ASTDY": _num(rec["day"]),
+        "AEINFNUM": pa.array(rec["infusion"], mask=is_dis),
         "AEHRS": _num(hrs, null=is_dis),
         "AEWIN6": _yn(hrs <= 6.0, mask=is_dis),
         "AEWIN24": _yn(hrs <= 24.0, mask=is_dis),
@@ -292,35 +307,48 @@ def adae(run, ids: dict) -> pa.Table:
 
 
 def adlb(run, ids: dict) -> pa.Table:
-    """Biomarkers at the visit days: one row per patient, parameter and visit while alive.
+    """Biomarkers at the visit days: one row per patient, parameter and visit while alive,
+    then the long-term lung outcomes (DLCO, FVC, fibrosis index, CT) of survivors at the 6-
+    and 12-month visits.
 
     Values after death (and of a failed solve) are absent, so no row follows a death.
-    ``BASE`` is the enrollment (day-0) value and ``CHG = AVAL - BASE``.
+    ``BASE`` is the enrollment (day-0) value and ``CHG = AVAL - BASE`` (no baseline for the
+    long-term lung outcomes).
     """
     keys = list(LAB_PARAMS)
-    units = [UNITS[k] for k in keys]
-    values = np.stack([run.visits[k] for k in keys], axis=1)  # (n, P, V)
-    n, p, v = values.shape
+    lung = list(LUNG_PARAMS)
+    days = np.concatenate([np.rint(run.visit_days), np.asarray(LUNG_OUTCOME_DAYS, float)])
+    nv, nl = run.visit_days.size, len(LUNG_OUTCOME_DAYS)
+    n = run.arm.size
+    p = len(keys) + len(lung)
+    values = np.full((n, p, nv + nl), np.nan)
+    values[:, : len(keys), :nv] = np.stack([run.visits[k] for k in keys], axis=1)
+    for i, k in enumerate(lung):
+        for j, d in enumerate(LUNG_OUTCOME_DAYS):
+            values[:, len(keys) + i, nv + j] = run.lung[f"{k}_d{d}"]
+    units = [UNITS[k] for k in keys] + [LUNG_PARAMS[k][2] for k in lung]
+    codes = [LAB_PARAMS[k][0] for k in keys] + [LUNG_PARAMS[k][0] for k in lung]
+    names = [LAB_PARAMS[k][1] for k in keys] + [LUNG_PARAMS[k][1] for k in lung]
+    v = nv + nl
     flat = np.flatnonzero(np.isfinite(values))
     patient, rest = np.divmod(flat, p * v)
     param, visit = np.divmod(rest, v)
     aval = values.reshape(-1)[flat]
-    base = values[:, :, 0].reshape(-1)[patient * p + param]
-    day = np.rint(run.visit_days).astype(np.int16)[visit]
+    has_base = param < len(keys)
+    base = np.where(has_base, values[:, :, 0].reshape(-1)[patient * p + param], np.nan)
+    day = days.astype(np.int16)[visit]
     first = visit == 0
     cols = {
         **_id_columns(run, ids, patient),
-        "PARAMCD": _codes(param, [LAB_PARAMS[k][0] for k in keys]),
-        "PARAM": _codes(
-            param, [f"{LAB_PARAMS[k][1]} ({u})" for k, u in zip(keys, units, strict=True)]
-        ),
+        "PARAMCD": _codes(param, codes),
+        "PARAM": _codes(param, [f"{a} ({u})" for a, u in zip(names, units, strict=True)]),
         "AVALU": _codes(param, units),
         "AVISITN": pa.array(day),
-        "AVISIT": _codes(visit, [f"DAY {int(d)}" for d in np.rint(run.visit_days)]),
+        "AVISIT": _codes(visit, [f"DAY {int(d)}" for d in days]),
         "ADY": pa.array(day),
         "AVAL": _num(aval),
-        "BASE": _num(base),
-        "CHG": _num(aval - base),
+        "BASE": _num(base, null=~has_base),
+        "CHG": _num(aval - base, null=~has_base),
         "ABLFL": _codes(np.zeros(flat.size, np.int8), ["Y"], mask=~first),
     }
     return pa.table(cols)

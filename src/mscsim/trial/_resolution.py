@@ -22,7 +22,7 @@ eligibility thresholds; there a flip needs a value within 4e-15 of the threshold
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
 
 import numpy as np
 
@@ -40,14 +40,13 @@ def quantize(x: np.ndarray, bits: int = SIGNIFICANT_BITS) -> np.ndarray:
 
 
 def round_times(ev: Events) -> Events:
-    """`ev` with every event time rounded to `TIME_DECIMALS` decimals (inf stays inf)."""
+    """`ev` with every event time rounded to `TIME_DECIMALS` decimals (inf stays inf): each
+    float array of `Events`, and the hours of the infusion-associated records."""
+    times = {
+        f.name: np.round(getattr(ev, f.name), TIME_DECIMALS)
+        for f in fields(ev)
+        if isinstance(getattr(ev, f.name), np.ndarray) and getattr(ev, f.name).dtype.kind == "f"
+    }
     iae = dict(ev.infusion_ae)
     iae["hours"] = np.round(iae["hours"], TIME_DECIMALS)
-    return replace(
-        ev,
-        death=np.round(ev.death, TIME_DECIMALS),
-        intubation=np.round(ev.intubation, TIME_DECIMALS),
-        recovery=np.round(ev.recovery, TIME_DECIMALS),
-        sae_time=np.round(ev.sae_time, TIME_DECIMALS),
-        infusion_ae=iae,
-    )
+    return replace(ev, **times, infusion_ae=iae)
