@@ -20,6 +20,6 @@ def test_quantize_keeps_20_significant_bits_and_special_values():
 def test_values_a_last_bit_apart_quantize_alike_away_from_a_boundary():
     rng = np.random.default_rng(4)
     x = rng.uniform(50.0, 500.0, 100_000)
-    y = x * (1 + 4e-15 * rng.standard_normal(x.size))  # the backends' measured disagreement
+    y = x * (1 + 5e-14 * rng.standard_normal(x.size))  # the backends' largest disagreement
     differ = np.mean(quantize(x) != quantize(y))
-    assert differ < 1e-6  # expected ~1e-8 per value; 0 of 1e5 here in practice
+    assert differ < 1e-5  # expected ~1e-7 per value

@@ -12,7 +12,7 @@ threads (``numba.set_num_threads``). Against the NumPy solver they agree to roun
 model code is printed from the same SymPy expressions with the same CSE and the same LU
 elimination, and the steps repeat the same operations in the same order; only ``exp``/``log``
 and powers may differ in the last bit (libm here, NumPy's SIMD loops there: on CPUs with
-AVX-512 they do, measured 4e-15 relative; without it they happened to agree bit for bit).
+AVX-512 they do, measured up to 5e-14 relative; without it they happened to agree bit for bit).
 
 Compilation and its on-disk cache. Numba's ``cache=True`` keys a cached function by its source
 file, and would not notice a change in a function it calls from another file. So for each model

@@ -1,7 +1,8 @@
 """The resolution at which clinical tables are derived, so last-bit differences cannot flip them.
 
 Backends (numpy, Numba, JAX) and CPUs (with or without AVX-512) compute the same trajectories
-to round-off only (measured: 4e-15 relative on the lanzoni2021 follow-up; tested: 1e-10). Event
+to round-off only (measured: up to 5e-14 relative on the lanzoni2021 follow-up, IL-6 on a CPU
+with AVX-512; tested: 1e-10). Event
 times are thresholds and first passages of those trajectories, so a last-bit difference could
 move one by a last bit, or, exactly at a threshold, flip it. Therefore, before anything
 clinical is derived from a solve:
@@ -15,9 +16,10 @@ clinical is derived from a solve:
   CPUs) and before anything is compared with them (visits alive, censoring).
 
 Two backends then give different tables only when a value lies within their difference (about
-4e-15 relative) of a rounding boundary: a probability of about 1e-8 per value, i.e. about 4e-6
-per patient (400 values) or 3e-4 per 72-patient trial. Screening compares unrounded values with
-eligibility thresholds; there a flip needs a value within 4e-15 of the threshold itself.
+5e-14 relative) of a rounding boundary: a probability of at most about 1e-7 per value, i.e.
+about 5e-5 per patient (500 values) or 4e-3 per 72-patient trial (most values differ far less).
+Screening compares unrounded values with eligibility thresholds; there a flip needs a value
+within 5e-14 of the threshold itself.
 """
 
 from __future__ import annotations
