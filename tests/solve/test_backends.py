@@ -86,6 +86,9 @@ def test_per_patient_stop_times(backend, cohort, reference):
     assert np.array_equal(np.isnan(b.states[:, :, 0]), T[None, :] > stop[:, None])
     assert np.array_equal(np.isnan(b.states), np.isnan(a.states))
     assert _close(a.states, b.states, SCALE)
+    for k, x in a.observables.items():  # NaN exactly where numpy has NaN, close elsewhere
+        assert np.array_equal(np.isnan(b.observables[k]), np.isnan(x)), k
+        assert _close(x, b.observables[k]), k
     np.testing.assert_array_equal(b.n_steps, a.n_steps)
     assert np.all(b.n_steps <= full.n_steps) and b.n_steps[0] < full.n_steps[0] / 2
 
@@ -108,6 +111,8 @@ def test_failing_patient_gets_a_status_and_the_others_are_untouched(backend, coh
     ref = _solve("numpy", params, bad, regs)
     assert sol.status[6] == ref.status[6] == Status.NONFINITE
     assert sol.n_steps[6] == ref.n_steps[6]
+    for k, x in ref.observables.items():
+        assert np.array_equal(np.isnan(sol.observables[k]), np.isnan(x)), k
     others = np.arange(N) != 6
     assert np.all(sol.status[others] == Status.OK)
     assert np.array_equal(sol.states[others], full.states[others])

@@ -38,18 +38,25 @@ def check_parameters(model: Model, values: Mapping[str, Any]) -> None:
             )
 
 
-def flag_out_of_bounds(model: Model, ys: np.ndarray, status: np.ndarray) -> None:
+def flag_out_of_bounds(model: Model, ys: np.ndarray, status: np.ndarray) -> list[tuple[int, int]]:
     """Mark ``ok`` patients whose states leave their bounds (in place: `status`, `ys`).
 
     `ys` is ``(batch, T, n_states)``; outputs from the first offending time on become NaN.
+    Returns the (patient, first offending output index) pairs.
     """
     lo = np.array([s.bounds[0] for s in model.states])
     hi = np.array([s.bounds[1] for s in model.states])
+    # one pass of min/max over time (NaN after t_stop ignored), then the offenders in detail
+    if ys.shape[0] == 0 or ys.shape[1] == 0:
+        return []
     with np.errstate(invalid="ignore"):
-        off = ((ys < lo) | (ys > hi)).any(axis=2)  # NaN (after t_stop) compares False
-    off &= (status == Status.OK)[:, None]
-    rows = np.flatnonzero(off.any(axis=1))
-    first = off[rows].argmax(axis=1)
-    for b, k in zip(rows, first):
-        ys[b, k:, :] = np.nan
+        low, high = np.fmin.reduce(ys, axis=1), np.fmax.reduce(ys, axis=1)
+        bad = ((low < lo) | (high > hi)).any(axis=1)
+    rows = np.flatnonzero(bad & (status == Status.OK))
+    flagged = []
+    for b in rows:
+        off = ((ys[b] < lo) | (ys[b] > hi)).any(axis=1)
+        flagged.append((int(b), int(off.argmax())))
+        ys[b, flagged[-1][1] :, :] = np.nan
     status[rows] = Status.OUT_OF_BOUNDS
+    return flagged

@@ -25,12 +25,14 @@ from mscsim.solve._status import Status
 
 @dataclass
 class RawSolution:
-    """Integrator output: `ys` has shape (batch, len(t_eval), n_states)."""
+    """Integrator output: `ys` has shape (batch, len(t_eval), n_states); `observables`, when a
+    backend computes them itself, ``(n_observables, batch, len(t_eval))``."""
 
     ys: np.ndarray
     status: np.ndarray
     n_steps: np.ndarray
     n_rejected: np.ndarray
+    observables: np.ndarray | None = None
 
 
 def integrate(

@@ -264,6 +264,18 @@ def _cohort(
             )
 
 
+def _observe_cohort(Y, P, obs, k):
+    """Observables of every patient (row of `Y`, ``(batch, T, n)``) at every output time into
+    `obs` (``(n_obs, batch, T)``), on Numba's threads; NaN states give NaN observables."""
+    for w in prange(k):
+        out = np.empty(obs.shape[0])
+        for b in range(w, Y.shape[0], k):
+            for j in range(Y.shape[1]):
+                observe(Y[b, j], P[b], out)  # noqa: F821 - generated
+                for o in range(obs.shape[0]):
+                    obs[o, b, j] = out[o]
+
+
 # compile and cache ---------------------------------------------------------------------------
 def _cache_dir() -> Path:
     """Folder of the generated modules (and of Numba's cache, in its ``__pycache__``)."""
@@ -289,7 +301,7 @@ def module_text(cm: Any) -> str:
         f"{DECORATOR}\n{inspect.getsource(f)}" for f in (*shared, _apply_doses, _record, _patient)
     ]
     par = DECORATOR.replace("nogil=True", "nogil=True, parallel=True")
-    kernel.append(f"{par}\n{inspect.getsource(_cohort)}")
+    kernel += [f"{par}\n{inspect.getsource(f)}" for f in (_cohort, _observe_cohort)]
     consts = f"MAX_STEPS, STEP_TOO_SMALL, NONFINITE = {MAX_STEPS}, {STEP_TOO_SMALL}, {NONFINITE}\n"
     return "\n\n".join([model_source(cm), consts, *kernel])
 
@@ -406,4 +418,6 @@ def integrate(
             n_rej,
             min(numba.get_num_threads(), batch),
         )
-    return RawSolution(ys=ys, status=status, n_steps=n_steps, n_rejected=n_rej)
+        obs = np.empty((len(cm.model.observables), batch, len(t_eval)))
+        mod._observe_cohort(ys, P, obs, min(numba.get_num_threads(), batch))
+    return RawSolution(ys=ys, status=status, n_steps=n_steps, n_rejected=n_rej, observables=obs)

@@ -207,10 +207,16 @@ def simulate(
             **({} if stop is None else {"t_stop": stop}),
         )
         status = np.array(raw.status, dtype=np.int8)  # a writable copy (JAX's may be read-only)
-        flag_out_of_bounds(model, raw.ys, status)
-        flat = raw.ys.reshape(-1, len(model.states)).T
-        rep = [v if np.ndim(v) == 0 else np.repeat(v, te.size) for v in prow]
-        obs = np.stack(cm.observe(flat, rep, np)).reshape(len(model.observables), batch, te.size)
+        flagged = flag_out_of_bounds(model, raw.ys, status)
+        if raw.observables is not None:  # computed by the backend (Numba) from the same states
+            obs = raw.observables
+            for b, k in flagged:
+                obs[:, b, k:] = np.nan
+        else:
+            flat = raw.ys.reshape(-1, len(model.states)).T
+            rep = [v if np.ndim(v) == 0 else np.repeat(v, te.size) for v in prow]
+            obs = np.stack(cm.observe(flat, rep, np))
+            obs = obs.reshape(len(model.observables), batch, te.size)
     return Solution(
         model=model.name,
         t=te,
