@@ -21,7 +21,6 @@ from mscsim.cli._patient_opts import (
     build_regimen,
 )
 from mscsim.model import MSC_COVID, Regimen, typical_patient
-from mscsim.solve import simulate as run_simulation
 
 
 def simulate(
@@ -44,6 +43,8 @@ def simulate(
         raise InputError("--days", "must be between 1 and 3650", days)
     if not math.isfinite(step) or not 0.01 <= step <= days:
         raise InputError("--step", "must be between 0.01 and --days", step)
+    from mscsim.solve import simulate as run_simulation  # SymPy code generation: load on use
+
     patient = typical_patient(severity)
     regimen = build_regimen(dose, dose_per_kg, at, weight, days)
     t = np.unique(np.r_[np.arange(0.0, days, step), days])
@@ -69,6 +70,7 @@ def simulate(
             "infusions": [{"day": d, "cells": c} for d, c in regimen.infusions],
             "model": MSC_COVID.name,
             "version": __version__,
+            "provenance": main.provenance,  # backend that ran, CPU SIMD level, versions
         }
         if regimen:
             doc["untreated"] = {k: jsonable(v[0]) for k, v in sols["untreated"].observables.items()}

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from mscsim._errors import InputError
-from mscsim.cli._progress import Progress
+from mscsim.cli._progress import Progress, wanted
 
 app = typer.Typer(no_args_is_help=True, help="Virtual randomized trials of MSC therapy.")
 
@@ -62,7 +62,8 @@ def _check_workers(w: int | None) -> None:
 
 
 def _progress(total: int, label: str, quiet: bool) -> Progress:
-    return Progress(total, label, enabled=not quiet and sys.stderr.isatty() or total >= 200)
+    """A progress bar for `total` units; never drawn with --json/--quiet or off a terminal."""
+    return Progress(total, label, enabled=wanted(quiet))
 
 
 @app.command("list")
