@@ -73,7 +73,9 @@ async def run(args, url):
     limits = httpx.Limits(max_connections=args.clients + 10)
     async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as http:
         stop = time.monotonic() + args.duration
-        await asyncio.gather(*(client(i, http, args, stats, jobs, stop) for i in range(args.clients)))
+        await asyncio.gather(
+            *(client(i, http, args, stats, jobs, stop) for i in range(args.clients))
+        )
         t0 = time.monotonic()
         final = {}
         for jid in jobs:  # drain: wait for every accepted job

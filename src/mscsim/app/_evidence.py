@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 
 def evidence_meta(
@@ -14,7 +14,7 @@ def evidence_meta(
     hksj: bool = False,
     randomized_only: bool = False,
     blinded_only: bool = False,
-    products: str = "cells",
+    products: Literal["cells", "derived", "all"] = "cells",
     level: float = 95.0,
     store: str | Path | None = None,
 ) -> dict[str, Any]:

@@ -74,6 +74,8 @@ def plot_data(kind: str, folder: str | Path | None, result: dict[str, Any]) -> d
         return jsonable({"power": {"n": result["n"], "power": result["power"]}})
     if kind == "validate":
         return jsonable({"validation": result["results"]})
+    if folder is None:
+        raise ValueError("a trial job's plot data needs its run folder")
     folder = Path(folder)
     arms = list(result["arms"])
     adtte = _columns(folder / "adtte.parquet", ("REPLICATE", "ARMCD", "PARAMCD", "AVAL", "CNSR"))

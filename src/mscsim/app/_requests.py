@@ -19,8 +19,12 @@ class ArmEdit(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str = Field(pattern=NAME_PATTERN, description="Arm to change (must exist).")
-    dose_per_infusion: float | None = Field(None, description="Cells or cells/kg per infusion.")
-    infusion_days: tuple[int, ...] | None = Field(None, description="Days after enrollment.")
+    dose_per_infusion: float | None = Field(
+        default=None, description="Cells or cells/kg per infusion."
+    )
+    infusion_days: tuple[int, ...] | None = Field(
+        default=None, description="Days after enrollment."
+    )
 
 
 class JobRequest(BaseModel):
@@ -30,10 +34,12 @@ class JobRequest(BaseModel):
 
     kind: Literal["trial", "power", "validate"] = "trial"
     scenario: str = Field(pattern=NAME_PATTERN, description="Built-in name or uploaded id.")
-    seed: int | None = Field(None, ge=0, lt=2**63)
-    replicates: int | None = Field(None, ge=1, le=1_000_000)
-    sample_size: int | None = Field(None, ge=2, le=100_000)
-    sizes: tuple[int, ...] | None = Field(None, description="Total sample sizes (power only).")
+    seed: int | None = Field(default=None, ge=0, lt=2**63)
+    replicates: int | None = Field(default=None, ge=1, le=1_000_000)
+    sample_size: int | None = Field(default=None, ge=2, le=100_000)
+    sizes: tuple[int, ...] | None = Field(
+        default=None, description="Total sample sizes (power only)."
+    )
     arms: tuple[ArmEdit, ...] = ()
 
     def replicate_count(self, scenario) -> int:

@@ -53,6 +53,7 @@ def simulate_typical(
         "infusions": [{"day": d, "cells": c} for d, c in regimen.infusions],
         "model": MSC_COVID.name,
         "version": __version__,
+        "provenance": main.provenance,  # backend that ran, CPU SIMD level, versions
     }
     if regimen:
         doc["untreated"] = {k: jsonable(v[0]) for k, v in sols["untreated"].observables.items()}

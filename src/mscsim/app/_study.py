@@ -117,8 +117,12 @@ def validate_study(
     progress: Callable[[int], None] | None = None,
     command: str | None = None,
 ) -> StudyResult:
-    """Where each published result falls in the model's predictive distribution."""
-    from mscsim.trial import run_trial, validate_run
+    """Where each published result falls in the model's predictive distribution.
+
+    Every number of a used published result is compared, or listed under ``warnings`` when the
+    model has no counterpart for it; ``coverage`` counts the numbers inside the 90% interval.
+    """
+    from mscsim.trial import run_trial, unsupported_numbers, validate_run
 
     check_replicates(replicates)
     sc = _load(scenario)
@@ -131,7 +135,20 @@ def validate_study(
         sc, seed=seed, replicates=replicates, workers=workers, executor=executor, progress=progress
     )
     rows = [r.to_dict() for r in validate_run(trial)]
-    doc = {"scenario": sc.name, "seed": trial.seed, "replicates": replicates, "results": rows}
+    primary = [r for r in rows if r["primary"]]
+    doc = {
+        "scenario": sc.name,
+        "seed": trial.seed,
+        "replicates": replicates,
+        "coverage": {
+            "inside_90": sum(r["inside_90"] for r in rows),
+            "compared": len(rows),
+            "primary_inside_90": sum(r["inside_90"] for r in primary),
+            "primary_compared": len(primary),
+        },
+        "warnings": unsupported_numbers(sc),
+        "results": rows,
+    }
     folder = None
     if out is not None:
         folder = _write_study(out, "validation.json", doc, "validation", rows, sc, command)

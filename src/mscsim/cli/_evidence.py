@@ -22,19 +22,19 @@ app = typer.Typer(
 )
 
 # Options shared by meta, cumulative and leave-one-out.
-STORE = typer.Option(None, "--store", help="User store (default $MSCSIM_HOME/evidence.yaml).")
+STORE = typer.Option(None, "--store", help="User store (default: evidence.yaml in $MSCSIM_HOME).")
 JSON = typer.Option(False, "--json", help="Print one JSON object.")
 OUTCOME = typer.Option("mortality", "--outcome", help="mortality | sae | ae (built-in data).")
 DATA = typer.Option(None, "--data", help="CSV of your own studies instead of the built-ins.")
-MEASURE = typer.Option(None, "--measure", help="RR|OR|RD or MD|SMD (default RR; MD for means).")
-METHOD = typer.Option("REML", "--method", help="FE|MH|PETO|DL|REML|PM|ML.")
-HKSJ = typer.Option(False, "--hksj", help="Hartung-Knapp-Sidik-Jonkman adjustment.")
+MEASURE = typer.Option(None, "--measure", help="RR, OR, RD or MD, SMD (default RR; MD for means).")
+METHOD = typer.Option("REML", "--method", help="FE, MH, PETO, DL, REML, PM or ML.")
+HKSJ = typer.Option(False, "--hksj", help="Hartung-Knapp (Sidik-Jonkman) adjustment.")
 RCT = typer.Option(False, "--randomized-only", help="Keep randomized trials only.")
 BLIND = typer.Option(False, "--blinded-only", help="Keep single/double-blind trials only.")
 PRODUCTS = typer.Option("cells", "--products", help="cells | derived (secretome/EV) | all.")
 LEVEL = typer.Option(95.0, "--level", help="Confidence level in percent.")
 ADD = typer.Option(0.5, "--add", help="Constant added to 2x2 tables with a zero cell.")
-TO = typer.Option("only0", "--to", help="Which tables get --add: only0|all|if0all|none.")
+TO = typer.Option("only0", "--to", help="Which tables get --add: only0, all, if0all or none.")
 DROP00 = typer.Option(
     None,
     "--drop-double-zero/--keep-double-zero",

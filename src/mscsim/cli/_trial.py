@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from mscsim._errors import InputError
-from mscsim.cli._progress import Progress
+from mscsim.cli._progress import Progress, wanted
 
 app = typer.Typer(no_args_is_help=True, help="Virtual randomized trials of MSC therapy.")
 
@@ -29,6 +29,24 @@ DaskOpt = Annotated[
         "worker processes (default $MSCSIM_DASK; none: local processes).",
     ),
 ]
+ParamOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--param",
+        metavar="NAME=VALUE",
+        help="Model parameter override, repeatable; checked against the parameter's bounds.",
+    ),
+]
+
+
+def _scenario(name: str, params: list[str] | None):
+    """Load a scenario and apply ``--param`` overrides (validated before any work)."""
+    from mscsim.trial import load_scenario
+    from mscsim.trial._scenario import parse_parameter_overrides
+
+    overrides = parse_parameter_overrides(params)
+    sc = load_scenario(name)
+    return sc.with_overrides(parameters=overrides) if overrides else sc
 
 
 def _dump(obj) -> None:
@@ -40,7 +58,8 @@ def _dump(obj) -> None:
 
 
 def _progress(total: int, label: str, quiet: bool) -> Progress:
-    return Progress(total, label, enabled=not quiet and sys.stderr.isatty() or total >= 200)
+    """A progress bar for `total` units; never drawn with --json/--quiet or off a terminal."""
+    return Progress(total, label, enabled=wanted(quiet))
 
 
 @app.command("list")
@@ -74,12 +93,12 @@ def run(
     ] = False,
     workers: WorkersOpt = None,
     dask: DaskOpt = None,
+    param: ParamOpt = None,
 ) -> None:
     """Run a virtual trial (and K replicates): tables, manifest, report, results store."""
     from mscsim.app import cluster_executor, run_trial_job
-    from mscsim.trial import load_scenario
 
-    sc = load_scenario(scenario)
+    sc = _scenario(scenario, param)
     k = sc.replicates if replicates is None else replicates
     with cluster_executor(dask) as executor:
         res = run_trial_job(
@@ -144,15 +163,15 @@ def power(
     workers: WorkersOpt = None,
     out: Annotated[str | None, typer.Option(help="Folder for power.json and report.html.")] = None,
     dask: DaskOpt = None,
+    param: ParamOpt = None,
 ) -> None:
     """Power of every endpoint at each sample size (share of replicates with p < 0.05)."""
     from mscsim.app import cluster_executor, power_study
-    from mscsim.trial import load_scenario
 
     if not 1 <= replicates <= 1_000_000:
         raise InputError("--replicates", "must be an integer between 1 and 1000000", replicates)
     sizes = _sizes(n)
-    sc = load_scenario(scenario)
+    sc = _scenario(scenario, param)
     with cluster_executor(dask) as executor:
         res = power_study(
             sc,
@@ -186,26 +205,36 @@ def validate(
         str | None, typer.Option(help="Folder for validation.json and report.html.")
     ] = None,
     dask: DaskOpt = None,
+    param: ParamOpt = None,
 ) -> None:
-    """Where each published result falls in the model's predictive distribution."""
+    """Where each published result falls in the model's predictive distribution.
+
+    Every number of a used published result is compared, or listed under "warnings" when the
+    model has no counterpart for it; "coverage" counts the numbers inside the 90% interval.
+    """
     from mscsim.app import cluster_executor, validate_study
 
+    sc = _scenario(scenario, param)
     with cluster_executor(dask) as executor:
         res = validate_study(
-            scenario,
+            sc,
             replicates=replicates,
             seed=seed,
             workers=workers,
             executor=executor,
             out=out,
-            progress=_progress(replicates, f"{scenario} validate", as_json),
+            progress=_progress(replicates, f"{sc.name} validate", as_json),
             command=_command(),
         )
     if as_json:
         _dump(res.doc)
         return
-    rows, sc = res.doc["results"], res.doc["scenario"]
-    print(f"{sc}: observed vs predicted ({replicates} virtual trials of the published design)")
+    doc, rows = res.doc, res.doc["results"]
+    print(f"{sc.name}: observed vs predicted ({replicates} virtual trials of the published design)")
+    cov = doc["coverage"]
+    print(f"  inside the 90% interval: {cov['inside_90']} of {cov['compared']} published numbers")
+    for w in doc["warnings"]:
+        print(f"  warning: {w}")
     for r in rows:
         print(
             f"  {r['endpoint']:22s} {r['quantity']:36s} observed {r['observed']:8.3g}  predicted "

@@ -17,11 +17,12 @@ from scipy.special import ndtri
 from mscsim import __version__
 from mscsim.model import MSC_COVID, Regimen
 from mscsim.population import Cohort, concat
-from mscsim.solve import default_backend, simulate
+from mscsim.solve import resolve_backend, runtime_info, simulate
 from mscsim.trial._clinical import EVENT_PARAMS, U_DLCO, U_FVC
 from mscsim.trial._events import N_INFUSION_U, Events, Infusions, derive_events
 from mscsim.trial._products import PRODUCTS
 from mscsim.trial._randomize import randomize, strata_keys
+from mscsim.trial._resolution import quantize, round_times
 from mscsim.trial._scenario import scenario_hash
 from mscsim.trial._scenario_fields import LUNG_OUTCOME_DAYS
 from mscsim.trial._scenario_model import Scenario
@@ -64,6 +65,7 @@ class TrialRun:
     effects: TrialEffects | None = None  # trial-level terms of each patient's events
     status_counts: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    solver_backend: str = ""  # the backend that ran every solve of this run
 
     @property
     def provenance(self) -> dict:
@@ -75,7 +77,8 @@ class TrialRun:
             "replicates": self.n_replicates,
             "sample_size": self.sample_size,
             "model": MSC_COVID.name,
-            "solver_backend": default_backend(),
+            "solver_backend": self.solver_backend,
+            **runtime_info(),  # machine, cpu_simd, python, numpy, numba, jax
         }
 
     def head(self, replicates: int) -> TrialRun:
@@ -230,8 +233,8 @@ def _measured(visits: dict[str, np.ndarray], seed: int, reps, n: int) -> dict[st
     return out
 
 
-def _run_chunk(scenario, seed, reps, n, visit_days, taus=None) -> _Chunk:
-    scr = screen(scenario, seed, reps, n)
+def _run_chunk(scenario, seed, reps, n, visit_days, taus=None, backend="auto") -> _Chunk:
+    scr = screen(scenario, seed, reps, n, backend=backend)
     arm_names = [a.name for a in scenario.arms]
     alloc = {a: scenario.allocation[a] for a in arm_names}
     keys = strata_keys(scenario.randomization.strata, scr.ards, scr.cohort.female, scr.cohort.age)
@@ -260,7 +263,11 @@ def _run_chunk(scenario, seed, reps, n, visit_days, taus=None) -> _Chunk:
         regs,
         t_eval=np.concatenate([t, t_long]),
         solver=TRIAL_SOLVER,
+        backend=backend,
     )
+    # clinical tables come from values at a stated resolution (see trial/_resolution.py)
+    sol = replace(sol, observables={k: quantize(v) for k, v in sol.observables.items()})
+    scr.baseline = {k: quantize(v) for k, v in scr.baseline.items()}
     nt = t.size
     obs = {k: v[:, :nt] for k, v in sol.observables.items()}
     iu = np.concatenate(
@@ -276,7 +283,7 @@ def _run_chunk(scenario, seed, reps, n, visit_days, taus=None) -> _Chunk:
     ev = derive_events(
         t,
         obs,
-        sol.state("Tv")[:, :nt],
+        quantize(sol.state("Tv")[:, :nt]),
         scr.cohort,
         scr.on_vent,
         infusions,
@@ -285,6 +292,7 @@ def _run_chunk(scenario, seed, reps, n, visit_days, taus=None) -> _Chunk:
         effects,
         viral_discharge=setting is not None and setting.discharge_requires_viral_clearance,
     )
+    ev = round_times(ev)
     vi = np.searchsorted(t, visit_days)
     alive = visit_days[None, :] < ev.death[:, None]
     observed = {
@@ -314,6 +322,7 @@ def run_trial(
     workers: int | None = None,
     progress=None,
     taus: dict[str, float] | None = None,
+    backend: str = "auto",
     executor=None,
 ) -> TrialRun:
     """Run `replicates` virtual trials of `scenario` (defaults from the scenario).
@@ -324,8 +333,12 @@ def run_trial(
     any, sets how finely the replicates are split). Each replicate draws only from streams
     keyed by (seed, replicate), so the result is identical for any `chunk`, `workers` and
     `executor`. ``taus`` overrides the between-trial SDs of ``trial_effects.csv`` (e.g. zeros
-    for the fixed-effect calibration reference).
+    for the fixed-effect calibration reference). `backend` is the solver backend
+    (`mscsim.solve.simulate`); it is resolved once here (``"auto"``: ``$MSCSIM_BACKEND``, else
+    the fastest installed) and recorded in the run's provenance. Event tables are the same for
+    every backend (see trial/_resolution.py).
     """
+    backend = resolve_backend(backend)
     seed = scenario.seed if seed is None else int(seed)
     n_rep = scenario.replicates if replicates is None else int(replicates)
     n = scenario.sample_size if sample_size is None else int(sample_size)
@@ -345,21 +358,24 @@ def run_trial(
     procs = max(1, min(procs, len(chunks)))
     if executor is not None:
         procs = getattr(executor, "max_workers", 1)
-        parts = _gather(executor, scenario, seed, chunks, n, visit_days, progress, taus)
+        parts = _gather(executor, scenario, seed, chunks, n, visit_days, progress, taus, backend)
     elif procs == 1:
         parts = []
         for reps in chunks:
-            parts.append(_run_chunk(scenario, seed, reps, n, visit_days, taus))
+            parts.append(_run_chunk(scenario, seed, reps, n, visit_days, taus, backend))
             if progress is not None:
                 progress(len(reps))
     else:
-        parts = _run_parallel(scenario, seed, chunks, n, visit_days, procs, progress, taus)
+        parts = _run_parallel(scenario, seed, chunks, n, visit_days, procs, progress, taus, backend)
     run = _merge(scenario, seed, n_rep, n, parts, visit_days, time.perf_counter() - t0)
     run.timings["workers"] = float(procs)
+    run.solver_backend = backend
     return run
 
 
-def _run_parallel(scenario, seed, chunks, n, visit_days, procs, progress, taus=None):
+def _run_parallel(
+    scenario, seed, chunks, n, visit_days, procs, progress, taus=None, backend="auto"
+):
     """Chunks on a pool of forked processes; results are put back in chunk order."""
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
@@ -375,16 +391,16 @@ def _run_parallel(scenario, seed, chunks, n, visit_days, procs, progress, taus=N
         "fork" if "fork" in mp.get_all_start_methods() and not threaded else "spawn"
     )
     with ProcessPoolExecutor(max_workers=procs, mp_context=ctx) as pool:
-        return _gather(pool, scenario, seed, chunks, n, visit_days, progress, taus)
+        return _gather(pool, scenario, seed, chunks, n, visit_days, progress, taus, backend)
 
 
-def _gather(pool, scenario, seed, chunks, n, visit_days, progress, taus=None):
+def _gather(pool, scenario, seed, chunks, n, visit_days, progress, taus=None, backend="auto"):
     """Run every chunk on `pool` (any Executor); results are put back in chunk order."""
     from concurrent.futures import as_completed
 
     parts: list = [None] * len(chunks)
     futures = {
-        pool.submit(_run_chunk, scenario, seed, reps, n, visit_days, taus): i
+        pool.submit(_run_chunk, scenario, seed, reps, n, visit_days, taus, backend): i
         for i, reps in enumerate(chunks)
     }
     for fut in as_completed(futures):

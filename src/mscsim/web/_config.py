@@ -17,13 +17,21 @@ class ServerConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    store: Path = Field(Path("mscsim-runs/mscsim.sqlite"), description="SQLite results store.")
+    store: Path = Field(
+        default=Path("mscsim-runs/mscsim.sqlite"), description="SQLite results store."
+    )
     token: str = Field(min_length=16, description="Bearer token for every write.")
-    job_workers: int = Field(1, ge=1, le=64, description="Jobs running at once (processes).")
-    max_queue: int = Field(16, ge=1, le=10_000, description="Queued + running jobs; then 429.")
-    max_upload_bytes: int = Field(256 * 1024, ge=1024, le=16 * 1024 * 1024)
-    max_replicates: int = Field(10_000, ge=1, le=1_000_000, description="Per job.")
-    open_reads: bool = Field(True, description="Reads without the token from loopback clients.")
+    job_workers: int = Field(
+        default=1, ge=1, le=64, description="Jobs running at once (processes)."
+    )
+    max_queue: int = Field(
+        default=16, ge=1, le=10_000, description="Queued + running jobs; then 429."
+    )
+    max_upload_bytes: int = Field(default=256 * 1024, ge=1024, le=16 * 1024 * 1024)
+    max_replicates: int = Field(default=10_000, ge=1, le=1_000_000, description="Per job.")
+    open_reads: bool = Field(
+        default=True, description="Reads without the token from loopback clients."
+    )
 
     @property
     def root(self) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import multiprocessing as mp
 import threading
 import uuid
@@ -49,7 +50,7 @@ class JobRunner:
                 execute_job, self.config.store, self.config.root, job_id, request
             )
             self._pending[job_id] = fut
-        fut.add_done_callback(lambda f, j=job_id: self._done(j, f))
+        fut.add_done_callback(functools.partial(self._done, job_id))
         return job_id
 
     def _done(self, job_id: str, fut: Future) -> None:

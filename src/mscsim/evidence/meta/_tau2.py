@@ -26,7 +26,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import brentq
 
 #: metafor ``control`` defaults: Fisher-scoring threshold, iteration cap, ll0check tolerance.
 THRESHOLD = 1e-5
@@ -90,6 +89,8 @@ def tau2_pm(y: np.ndarray, v: np.ndarray, X: np.ndarray | None = None) -> Tau2Es
         hi = max(1.0, 10 * float(np.var(y)))
         while q_generalised(hi, y, v, X) > target:
             hi *= 10
+        from scipy.optimize import brentq  # ~0.1 s to import: only for this estimator
+
         tau2 = brentq(lambda t: q_generalised(t, y, v, X) - target, 0.0, hi, xtol=1e-12)
     w = 1.0 / (v + tau2)
     se = np.sqrt(2 * k**2 / (k - p) / np.sum(w) ** 2)
