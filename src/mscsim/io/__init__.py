@@ -2,7 +2,7 @@
 folders (ADaM tables, manifest, report) and the SQLite results store."""
 
 from mscsim.io._adam import adam_tables
-from mscsim.io._outdir import atomic_output_dir
+from mscsim._atomic import atomic_output_dir
 from mscsim.io._run_folder import jsonable, write_run_folder
 from mscsim.io._sbml import to_sbml, validate_sbml, write_sbml
 from mscsim.io._store import endpoint_rows, list_runs, record_run

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 from mscsim.model import MSC_COVID, Model
-from mscsim.report._atomic import write_text_atomic
+from mscsim._atomic import write_text_atomic
 from mscsim.report._model_doc._markdown import template
 
 REGENERATE = "python -m mscsim.report._model_doc docs/model.md"
