@@ -5,7 +5,8 @@
 - documents whose expansion (aliases counted as copies, as the consumer will see them) has
   more than `MAX_NODES` nodes, so a kilobyte "billion laughs" alias bomb costs microseconds;
 - nesting deeper than `MAX_DEPTH`;
-- complex mapping keys (``? [a, b]``): every key must be a scalar.
+- complex mapping keys (``? [a, b]``): every key must be a scalar;
+- numbers longer than `MAX_NUMBER_CHARS` characters.
 
 Errors are `InputError`s naming the file (or field) and the line.
 """
@@ -20,6 +21,9 @@ from mscsim._errors import InputError
 
 MAX_NODES = 1_000_000
 MAX_DEPTH = 64
+#: Longer integers cost quadratic time to convert (and YAML 1.1 base-60 ``1:2:3`` more).
+MAX_NUMBER_CHARS = 100
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -46,6 +50,10 @@ def check_nodes(root: yaml.Node, where: str) -> None:
         elif isinstance(node, yaml.SequenceNode):
             children = list(node.value)
         else:
+            if node.tag in _NUMBER_TAGS and len(node.value) > MAX_NUMBER_CHARS:
+                raise InputError(
+                    where, f"numbers of at most {MAX_NUMBER_CHARS} characters", got=_line(node)
+                )
             size[id(node)] = 1
             continue
         if done:

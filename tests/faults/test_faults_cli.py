@@ -123,7 +123,7 @@ def test_signal_during_write_cleans_up(sig, code, tmp_path, monkeypatch, capsys)
     real = mscsim.io.write_table
 
     def write_then_signal(*args, **kwargs):
-        paths = real(*args, **kwargs)
+        real(*args, **kwargs)
         os.kill(os.getpid(), sig)  # arrives while the temporary folder holds the table
         time.sleep(5)
         raise AssertionError("the signal did not interrupt")
