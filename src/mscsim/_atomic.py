@@ -95,7 +95,10 @@ def check_output_dir(path: str | os.PathLike[str], option: str = "--out") -> Pat
     final = Path(path)
     if final.exists() and not final.is_dir():
         raise InputError(option, "a folder (a file of that name exists)", got=str(final))
-    if not final.resolve().parent.is_dir():
+    real = final.resolve()
+    if real == real.parent:
+        raise InputError(option, "a folder other than the root folder", got=str(final))
+    if not real.parent.is_dir():
         raise InputError(option, "a folder whose parent folder exists", got=str(final))
     return final
 
@@ -177,9 +180,10 @@ def atomic_output_dir(path: str | os.PathLike[str], option: str = "--out") -> It
     left as it was.
     """
     final = check_output_dir(path, option)
-    parent = final.resolve().parent
-    clean_stale(parent, final.name)
-    tmp = parent / _temp_name(final.name)
+    real = final.resolve()  # "." and "run/.." have no name of their own
+    parent = real.parent
+    clean_stale(parent, real.name)
+    tmp = parent / _temp_name(real.name)
     os.mkdir(tmp, 0o700)  # fails on any planted name, symlink or not
     try:
         yield tmp
