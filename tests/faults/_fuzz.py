@@ -327,6 +327,8 @@ def run_case(case: Case, folder: Path, bound_s: int = 60) -> Outcome:
     out, err = io.StringIO(), io.StringIO()
     res = Outcome(case)
     old_cwd, old_alarm = os.getcwd(), signal.signal(signal.SIGALRM, _alarm)
+    old_home = os.environ.get("MSCSIM_HOME")
+    os.environ["MSCSIM_HOME"] = str(folder / "home")  # never the user's own evidence store
     os.chdir(folder)
     signal.alarm(bound_s)
     try:
@@ -341,6 +343,10 @@ def run_case(case: Case, folder: Path, bound_s: int = 60) -> Outcome:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, old_alarm)
         os.chdir(old_cwd)
+        if old_home is None:
+            os.environ.pop("MSCSIM_HOME", None)
+        else:
+            os.environ["MSCSIM_HOME"] = old_home
     res.stderr = err.getvalue()
     if res.problem:
         return res
