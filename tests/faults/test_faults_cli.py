@@ -136,16 +136,27 @@ def test_signal_during_write_cleans_up(sig, code, tmp_path, monkeypatch, capsys)
 
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_signal_to_a_running_trial_with_workers(sig, code, tmp_path):
-    proc = _run(
-        ["trial", "run", "lanzoni2021", "--replicates", "400", "--workers", "2", "--json"],
+    proc = _run(  # ~10 minutes of work if not interrupted
+        ["trial", "run", "lanzoni2021", "--replicates", "100000", "--workers", "2", "--json"],
         cwd=tmp_path,
         stdout=subprocess.DEVNULL,
     )
-    time.sleep(6)  # imports, scenario, workers started
+    seen = ""
+    while "lanzoni2021 [" not in seen:  # the progress bar: workers are running
+        char = proc.stderr.read(1)
+        assert char, f"ended before the run started: {seen}"
+        seen += char
+    time.sleep(0.5)
     proc.send_signal(sig)
-    _, err = proc.communicate(timeout=120)
+    try:
+        _, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    err = seen + err
     assert proc.returncode == code, err
-    assert err.strip().splitlines()[-1] in ("error: interrupted", "error: terminated")
+    # the last line (after any progress bar, drawn with carriage returns) is the one message
+    last = err.strip().splitlines()[-1].split("\r")[-1]
+    assert last.endswith("error: interrupted" if code == 130 else "error: terminated"), err
     assert "Traceback" not in err
     runs = tmp_path / "mscsim-runs"
     assert not runs.exists() or [p.name for p in runs.iterdir()] == []

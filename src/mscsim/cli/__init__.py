@@ -174,7 +174,7 @@ def _quiet_stdout(exc: OSError) -> None:
     import errno
     import os
 
-    if exc.errno in (errno.EPIPE, errno.ENOSPC):
+    if exc.filename is None and exc.errno in (errno.EPIPE, errno.ENOSPC):
         try:
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())

@@ -28,9 +28,9 @@ import numpy as np
 import pyarrow as pa
 
 from mscsim import __version__
+from mscsim._atomic import atomic_output_dir
 from mscsim._errors import InputError
 from mscsim.io._adam import adam_tables
-from mscsim._atomic import atomic_output_dir
 from mscsim.io._tables import write_table
 
 _CHUNK = 1 << 20
