@@ -6,7 +6,8 @@ YAML files added to a store (which also holds a known set of records). `run_case
 `mscsim.cli.main` in-process in a fresh folder under a SIGALRM time bound and checks the
 contract: exit 0, 2, or 1 for an operating-system error; on failure exactly one line on
 stderr starting with ``error:``; no exception escapes (a traceback); nothing half-written
-(no temporaries, no new files after a failure); the store keeps every record it had.
+(no temporaries; no new files after a failure, except the store's empty ``.lock`` file);
+the store keeps every record it had.
 
 Run at scale (prints the figures): ``MSCSIM_FUZZ_N=1200 python -m pytest -q -s
 tests/faults/test_fuzz.py``.
