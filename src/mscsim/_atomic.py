@@ -77,9 +77,15 @@ def clean_stale(folder: Path, name: str) -> list[str]:
     return removed
 
 
+def _as_path(path: str | os.PathLike[str], option: str) -> Path:
+    if "\x00" in os.fspath(path):
+        raise InputError(option, "a path without NUL bytes", got=os.fspath(path))
+    return Path(path)
+
+
 def check_output_file(path: str | os.PathLike[str], option: str = "path") -> Path:
     """Check that `path` can be a file to write: an existing folder, not a folder itself."""
-    target = Path(path)
+    target = _as_path(path, option)
     if not target.name or target.name in (".", ".."):
         raise InputError(option, "a file name", got=str(target))
     parent = target.parent
@@ -92,7 +98,7 @@ def check_output_file(path: str | os.PathLike[str], option: str = "path") -> Pat
 
 def check_output_dir(path: str | os.PathLike[str], option: str = "--out") -> Path:
     """Check that `path` can be an output folder: a folder or absent, under an existing folder."""
-    final = Path(path)
+    final = _as_path(path, option)
     if final.exists() and not final.is_dir():
         raise InputError(option, "a folder (a file of that name exists)", got=str(final))
     real = final.resolve()

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from mscsim import _atomic
+from mscsim._errors import InputError
 from mscsim.cli import main
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
@@ -72,6 +73,15 @@ def test_trial_run_checks_options_before_writing(argv, option, tmp_path, monkeyp
     err = _one_line(capsys)
     assert err.startswith(f"error: {option}") or f"'{option}'" in err, err
     assert sorted(p.name for p in tmp_path.iterdir()) == before  # no mscsim-runs/, no folder
+
+
+def test_nul_bytes_are_refused(tmp_path, capsys):
+    from mscsim._atomic import check_output_dir
+
+    assert main(["simulate", "--days", "20", "--out", "a\x00b"]) == 2
+    assert "NUL" in _one_line(capsys)
+    with pytest.raises(InputError, match="^--out: a path without NUL bytes"):
+        check_output_dir("a\x00b", "--out")
 
 
 def test_out_error_names_the_option(tmp_path, capsys):

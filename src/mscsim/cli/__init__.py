@@ -129,6 +129,9 @@ def _main(argv: list[str] | None) -> int:
 
     errors = _click_errors()
     command = typer.main.get_command(app)
+    if any("\x00" in arg for arg in (sys.argv[1:] if argv is None else argv)):
+        print("error: arguments may not contain NUL bytes", file=sys.stderr)
+        return 2
     try:
         rv = command.main(args=argv, prog_name="mscsim", standalone_mode=False)
         if isinstance(rv, int) and not isinstance(rv, bool) and rv:  # typer.Exit(code) returns
