@@ -5,7 +5,7 @@ families: hostile CLI options, mutated scenario files, evidence CSV tables and e
 YAML files added to a store (which also holds a known set of records). `run_case` calls
 `mscsim.cli.main` in-process in a fresh folder under a SIGALRM time bound and checks the
 contract: exit 0, 2, or 1 for an operating-system error; on failure exactly one line on
-stderr starting with ``error:``; no exception escapes (a traceback); nothing half-written
+stderr starting with ``error:``, at most `MAX_LINE` characters; no exception escapes (a traceback); nothing half-written
 (no temporaries; no new files after a failure, except the store's empty ``.lock`` file);
 the store keeps every record it had.
 
@@ -107,6 +107,10 @@ BOMB = "bomb_a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
     f"bomb_{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
     for p, c in zip("abcdefgh", "bcdefghi", strict=True)
 )
+
+
+#: Longest error line accepted: messages must not echo a huge input back.
+MAX_LINE = 1000
 
 
 @dataclass
@@ -357,7 +361,9 @@ def run_case(case: Case, folder: Path, bound_s: int = 60) -> Outcome:
         res.problem = "traceback"
     elif res.code not in (0, 1, 2):
         res.problem = "bad-exit"
-    elif res.code != 0 and (len(lines) != 1 or not lines[0].startswith("error: ")):
+    elif res.code != 0 and (
+        len(lines) != 1 or not lines[0].startswith("error: ") or len(lines[0]) > MAX_LINE
+    ):
         res.problem = "dirty-stderr"
     elif any(Path(p).name.startswith(".") and p.endswith(".tmp") for p in after):
         res.problem = "leftover"

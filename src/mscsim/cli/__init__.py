@@ -86,8 +86,13 @@ def _on_signal(signum: int, frame: object) -> None:
 
 
 def _os_error(exc: OSError) -> str:
+    import os
+
     what = exc.strerror or exc.__class__.__name__
-    where = f": {exc.filename}" if exc.filename is not None else ""
+    name = "" if exc.filename is None else os.fsdecode(exc.filename)
+    if len(name) > 200:
+        name = name[:100] + "..." + name[-97:]
+    where = f": {name}" if name else ""
     return f"error: {_one_line(what)}{_one_line(str(where))}"
 
 
