@@ -5,9 +5,9 @@ families: hostile CLI options, mutated scenario files, evidence CSV tables and e
 YAML files added to a store (which also holds a known set of records). `run_case` calls
 `mscsim.cli.main` in-process in a fresh folder under a SIGALRM time bound and checks the
 contract: exit 0, 2, or 1 for an operating-system error; on failure exactly one line on
-stderr starting with ``error:``, at most `MAX_LINE` characters; no exception escapes (a traceback); nothing half-written
-(no temporaries; no new files after a failure, except the store's empty ``.lock`` file);
-the store keeps every record it had.
+stderr, starting with ``error:`` and at most `MAX_LINE` characters long; no exception
+escapes (a traceback); nothing half-written (no temporaries; no new files after a failure,
+except the store's empty ``.lock`` file); the store keeps every record it had.
 
 Run at scale (prints the figures): ``MSCSIM_FUZZ_N=1200 python -m pytest -q -s
 tests/faults/test_fuzz.py``.

@@ -15,8 +15,10 @@ import pydantic
 from mscsim._errors import InputError
 
 
-def _one_line(message: str) -> str:
-    return " ".join(str(message).split())
+def _one_line(message: str, limit: int = 600) -> str:
+    """`message` on one line, its middle cut if longer than `limit` (an echoed huge input)."""
+    text = " ".join(str(message).split())
+    return text if len(text) <= limit else text[: limit // 2] + " ... " + text[-limit // 2 :]
 
 
 def _click_errors() -> dict[str, tuple[type[BaseException], ...]]:
