@@ -29,6 +29,14 @@ def _load(scenario):
     return load_scenario(scenario) if isinstance(scenario, str | Path) else scenario
 
 
+def _check_out(out: str | Path | None) -> None:
+    """An output folder is checked before any work (see mscsim._atomic.check_output_dir)."""
+    from mscsim._atomic import check_output_dir
+
+    if out is not None:
+        check_output_dir(out, "--out")
+
+
 def _write_study(out, name: str, doc: dict, kind: str, payload, sc, command) -> Path:
     """Write `name` (JSON, with provenance) and report.html into `out`, atomically."""
     from mscsim import __version__
@@ -87,9 +95,10 @@ def power_study(
     from mscsim.trial import power_curve
 
     check_replicates(replicates)
+    check_workers(workers)
+    _check_out(out)
     sc = _load(scenario)
     sizes = check_sizes(sizes, sc)
-    check_workers(workers)
     curve = power_curve(
         sc,
         sizes,
@@ -125,12 +134,13 @@ def validate_study(
     from mscsim.trial import run_trial, unsupported_numbers, validate_run
 
     check_replicates(replicates)
+    check_workers(workers)
+    _check_out(out)
     sc = _load(scenario)
     if not sc.used_results():
         raise InputError(
             "SCENARIO", f"scenario {sc.name!r} has no published results to validate against"
         )
-    check_workers(workers)
     trial = run_trial(
         sc, seed=seed, replicates=replicates, workers=workers, executor=executor, progress=progress
     )

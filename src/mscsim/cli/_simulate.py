@@ -10,6 +10,7 @@ from typing import Annotated
 import numpy as np
 import typer
 
+from mscsim._atomic import check_output_dir
 from mscsim._errors import InputError
 from mscsim.cli._patient_opts import (
     AT_HELP,
@@ -43,6 +44,8 @@ def simulate(
     if not math.isfinite(days) or not 1 <= days <= 3650:
         raise InputError("--days", "must be between 1 and 3650", days)
     regimen = build_regimen(dose, dose_per_kg, at, weight, days)
+    if out is not None:
+        check_output_dir(out, "--out")
     doc, sols = simulate_typical(severity, days, regimen, step)
     if out is not None:
         _write_outputs(out, sols, severity, regimen)

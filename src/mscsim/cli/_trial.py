@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from mscsim._atomic import check_output_dir
 from mscsim._errors import InputError
 from mscsim.cli._progress import Progress, wanted
 
@@ -16,7 +17,11 @@ app = typer.Typer(no_args_is_help=True, help="Virtual randomized trials of MSC t
 
 SCENARIO_HELP = "Built-in scenario name (see 'mscsim trial list') or a YAML file."
 ScenarioArg = Annotated[str, typer.Argument(help=SCENARIO_HELP, metavar="SCENARIO_OR_YAML")]
-SeedOpt = Annotated[int | None, typer.Option(help="Random seed (default: the scenario's).")]
+SEED_MAX = 2**63 - 1
+SeedOpt = Annotated[
+    int | None,
+    typer.Option(min=0, max=SEED_MAX, help="Random seed, 0 to 2^63-1 (default: the scenario's)."),
+]
 WorkersOpt = Annotated[
     int | None, typer.Option(help="Processes (default: all cores for large runs).")
 ]
@@ -55,6 +60,18 @@ def _dump(obj) -> None:
 
     json.dump(jsonable(obj), sys.stdout, allow_nan=False)
     sys.stdout.write("\n")
+
+
+def _check_replicates(k: int | None) -> None:
+    from mscsim.app._trial import check_replicates
+
+    check_replicates(k)
+
+
+def _check_workers(w: int | None) -> None:
+    from mscsim.app._trial import check_workers
+
+    check_workers(w)
 
 
 def _progress(total: int, label: str, quiet: bool) -> Progress:
@@ -98,6 +115,8 @@ def run(
     """Run a virtual trial (and K replicates): tables, manifest, report, results store."""
     from mscsim.app import cluster_executor, run_trial_job
 
+    _check_replicates(replicates)
+    _check_workers(workers)
     sc = _scenario(scenario, param)
     k = sc.replicates if replicates is None else replicates
     with cluster_executor(dask) as executor:
@@ -168,9 +187,11 @@ def power(
     """Power of every endpoint at each sample size (share of replicates with p < 0.05)."""
     from mscsim.app import cluster_executor, power_study
 
-    if not 1 <= replicates <= 1_000_000:
-        raise InputError("--replicates", "must be an integer between 1 and 1000000", replicates)
+    _check_replicates(replicates)
+    _check_workers(workers)
     sizes = _sizes(n)
+    if out is not None:
+        check_output_dir(out, "--out")
     sc = _scenario(scenario, param)
     with cluster_executor(dask) as executor:
         res = power_study(
@@ -214,6 +235,10 @@ def validate(
     """
     from mscsim.app import cluster_executor, validate_study
 
+    _check_replicates(replicates)
+    _check_workers(workers)
+    if out is not None:
+        check_output_dir(out, "--out")
     sc = _scenario(scenario, param)
     with cluster_executor(dask) as executor:
         res = validate_study(
