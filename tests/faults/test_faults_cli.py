@@ -151,11 +151,14 @@ def test_signal_to_a_running_trial_with_workers(sig, code, tmp_path):
         cwd=tmp_path,
         stdout=subprocess.DEVNULL,
     )
+    # wait until the worker processes run (progress bars are not drawn off a terminal)
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+    deadline = time.monotonic() + 120
+    while len(children.read_text().split()) < 2:
+        assert proc.poll() is None, f"ended before the run started: {proc.stderr.read()}"
+        assert time.monotonic() < deadline, "the workers did not start"
+        time.sleep(0.2)
     seen = ""
-    while "lanzoni2021 [" not in seen:  # the progress bar: workers are running
-        char = proc.stderr.read(1)
-        assert char, f"ended before the run started: {seen}"
-        seen += char
     time.sleep(0.5)
     proc.send_signal(sig)
     try:
