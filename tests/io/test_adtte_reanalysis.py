@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mscsim.io import write_run_folder
+from mscsim.app import write_run_folder
 from mscsim.io._adam import ENDPOINT_PARAMS
 from mscsim.trial import analyse, load_scenario, run_summary, run_trial
 

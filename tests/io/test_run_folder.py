@@ -14,7 +14,8 @@ import pytest
 
 import mscsim.io._run_folder as run_folder
 from mscsim._errors import InputError
-from mscsim.io import endpoint_rows, list_runs, record_run, write_run_folder
+from mscsim.app import write_run_folder
+from mscsim.io import endpoint_rows, list_runs, record_run
 from mscsim.trial import run_summary, scenario_hash
 
 TABLES = ("adsl", "adtte", "adae", "adlb")

@@ -323,13 +323,16 @@ def run_trial(
     progress=None,
     taus: dict[str, float] | None = None,
     backend: str = "auto",
+    executor=None,
 ) -> TrialRun:
     """Run `replicates` virtual trials of `scenario` (defaults from the scenario).
 
     Replicates are processed in chunks of `chunk` trials, spread over `workers` processes
-    (default: one for small runs, every core for large ones). Each replicate draws only from
-    streams keyed by (seed, replicate), so the result is identical for any `chunk` and
-    `workers`. ``taus`` overrides the between-trial SDs of ``trial_effects.csv`` (e.g. zeros
+    (default: one for small runs, every core for large ones), or over `executor` when given (a
+    ``concurrent.futures.Executor``, e.g. a Dask cluster's; its ``max_workers`` attribute, if
+    any, sets how finely the replicates are split). Each replicate draws only from streams
+    keyed by (seed, replicate), so the result is identical for any `chunk`, `workers` and
+    `executor`. ``taus`` overrides the between-trial SDs of ``trial_effects.csv`` (e.g. zeros
     for the fixed-effect calibration reference). `backend` is the solver backend
     (`mscsim.solve.simulate`); it is resolved once here (``"auto"``: ``$MSCSIM_BACKEND``, else
     the fastest installed) and recorded in the run's provenance. Event tables are the same for
@@ -348,10 +351,15 @@ def run_trial(
     }
     visit_days = np.array(sorted(days), dtype=float)
     t0 = time.perf_counter()
+    if executor is not None:  # a few chunks per worker, so that every worker gets some
+        chunk = min(chunk, max(1, -(-n_rep // (4 * getattr(executor, "max_workers", 1)))))
     chunks = [np.arange(s, min(n_rep, s + chunk)) for s in range(0, n_rep, chunk)]
     procs = _default_workers(n_rep * n) if workers is None else int(workers)
     procs = max(1, min(procs, len(chunks)))
-    if procs == 1:
+    if executor is not None:
+        procs = getattr(executor, "max_workers", 1)
+        parts = _gather(executor, scenario, seed, chunks, n, visit_days, progress, taus, backend)
+    elif procs == 1:
         parts = []
         for reps in chunks:
             parts.append(_run_chunk(scenario, seed, reps, n, visit_days, taus, backend))
@@ -370,7 +378,7 @@ def _run_parallel(
 ):
     """Chunks on a pool of forked processes; results are put back in chunk order."""
     import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import ProcessPoolExecutor
 
     from mscsim.model import MSC_COVID as model
     from mscsim.solve import compiled
@@ -382,17 +390,24 @@ def _run_parallel(
     ctx = mp.get_context(
         "fork" if "fork" in mp.get_all_start_methods() and not threaded else "spawn"
     )
-    parts: list = [None] * len(chunks)
     with ProcessPoolExecutor(max_workers=procs, mp_context=ctx) as pool:
-        futures = {
-            pool.submit(_run_chunk, scenario, seed, reps, n, visit_days, taus, backend): i
-            for i, reps in enumerate(chunks)
-        }
-        for fut in as_completed(futures):
-            i = futures[fut]
-            parts[i] = fut.result()
-            if progress is not None:
-                progress(len(chunks[i]))
+        return _gather(pool, scenario, seed, chunks, n, visit_days, progress, taus, backend)
+
+
+def _gather(pool, scenario, seed, chunks, n, visit_days, progress, taus=None, backend="auto"):
+    """Run every chunk on `pool` (any Executor); results are put back in chunk order."""
+    from concurrent.futures import as_completed
+
+    parts: list = [None] * len(chunks)
+    futures = {
+        pool.submit(_run_chunk, scenario, seed, reps, n, visit_days, taus, backend): i
+        for i, reps in enumerate(chunks)
+    }
+    for fut in as_completed(futures):
+        i = futures[fut]
+        parts[i] = fut.result()
+        if progress is not None:
+            progress(len(chunks[i]))
     return parts
 
 
