@@ -215,7 +215,7 @@ def test_an_existing_folder_is_kept_as_it_was_when_the_report_fails(
 def test_bad_destination_and_formats_are_input_errors(
     tmp_path, lanzoni_run, lanzoni_analyses, summary
 ):
-    with pytest.raises(InputError, match="out_dir"):
+    with pytest.raises(InputError, match="^--out: "):  # the CLI option, not an internal name
         write_run_folder(
             lanzoni_run, tmp_path / "missing" / "out", analyses=lanzoni_analyses, summary=summary
         )

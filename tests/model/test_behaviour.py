@@ -102,7 +102,7 @@ def test_effect_rises_with_dose_and_saturates():
     assert np.all(np.diff(fib) < 0)  # more cells, less lasting fibrosis
     nadir = sol.observables["pf_ratio"].min(axis=1)
     steps = np.diff(nadir)  # P/F nadir gained by each dose step
-    assert np.all(steps[:-1] > 0) and steps[-1] >= 0
+    assert np.all(steps[:4] > 0) and np.all(steps >= 0)
     assert steps[-1] < 0.1 * steps.max()  # plateau: lung entrapment saturates at cap_lung
     lodged = sol.observables["msc_lung"].max(axis=1)
     assert lodged.max() <= MSC_COVID.parameter("cap_lung").value

@@ -11,6 +11,7 @@ import numpy as np
 import typer
 
 from mscsim import __version__
+from mscsim._atomic import check_output_dir
 from mscsim._errors import InputError
 from mscsim.cli._patient_opts import (
     AT_HELP,
@@ -47,6 +48,8 @@ def simulate(
 
     patient = typical_patient(severity)
     regimen = build_regimen(dose, dose_per_kg, at, weight, days)
+    if out is not None:
+        check_output_dir(out, "--out")
     t = np.unique(np.r_[np.arange(0.0, days, step), days])
     sols = {}
     if regimen:

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from mscsim._atomic import check_output_dir
 from mscsim._errors import InputError
 from mscsim.cli._progress import Progress, wanted
 
@@ -18,7 +19,11 @@ DEFAULT_ROOT = Path("mscsim-runs")
 CSV_MAX_REPLICATES = 100
 SCENARIO_HELP = "Built-in scenario name (see 'mscsim trial list') or a YAML file."
 ScenarioArg = Annotated[str, typer.Argument(help=SCENARIO_HELP, metavar="SCENARIO_OR_YAML")]
-SeedOpt = Annotated[int | None, typer.Option(help="Random seed (default: the scenario's).")]
+SEED_MAX = 2**63 - 1
+SeedOpt = Annotated[
+    int | None,
+    typer.Option(min=0, max=SEED_MAX, help="Random seed, 0 to 2^63-1 (default: the scenario's)."),
+]
 WorkersOpt = Annotated[
     int | None, typer.Option(help="Processes (default: all cores for large runs).")
 ]
@@ -59,6 +64,19 @@ def _check_replicates(k: int | None) -> None:
 def _check_workers(w: int | None) -> None:
     if w is not None and not 1 <= w <= 256:
         raise InputError("--workers", "must be an integer between 1 and 256", w)
+
+
+def _check_store(db: Path) -> None:
+    """The results store must be an SQLite file (or absent) in an existing, writable folder."""
+    if db.exists():
+        if not db.is_file():
+            raise InputError("--store", "an SQLite file, not a folder", got=str(db))
+        with db.open("rb") as fh:
+            head = fh.read(16)
+        if head and head != b"SQLite format 3\x00":
+            raise InputError("--store", "an SQLite file (this file is something else)", got=str(db))
+    elif db.parent != DEFAULT_ROOT and not db.parent.is_dir():
+        raise InputError("--store", "a file in an existing folder", got=str(db))
 
 
 def _progress(total: int, label: str, quiet: bool) -> Progress:
@@ -103,6 +121,7 @@ def run(
     from mscsim.trial import analyse, run_summary, run_trial, validate_run
 
     _check_replicates(replicates)
+    _check_workers(workers)
     sc = _scenario(scenario, param)
     k = sc.replicates if replicates is None else replicates
     s = sc.seed if seed is None else seed
@@ -110,9 +129,11 @@ def run(
     db = (
         Path(store) if store else (DEFAULT_ROOT if out is None else folder.parent) / "mscsim.sqlite"
     )
-    if out is None:
+    if out is not None:
+        check_output_dir(folder, "--out")
+    _check_store(db)
+    if out is None:  # everything checked: the default root may be created now
         DEFAULT_ROOT.mkdir(exist_ok=True)
-    _check_workers(workers)
     trial = run_trial(
         sc, seed=s, replicates=k, workers=workers, progress=_progress(k, f"{sc.name}", as_json)
     )
@@ -210,7 +231,10 @@ def power(
     from mscsim.trial import power_curve
 
     _check_replicates(replicates)
+    _check_workers(workers)
     sizes = _sizes(n)
+    if out is not None:
+        check_output_dir(out, "--out")
     sc = _scenario(scenario, param)
     for s in sizes:
         if s < len(sc.arms) or s % sum(sc.allocation.values()):
@@ -220,7 +244,6 @@ def power(
                 f"({sum(sc.allocation.values())})",
                 s,
             )
-    _check_workers(workers)
     curve = power_curve(
         sc,
         sizes,
@@ -260,12 +283,14 @@ def validate(
     from mscsim.trial import run_trial, unsupported_numbers, validate_run
 
     _check_replicates(replicates)
+    _check_workers(workers)
+    if out is not None:
+        check_output_dir(out, "--out")
     sc = _scenario(scenario, param)
     if not sc.used_results():
         raise InputError(
             "SCENARIO", f"scenario {sc.name!r} has no published results to validate against"
         )
-    _check_workers(workers)
     trial = run_trial(
         sc,
         seed=seed,

@@ -28,9 +28,9 @@ import numpy as np
 import pyarrow as pa
 
 from mscsim import __version__
+from mscsim._atomic import atomic_output_dir
 from mscsim._errors import InputError
 from mscsim.io._adam import adam_tables
-from mscsim.io._outdir import atomic_output_dir
 from mscsim.io._tables import write_table
 
 _CHUNK = 1 << 20
@@ -181,7 +181,7 @@ def write_run_folder(
     if isinstance(formats, str) or not formats or not set(formats) <= set(TABLE_FORMATS):
         raise InputError("formats", f"a non-empty subset of {list(TABLE_FORMATS)}", got=formats)
     final = Path(out_dir)
-    with atomic_output_dir(final, option="out_dir") as tmp:
+    with atomic_output_dir(final, option="--out") as tmp:
         t0 = time.perf_counter()
         tables = adam_tables(run)
         t1 = time.perf_counter()

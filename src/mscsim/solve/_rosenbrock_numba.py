@@ -278,20 +278,13 @@ def _observe_cohort(Y, P, obs, k):
 
 # compile and cache ---------------------------------------------------------------------------
 def _cache_dir() -> Path:
-    """Folder of the generated modules (and of Numba's cache, in its ``__pycache__``)."""
-    base = os.environ.get("MSCSIM_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache"), "mscsim"
-    )
-    folder = Path(base) / "numba"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        if os.access(folder, os.W_OK):
-            return folder
-    except OSError:
-        pass
-    folder = Path(tempfile.gettempdir()) / f"mscsim-numba-{os.getuid()}"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    """Folder of the generated modules (and of Numba's cache, in its ``__pycache__``).
+
+    Code is imported from it, so it must be private: see `mscsim._cache.private_cache_dir`.
+    """
+    from mscsim._cache import private_cache_dir
+
+    return private_cache_dir("numba")
 
 
 def module_text(cm: Any) -> str:

@@ -23,7 +23,7 @@ import numpy as np
 from mscsim._errors import InputError
 from mscsim.evidence.meta._dist import chi2_sf, f_sf, norm_ppf, norm_sf, t_ppf, t_sf
 from mscsim.evidence.meta._result import num
-from mscsim.evidence.meta._tau2 import estimate_tau2, proj
+from mscsim.evidence.meta._tau2 import estimate_tau2, project
 
 
 @dataclass(frozen=True)
@@ -132,9 +132,9 @@ def meta_regression(
         pv, crit = 2 * t_sf(np.abs(stat), df), t_ppf(1 - alpha / 2, df)
     else:
         pv, crit = 2 * norm_sf(np.abs(stat)), norm_ppf(1 - alpha / 2)
-    P_fe = proj(1.0 / v, X)
-    qe = max(0.0, float(y @ P_fe @ y))
-    s2 = (k - p) / np.trace(P_fe)
+    p_fe = project(1.0 / v, X, y)
+    qe = max(0.0, p_fe.ypy)
+    s2 = (k - p) / p_fe.trace
     i2 = 100 * tau.tau2 / (s2 + tau.tau2) if method != "FE" else max(0.0, 100 * (qe - (k - p)) / qe)
     h2 = tau.tau2 / s2 + 1 if method != "FE" else qe / (k - p)
     has_int = bool(np.allclose(X[:, 0], X[0, 0]))
