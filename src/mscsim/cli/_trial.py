@@ -105,7 +105,8 @@ def run(
         int | None, typer.Option(help="Independent virtual trials to run.")
     ] = None,
     out: Annotated[
-        str | None, typer.Option(help="Run folder (default mscsim-runs/<scenario>-s<seed>-r<K>).")
+        str | None,
+        typer.Option(help="Run folder (default: <scenario>-s<seed>-r<K> in mscsim-runs)."),
     ] = None,
     store: Annotated[
         str | None, typer.Option(help="SQLite results store (default mscsim-runs/mscsim.sqlite).")
