@@ -111,9 +111,13 @@ def _check(looks: int, alpha: float, spending: str, info, futility):
         raise InputError("--alpha", "a one-sided level between 1e-6 and 0.5", alpha)
     t = np.arange(1, looks + 1) / looks if info is None else np.asarray(info, dtype=float)
     if t.size != looks:
-        raise InputError("--info", f"exactly {looks} comma-separated fractions", [float(x) for x in t])
+        raise InputError(
+            "--info", f"exactly {looks} comma-separated fractions", [float(x) for x in t]
+        )
     if not (np.all(np.diff(t) > 0) and t[0] > 0 and abs(t[-1] - 1.0) < 1e-12):
-        raise InputError("--info", "increasing fractions in (0, 1] ending with 1", [float(x) for x in t])
+        raise InputError(
+            "--info", "increasing fractions in (0, 1] ending with 1", [float(x) for x in t]
+        )
     fut = None
     if futility is not None:
         fut = np.asarray(futility, dtype=float)

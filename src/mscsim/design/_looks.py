@@ -1,0 +1,101 @@
+r"""Test statistics of one endpoint at nested interim looks of replicate trials.
+
+The trial is simulated once at its maximum size; the look after the first :math:`n_k` patients
+(in enrollment order, each followed up fully) analyses the first :math:`n_k` slots of every
+replicate. For a fixed enrollment order this is exactly the data an interim analysis would see
+when the :math:`n_k`-th patient completes follow-up.
+
+Statistics, signed so that a positive z favours the active arm:
+
+* time to event (survival, SAE-free survival, recovery): log-rank
+  :math:`z = \mp (O-E)/\sqrt V` with Peto's log hazard ratio :math:`(O-E)/V`, SE
+  :math:`1/\sqrt V` (see :func:`mscsim.stats.logrank_test`);
+* binary harms (mortality, SAE, ventilation, infusion AE): the pooled two-proportion z
+  :math:`(\hat p_c - \hat p_t)/\sqrt{\bar p(1-\bar p)(1/n_t + 1/n_c)}`, with the risk
+  difference :math:`\hat p_t - \hat p_c` and its unpooled Wald SE.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mscsim._errors import InputError
+from mscsim.design._adaptive_config import MONITORED_KINDS
+from mscsim.stats import logrank_test
+from mscsim.trial._analysis import _binary, _times  # the event definitions of `analyse`
+
+TIME_KINDS = ("survival", "sae_free_survival", "time_to_recovery")
+
+
+@dataclass(frozen=True)
+class LookStatistics:
+    """Per replicate (rows) and look (columns): z, effect estimate and its SE."""
+
+    z: np.ndarray
+    estimate: np.ndarray
+    se: np.ndarray
+    sizes: tuple[int, ...]  # patients enrolled (all arms) at each look
+    effect: str  # what `estimate` measures
+
+
+def look_sizes(n_max: int, looks, block: int) -> tuple[int, ...]:
+    """Patients at each look: the fraction of ``n_max`` rounded to a whole block."""
+    sizes = tuple(max(block, int(round(f * n_max / block)) * block) for f in looks)
+    if any(b <= a for a, b in zip(sizes, sizes[1:])):
+        raise InputError("looks", f"fractions too close for n = {n_max}: sizes {list(sizes)}")
+    return sizes
+
+
+def pick_endpoint(scenario, endpoint_id: str | None):
+    """The monitored endpoint (default: the first time-to-event or binary one)."""
+    eps = [ep for ep in scenario.endpoints.all if ep.kind in MONITORED_KINDS]
+    if endpoint_id is None:
+        if not eps:
+            raise InputError(
+                "endpoint", f"scenario {scenario.name!r} has none of {MONITORED_KINDS}"
+            )
+        return eps[0]
+    for ep in eps:
+        if ep.id == endpoint_id:
+            return ep
+    raise InputError("endpoint", f"one of {[ep.id for ep in eps]}", endpoint_id)
+
+
+def look_statistics(run, ep, arm: str, sizes) -> LookStatistics:
+    """z, estimate and SE of endpoint ``ep`` (active ``arm`` vs control) at each look size."""
+    names = list(run.arm_names)
+    a, c = names.index(arm), names.index(run.scenario.control_arm.name)
+    m = run.as_matrix
+    pos = np.arange(run.sample_size)[None, :]
+    both = m(np.isin(run.arm, [a, c]))
+    group = m((run.arm == a).astype(int))
+    r, k = run.n_replicates, len(sizes)
+    z, est, se = (np.full((r, k), np.nan) for _ in range(3))
+    if ep.kind in TIME_KINDS:
+        t, e = (m(x) for x in _times(run, ep))
+        sign = 1.0 if ep.kind == "time_to_recovery" else -1.0  # more recovery is benefit
+        for j, n in enumerate(sizes):
+            lr = logrank_test(t, e, group, mask=both & (pos < n))
+            u = np.asarray(lr.details["observed_minus_expected"], dtype=float)
+            v = np.asarray(lr.details["variance"], dtype=float)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                z[:, j] = np.where(v > 0, sign * u / np.sqrt(v), np.nan)
+                est[:, j] = np.where(v > 0, u / v, np.nan)
+                se[:, j] = np.where(v > 0, 1 / np.sqrt(v), np.nan)
+        return LookStatistics(z, est, se, tuple(sizes), "log hazard ratio (Peto)")
+    y = m(_binary(run, ep))
+    for j, n in enumerate(sizes):
+        sel = both & (pos < n)
+        nt = (sel & (group == 1)).sum(axis=1)
+        nc = (sel & (group == 0)).sum(axis=1)
+        yt = (y & sel & (group == 1)).sum(axis=1)
+        yc = (y & sel & (group == 0)).sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pt, pc, pbar = yt / nt, yc / nc, (yt + yc) / (nt + nc)
+            sp = np.sqrt(pbar * (1 - pbar) * (1 / nt + 1 / nc))
+            z[:, j] = np.where(sp > 0, (pc - pt) / sp, np.nan)
+            est[:, j] = pt - pc
+            se[:, j] = np.sqrt(pt * (1 - pt) / nt + pc * (1 - pc) / nc)
+    return LookStatistics(z, est, se, tuple(sizes), "risk difference")

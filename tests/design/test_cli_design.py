@@ -1,0 +1,40 @@
+"""`mscsim design boundaries`: the CLI contract."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from mscsim.cli import main
+
+
+def test_boundaries_json_contract(capsys):
+    argv = ["design", "boundaries", "--looks", "3", "--alpha", "0.025", "--spending", "asOF"]
+    assert main([*argv, "--info", "0.3,0.65,1", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert len(doc["z"]) == 3 and len(doc["cumulative_alpha"]) == 3
+    assert doc["z"] == pytest.approx([3.92857254, 2.54789955, 1.98969755], abs=1e-5)
+    assert doc["cumulative_alpha"][-1] == pytest.approx(0.025, abs=1e-7)
+
+
+def test_boundaries_text(capsys):
+    assert main(["design", "boundaries", "--looks", "2", "--spending", "P"]) == 0
+    assert "cum. alpha" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ["--looks", "3", "--spending", "XX"],
+        ["--looks", "0"],
+        ["--looks", "3", "--info", "0.3,0.65"],
+        ["--looks", "3", "--info", "a,b,c"],
+        ["--looks", "3", "--alpha", "2"],
+    ],
+)
+def test_boundaries_bad_options_one_line_exit_2(extra, capsys):
+    assert main(["design", "boundaries", *extra, "--json"]) == 2
+    err = capsys.readouterr()
+    assert err.out == ""
+    assert err.err.count("\n") == 1 and err.err.startswith("error: --")
