@@ -38,3 +38,31 @@ def test_boundaries_bad_options_one_line_exit_2(extra, capsys):
     err = capsys.readouterr()
     assert err.out == ""
     assert err.err.count("\n") == 1 and err.err.startswith("error: --")
+
+
+def test_adaptive_json_contract(capsys):
+    argv = ["design", "adaptive", "lanzoni2021", "--n-max", "24", "--looks", "0.5,1"]
+    assert main([*argv, "--spending", "OF", "--replicates", "4", "--seed", "2", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["design"]["rule"]["spending"] == "OF"
+    for key in ("scenario", "null"):
+        oc = doc[key]
+        assert oc["endpoint"] == "survival_d31" and oc["sizes"] == [12, 24]
+        assert set(oc) >= {"reject", "stop_efficacy", "expected_sample_size", "bias"}
+    assert doc["null"]["scenario"] == "lanzoni2021_null"
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ["lanzoni2021", "--looks", "0.5,0.2"],
+        ["lanzoni2021", "--endpoint", "bogus"],
+        ["lanzoni2021", "--rule", "bayesian", "--spending", "OF"],
+        ["--config", "does-not-exist.yaml"],
+        [],
+    ],
+)
+def test_adaptive_bad_options_one_line_exit_2(extra, capsys):
+    assert main(["design", "adaptive", *extra, "--replicates", "2", "--json"]) == 2
+    err = capsys.readouterr()
+    assert err.out == "" and err.err.count("\n") == 1 and err.err.startswith("error: ")

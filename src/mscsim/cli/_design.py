@@ -62,3 +62,114 @@ def boundaries(
         )
     if d.alpha_with_futility is not None:
         print(f"level if the (non-binding) futility bounds are obeyed: {d.alpha_with_futility:.6f}")
+
+
+def _design_from_options(scenario, config, **opts):
+    from mscsim.design import AdaptiveDesign, load_design
+
+    if config is not None:
+        if scenario is not None or any(v is not None for v in opts.values()):
+            raise InputError("--config", "give either a design file or SCENARIO with options")
+        return load_design(config)
+    if scenario is None:
+        raise InputError("SCENARIO", "a built-in scenario name or YAML file (or --config FILE)")
+    rule: dict = {"kind": opts["rule"] or "group_sequential"}
+    if rule["kind"] == "group_sequential":
+        rule |= {"spending": opts["spending"] or "asOF", "alpha": opts["alpha"] or 0.025}
+        rule["futility"] = _floats(opts["futility"], "--futility")
+    elif rule["kind"] == "bayesian":
+        if opts["spending"] is not None or opts["futility"] is not None:
+            raise InputError("--rule", "--spending/--futility apply to group_sequential only")
+    data = {
+        "scenario": scenario,
+        "endpoint": opts["endpoint"],
+        "arm": opts["arm"],
+        "max_sample_size": opts["n_max"],
+        "looks": _floats(opts["looks"], "--looks") or [1.0],
+        "rule": rule,
+        "replicates": opts["replicates"] or 1000,
+        "seed": opts["seed"],
+    }
+    return AdaptiveDesign.from_dict({k: v for k, v in data.items() if v is not None})
+
+
+@app.command("adaptive")
+def adaptive(
+    scenario: Annotated[
+        str | None, typer.Argument(help="Built-in scenario name or YAML file.")
+    ] = None,
+    config: Annotated[
+        str | None, typer.Option(help="Adaptive-design YAML (references its scenario).")
+    ] = None,
+    endpoint: Annotated[str | None, typer.Option(help="Endpoint id to monitor.")] = None,
+    arm: Annotated[str | None, typer.Option(help="Active arm (default: the first).")] = None,
+    n_max: Annotated[int | None, typer.Option("--n-max", help="Maximum total sample size.")] = None,
+    looks: Annotated[
+        str | None, typer.Option(help="Fractions of --n-max at each look, e.g. 0.5,1.")
+    ] = None,
+    rule: Annotated[str | None, typer.Option(help="group_sequential or bayesian.")] = None,
+    spending: Annotated[str | None, typer.Option(help="OF, P, asOF, asP or HP.")] = None,
+    alpha: Annotated[float | None, typer.Option(help="One-sided level (default 0.025).")] = None,
+    futility: Annotated[
+        str | None, typer.Option(help="Non-binding futility z per interim look.")
+    ] = None,
+    replicates: Annotated[int | None, typer.Option(help="Virtual trials (default 1000).")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,
+    skip_null: Annotated[
+        bool, typer.Option("--skip-null", help="Do not simulate the null scenario.")
+    ] = False,
+    workers: Annotated[int | None, typer.Option(help="Processes.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Operating characteristics of a group-sequential or Bayesian design by virtual trials."""
+    from mscsim.cli._progress import Progress
+    from mscsim.design import evaluate_design
+    from mscsim.trial import load_scenario
+
+    d = _design_from_options(
+        scenario,
+        config,
+        endpoint=endpoint,
+        arm=arm,
+        n_max=n_max,
+        looks=looks,
+        rule=rule,
+        spending=spending,
+        alpha=alpha,
+        futility=futility,
+        replicates=replicates,
+        seed=seed,
+    )
+    if workers is not None and not 1 <= workers <= 256:
+        raise InputError("--workers", "an integer between 1 and 256", workers)
+    sc = load_scenario(d.scenario)
+    doc: dict = {"design": d.model_dump(mode="json")}
+    for key, null in (("scenario", False), ("null", True)):
+        if null and skip_null:
+            continue
+        bar = Progress(d.replicates, f"{sc.name}{' null' if null else ''}", enabled=not as_json)
+        doc[key] = evaluate_design(d, sc, null=null, workers=workers, progress=bar).to_dict()
+    if as_json:
+        _dump(doc)
+        return
+    for key in ("scenario", "null"):
+        if key in doc:
+            _print_oc(key, doc[key])
+
+
+def _print_oc(key: str, oc: dict) -> None:
+    what = "type I error" if key == "null" else "power"
+    print(
+        f"{oc['scenario']} / {oc['endpoint']}: {what} {oc['reject']:.4f} "
+        f"(MC SE {oc['reject_mc_se']:.4f}, {oc['replicates']} trials); "
+        f"E[N] = {oc['expected_sample_size']:.1f}, max N = {oc['max_sample_size']}"
+    )
+    for j, n in enumerate(oc["sizes"]):
+        print(
+            f"  look {j + 1} (n = {n:4d}): stop for efficacy {oc['stop_efficacy'][j]:.4f}, "
+            f"futility/fail {oc['stop_futility'][j]:.4f}"
+        )
+    print(
+        f"  {oc['effect']}: mean at stop {oc['mean_estimate_at_stop']:.4f}, "
+        f"at max n {oc['mean_estimate_final']:.4f}, bias {oc['bias']:+.4f}"
+    )

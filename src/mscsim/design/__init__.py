@@ -1,5 +1,34 @@
 """Designing the next trial: group-sequential boundaries and adaptive designs."""
 
+from mscsim.design._adaptive import (
+    OperatingCharacteristics,
+    decisions,
+    evaluate_design,
+    null_scenario,
+)
+from mscsim.design._adaptive_config import (
+    AdaptiveDesign,
+    BayesianRule,
+    GroupSequentialRule,
+    load_design,
+)
 from mscsim.design._boundaries import SPENDING, GroupSequentialDesign, design_boundaries
+from mscsim.design._looks import LookStatistics, look_sizes, look_statistics, pick_endpoint
 
-__all__ = ["SPENDING", "GroupSequentialDesign", "design_boundaries"]
+__all__ = [
+    "SPENDING",
+    "AdaptiveDesign",
+    "BayesianRule",
+    "GroupSequentialDesign",
+    "GroupSequentialRule",
+    "LookStatistics",
+    "OperatingCharacteristics",
+    "decisions",
+    "design_boundaries",
+    "evaluate_design",
+    "load_design",
+    "look_sizes",
+    "look_statistics",
+    "null_scenario",
+    "pick_endpoint",
+]

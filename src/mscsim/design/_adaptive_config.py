@@ -18,7 +18,15 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    field_validator,
+)
 
 from mscsim._errors import InputError
 
@@ -68,6 +76,19 @@ class BayesianRule(BaseModel):
     )
 
 
+def _rule_kind(v: object) -> object:
+    if isinstance(v, dict):
+        return v.get("kind", "group_sequential")
+    return getattr(v, "kind", None)
+
+
+Rule = Annotated[
+    Annotated[GroupSequentialRule, Tag("group_sequential")]
+    | Annotated[BayesianRule, Tag("bayesian")],
+    Discriminator(_rule_kind),
+]
+
+
 class AdaptiveDesign(BaseModel):
     """Interim looks and a stopping rule applied to replicate trials of a scenario."""
 
@@ -84,9 +105,7 @@ class AdaptiveDesign(BaseModel):
     looks: tuple[float, ...] = Field(
         (1.0,), description="Fractions of max_sample_size enrolled (and followed up) at each look."
     )
-    rule: Annotated[GroupSequentialRule | BayesianRule, Field(discriminator="kind")] = Field(
-        default_factory=GroupSequentialRule
-    )
+    rule: Rule = Field(default_factory=GroupSequentialRule)
     replicates: int = Field(1000, ge=1, le=1_000_000)
     seed: int | None = Field(None, ge=0, description="Trial seed (default: the scenario's).")
 
@@ -106,7 +125,7 @@ class AdaptiveDesign(BaseModel):
         except ValidationError as exc:
             err = exc.errors()[0]
             loc = ".".join(str(p) for p in err["loc"]) or "design"
-            raise InputError(loc, err["msg"]) from None
+            raise InputError(loc, err["msg"].removeprefix("Value error, ")) from None
         if base is not None and d.scenario.endswith((".yaml", ".yml")):
             p = Path(d.scenario)
             if not p.is_absolute():

@@ -27,6 +27,7 @@ from mscsim.stats import logrank_test
 from mscsim.trial._analysis import _binary, _times  # the event definitions of `analyse`
 
 TIME_KINDS = ("survival", "sae_free_survival", "time_to_recovery")
+EFFICACY_KINDS = ("survival", "mortality", "time_to_recovery", "ventilation")
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class LookStatistics:
     se: np.ndarray
     sizes: tuple[int, ...]  # patients enrolled (all arms) at each look
     effect: str  # what `estimate` measures
+    benefit: float  # +1 if a larger estimate favours the active arm, -1 if a smaller one
 
 
 def look_sizes(n_max: int, looks, block: int) -> tuple[int, ...]:
@@ -49,14 +51,15 @@ def look_sizes(n_max: int, looks, block: int) -> tuple[int, ...]:
 
 
 def pick_endpoint(scenario, endpoint_id: str | None):
-    """The monitored endpoint (default: the first time-to-event or binary one)."""
+    """The monitored endpoint (default: the first efficacy endpoint, else the first safety one)."""
     eps = [ep for ep in scenario.endpoints.all if ep.kind in MONITORED_KINDS]
     if endpoint_id is None:
         if not eps:
             raise InputError(
                 "endpoint", f"scenario {scenario.name!r} has none of {MONITORED_KINDS}"
             )
-        return eps[0]
+        efficacy = [ep for ep in eps if ep.kind in EFFICACY_KINDS]
+        return (efficacy or eps)[0]
     for ep in eps:
         if ep.id == endpoint_id:
             return ep
@@ -84,7 +87,7 @@ def look_statistics(run, ep, arm: str, sizes) -> LookStatistics:
                 z[:, j] = np.where(v > 0, sign * u / np.sqrt(v), np.nan)
                 est[:, j] = np.where(v > 0, u / v, np.nan)
                 se[:, j] = np.where(v > 0, 1 / np.sqrt(v), np.nan)
-        return LookStatistics(z, est, se, tuple(sizes), "log hazard ratio (Peto)")
+        return LookStatistics(z, est, se, tuple(sizes), "log hazard ratio (Peto)", sign)
     y = m(_binary(run, ep))
     for j, n in enumerate(sizes):
         sel = both & (pos < n)
@@ -98,4 +101,4 @@ def look_statistics(run, ep, arm: str, sizes) -> LookStatistics:
             z[:, j] = np.where(sp > 0, (pc - pt) / sp, np.nan)
             est[:, j] = pt - pc
             se[:, j] = np.sqrt(pt * (1 - pt) / nt + pc * (1 - pc) / nc)
-    return LookStatistics(z, est, se, tuple(sizes), "risk difference")
+    return LookStatistics(z, est, se, tuple(sizes), "risk difference", -1.0)

@@ -1,0 +1,181 @@
+r"""Operating characteristics of an adaptive design by replicate virtual trials.
+
+Each replicate trial is simulated once at the maximum sample size with
+:func:`mscsim.trial.run_trial`; every interim look analyses the first :math:`n_k` patients of
+that replicate (see :mod:`mscsim.design._looks`). A replicate stops at the first look whose
+statistic crosses the efficacy or the futility rule; at the last look it either succeeds or
+not. Under the null scenario (:func:`null_scenario`: every active arm replaced by the control
+arm's inert product, so the MSC effect is switched off), the success rate is the type I error.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.special import ndtr
+
+from mscsim.design._adaptive_config import AdaptiveDesign, BayesianRule
+from mscsim.design._boundaries import design_boundaries
+from mscsim.design._looks import LookStatistics, look_sizes, look_statistics, pick_endpoint
+
+
+def null_scenario(scenario):
+    """The scenario with every active arm given the control arm's product, dose and days."""
+    ctrl = scenario.control_arm
+    arms = [
+        a
+        if a.is_control
+        else a.model_copy(
+            update={
+                "product": ctrl.product,
+                "dose_unit": ctrl.dose_unit,
+                "dose_per_infusion": ctrl.dose_per_infusion,
+                "infusion_days": ctrl.infusion_days,
+            }
+        )
+        for a in scenario.arms
+    ]
+    data = scenario.model_dump()
+    data["arms"] = [a.model_dump() for a in arms]
+    data["name"] = f"{scenario.name}_null"[:64]
+    return type(scenario).from_dict(data)
+
+
+def decisions(stats: LookStatistics, design: AdaptiveDesign) -> tuple[np.ndarray, np.ndarray]:
+    """Per replicate: the look (0-based) at which it stops, and whether it succeeded.
+
+    A replicate whose statistic is undefined at a look (no events yet) continues.
+    """
+    z, k_looks = stats.z, stats.z.shape[1]
+    rule = design.rule
+    if isinstance(rule, BayesianRule):
+        est, se = stats.estimate, stats.se
+        if rule.prior_sd is None:
+            mean, sd = est, se
+        else:
+            prec = 1 / rule.prior_sd**2 + 1 / se**2
+            mean = (rule.prior_mean / rule.prior_sd**2 + est / se**2) / prec
+            sd = 1 / np.sqrt(prec)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            prob = ndtr(stats.benefit * mean / sd)  # posterior P(effect in the benefit direction)
+        eff = np.full(k_looks, rule.efficacy)
+        eff[-1] = rule.final
+        fut = np.full(k_looks, -np.inf if rule.futility is None else rule.futility)
+        fut[-1] = -np.inf
+        up, down = prob >= eff, prob <= fut
+    else:
+        gs = design_boundaries(
+            k_looks, rule.alpha, rule.spending, info=design.looks, futility=rule.futility
+        )
+        up = z >= np.asarray(gs.z)
+        down = z <= np.asarray(gs.futility if gs.futility else [-np.inf] * k_looks)
+    up, down = np.nan_to_num(up).astype(bool), np.nan_to_num(down).astype(bool)
+    down[:, -1] |= ~up[:, -1]  # the last look ends every trial
+    stop = up | down
+    first = np.argmax(stop, axis=1)
+    success = up[np.arange(z.shape[0]), first]
+    return first, success
+
+
+@dataclass(frozen=True, kw_only=True)
+class OperatingCharacteristics:
+    """What an adaptive design does over replicate trials of one scenario.
+
+    ``reject`` is the share of replicates that end with success (type I error under the null
+    scenario, power otherwise), with its Monte Carlo SE; ``stop_efficacy`` and
+    ``stop_futility`` are per look (the last look's futility share counts trials that end
+    without success); ``bias`` is the mean estimate at stopping minus the mean estimate of the
+    same replicates analysed at the maximum size (the bias that stopping adds).
+    """
+
+    scenario: str
+    endpoint: str
+    effect: str
+    replicates: int
+    seed: int
+    looks: tuple[float, ...]
+    sizes: tuple[int, ...]
+    reject: float
+    reject_mc_se: float
+    stop_efficacy: tuple[float, ...]
+    stop_futility: tuple[float, ...]
+    expected_sample_size: float
+    max_sample_size: int
+    mean_estimate_at_stop: float
+    mean_estimate_final: float
+    bias: float
+    undefined_statistic: int
+    provenance: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def summarize(stats: LookStatistics, design: AdaptiveDesign, run) -> OperatingCharacteristics:
+    """Operating characteristics of ``design`` from the look statistics of a trial run."""
+    first, success = decisions(stats, design)
+    r, k = stats.z.shape
+    idx = np.arange(r)
+    at_stop = stats.estimate[idx, first]
+    sizes = np.asarray(stats.sizes)
+    rej = float(success.mean())
+    eff = [float(np.mean(success & (first == j))) for j in range(k)]
+    fut = [float(np.mean(~success & (first == j))) for j in range(k)]
+    fin = stats.estimate[:, -1]
+    ok = np.isfinite(at_stop) & np.isfinite(fin)
+    m_stop = float(at_stop[ok].mean()) if ok.any() else math.nan
+    m_fin = float(fin[ok].mean()) if ok.any() else math.nan
+    return OperatingCharacteristics(
+        scenario=run.scenario.name,
+        endpoint=pick_endpoint(run.scenario, design.endpoint).id,
+        effect=stats.effect,
+        replicates=r,
+        seed=run.seed,
+        looks=tuple(design.looks),
+        sizes=tuple(int(s) for s in sizes),
+        reject=rej,
+        reject_mc_se=math.sqrt(rej * (1 - rej) / r),
+        stop_efficacy=tuple(eff),
+        stop_futility=tuple(fut),
+        expected_sample_size=float(sizes[first].mean()),
+        max_sample_size=int(sizes[-1]),
+        mean_estimate_at_stop=m_stop,
+        mean_estimate_final=m_fin,
+        bias=m_stop - m_fin,
+        undefined_statistic=int(np.isnan(stats.z).sum()),
+        provenance={**run.provenance, "design": design.model_dump(mode="json")},
+    )
+
+
+def evaluate_design(
+    design: AdaptiveDesign,
+    scenario,
+    *,
+    null: bool = False,
+    workers: int | None = None,
+    progress=None,
+) -> OperatingCharacteristics:
+    """Simulate ``design.replicates`` trials of ``scenario`` (or its null) and summarize them."""
+    from mscsim.trial import run_trial
+
+    ep = pick_endpoint(scenario, design.endpoint)
+    arm = design.arm or next(a.name for a in scenario.arms if not a.is_control)
+    if arm not in [a.name for a in scenario.arms if not a.is_control]:
+        from mscsim._errors import InputError
+
+        raise InputError("arm", f"an active arm of {scenario.name!r}", arm)
+    sc = null_scenario(scenario) if null else scenario
+    n_max = design.max_sample_size or scenario.sample_size
+    block = sum(scenario.allocation.values())
+    sizes = look_sizes(n_max, design.looks, block)
+    run = run_trial(
+        sc,
+        seed=design.seed,
+        replicates=design.replicates,
+        sample_size=sizes[-1],
+        workers=workers,
+        progress=progress,
+    )
+    return summarize(look_statistics(run, ep, arm, sizes), design, run)
