@@ -173,3 +173,99 @@ def _print_oc(key: str, oc: dict) -> None:
         f"  {oc['effect']}: mean at stop {oc['mean_estimate_at_stop']:.4f}, "
         f"at max n {oc['mean_estimate_final']:.4f}, bias {oc['bias']:+.4f}"
     )
+
+
+def _write_study(out: str, name: str, doc: dict, report, scenario) -> None:
+    """Write `name` (JSON, with provenance) and report.html into `out`, atomically."""
+    from mscsim import __version__
+    from mscsim.io import atomic_output_dir, jsonable
+    from mscsim.trial import scenario_hash
+
+    prov = {
+        "mscsim_version": __version__,
+        "scenario": scenario.name,
+        "scenario_hash": scenario_hash(scenario),
+        "seed": doc.get("seed"),
+        "command": " ".join(["mscsim", *sys.argv[1:]]),
+    }
+    with atomic_output_dir(out) as folder:
+        (folder / name).write_text(
+            json.dumps(jsonable({**doc, "provenance": prov}), indent=1, allow_nan=False)
+        )
+        report(prov).write(folder / "report.html")
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise InputError("--n", "comma-separated integers, e.g. 24,48,96,192", text) from None
+    if not sizes or any(s < 4 or s > 100_000 for s in sizes) or sizes != sorted(set(sizes)):
+        raise InputError("--n", "increasing integers between 4 and 100000", text)
+    return sizes
+
+
+@app.command("samplesize")
+def samplesize(
+    scenario: Annotated[str, typer.Argument(help="Built-in scenario name or YAML file.")],
+    n: Annotated[str, typer.Option("--n", help="Total sample sizes, e.g. 24,48,96,192.")],
+    target: Annotated[float, typer.Option(help="Target power / assurance.")] = 0.8,
+    endpoint: Annotated[str | None, typer.Option(help="Endpoint id.")] = None,
+    arm: Annotated[str | None, typer.Option(help="Active arm (default: the first).")] = None,
+    alpha: Annotated[float, typer.Option(help="Two-sided level of the trial's test.")] = 0.05,
+    replicates: Annotated[int, typer.Option(help="Virtual trials per size.")] = 200,
+    seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,
+    no_assurance: Annotated[
+        bool, typer.Option("--no-assurance", help="Power at fixed parameters only.")
+    ] = False,
+    workers: Annotated[int | None, typer.Option(help="Processes.")] = None,
+    out: Annotated[
+        str | None, typer.Option(help="Folder for samplesize.json and report.html.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Power and assurance by sample size; the smallest n reaching the target."""
+    from mscsim.cli._progress import Progress
+    from mscsim.design import sample_size
+    from mscsim.report import samplesize_report
+    from mscsim.trial import load_scenario
+
+    sizes = _sizes(n)
+    if not 1 <= replicates <= 1_000_000:
+        raise InputError("--replicates", "an integer between 1 and 1000000", replicates)
+    if not 0 < alpha < 1:
+        raise InputError("--alpha", "a number in (0, 1)", alpha)
+    if workers is not None and not 1 <= workers <= 256:
+        raise InputError("--workers", "an integer between 1 and 256", workers)
+    sc = load_scenario(scenario)
+    block = sum(sc.allocation.values())
+    if any(s % block for s in sizes):
+        raise InputError("--n", f"each size must be a multiple of the allocation total ({block})")
+    total = replicates * len(sizes) * (1 if no_assurance else 2)
+    res = sample_size(
+        sc,
+        sizes,
+        target=target,
+        endpoint=endpoint,
+        arm=arm,
+        alpha=alpha,
+        replicates=replicates,
+        seed=seed,
+        assurance=not no_assurance,
+        workers=workers,
+        progress=Progress(total, f"{sc.name} sample size", enabled=not as_json),
+    )
+    doc = res.to_dict()
+    if out is not None:
+        _write_study(out, "samplesize.json", doc, lambda p: samplesize_report(res, p), sc)
+    if as_json:
+        _dump(doc)
+        return
+    print(f"{res.scenario} / {res.endpoint}: success = two-sided p < {res.alpha:g} favouring MSCs")
+    print(f"{'n':>6s} {'power':>7s} {'assurance':>10s}")
+    for j, s in enumerate(res.n):
+        a = "" if res.assurance is None else f"{res.assurance[j]:10.3f}"
+        print(f"{s:6d} {res.power[j]:7.3f} {a}")
+    print(f"smallest n with power >= {res.target:g}: {res.n_for_power}")
+    if res.assurance is not None:
+        print(f"smallest n with assurance >= {res.target:g}: {res.n_for_assurance}")

@@ -1,4 +1,4 @@
-"""Designing the next trial: group-sequential boundaries and adaptive designs."""
+"""Designing the next trial: group-sequential boundaries, adaptive designs, assurance."""
 
 from mscsim.design._adaptive import (
     OperatingCharacteristics,
@@ -12,10 +12,22 @@ from mscsim.design._adaptive_config import (
     GroupSequentialRule,
     load_design,
 )
+from mscsim.design._assurance import (
+    MSC_EFFECT_PARAMETERS,
+    MscEffectPrior,
+    SampleSizeResult,
+    sample_size,
+    success,
+)
 from mscsim.design._boundaries import SPENDING, GroupSequentialDesign, design_boundaries
 from mscsim.design._looks import LookStatistics, look_sizes, look_statistics, pick_endpoint
 
 __all__ = [
+    "MSC_EFFECT_PARAMETERS",
+    "MscEffectPrior",
+    "SampleSizeResult",
+    "sample_size",
+    "success",
     "SPENDING",
     "AdaptiveDesign",
     "BayesianRule",

@@ -9,6 +9,8 @@ from mscsim.report._ae_table import ae_table_rows as ae_table_rows
 from mscsim.report._atomic import write_text_atomic as write_text_atomic
 from mscsim.report._biomarker_plot import plot_biomarker_trajectories as plot_biomarker_trajectories
 from mscsim.report._consort_plot import plot_consort as plot_consort
+from mscsim.report._design_reports import adaptive_report as adaptive_report
+from mscsim.report._design_reports import samplesize_report as samplesize_report
 from mscsim.report._embed import figure_html as figure_html
 from mscsim.report._evidence_plots import plot_forest as plot_forest
 from mscsim.report._evidence_plots import plot_funnel as plot_funnel
@@ -28,6 +30,7 @@ __all__ = [
     "OVP_KEYS",
     "RESEARCH_NOTICE",
     "HtmlReport",
+    "adaptive_report",
     "ae_table_rows",
     "figure_html",
     "model_markdown",
@@ -40,6 +43,7 @@ __all__ = [
     "plot_power_curve",
     "plot_timecourse",
     "power_report",
+    "samplesize_report",
     "trial_report",
     "validation_report",
     "write_text_atomic",

@@ -93,8 +93,23 @@ def _regimens(scenario, arm_idx, weight):
     return regs, days, cells, active
 
 
-def _run_chunk(scenario, seed, reps, n, visit_days):
+def _apply_param_draws(params: dict, param_draws, seed: int, reps, n: int) -> None:
+    """Per-replicate parameter overrides: ``param_draws(seed, replicate) -> {name: value}``."""
+    draws = [param_draws(seed, int(r)) for r in reps]
+    defaults = MSC_COVID.default_parameters()  # unknown names are rejected by `simulate`
+    for name in sorted({k for d in draws for k in d}):
+        base = params.get(name, defaults.get(name, np.nan))
+        col = np.array(np.broadcast_to(base, (len(reps) * n,)), dtype=float)
+        for i, d in enumerate(draws):
+            if name in d:
+                col[i * n : (i + 1) * n] = d[name]
+        params[name] = col
+
+
+def _run_chunk(scenario, seed, reps, n, visit_days, param_draws=None):
     scr = screen(scenario, seed, reps, n)
+    if param_draws is not None:  # after screening: enrollment does not depend on the draw
+        _apply_param_draws(scr.cohort.params, param_draws, seed, reps, n)
     arm_names = [a.name for a in scenario.arms]
     alloc = {a: scenario.allocation[a] for a in arm_names}
     keys = strata_keys(scenario.randomization.strata, scr.ards, scr.cohort.female, scr.cohort.age)
@@ -153,6 +168,7 @@ def run_trial(
     chunk: int = 256,
     workers: int | None = None,
     progress=None,
+    param_draws=None,
 ) -> TrialRun:
     """Run `replicates` virtual trials of `scenario` (defaults from the scenario).
 
@@ -160,6 +176,10 @@ def run_trial(
     (default: one for small runs, every core for large ones). Each replicate draws only from
     streams keyed by (seed, replicate), so the result is identical for any `chunk` and
     `workers`.
+
+    `param_draws`, if given, is a picklable callable ``(seed, replicate) -> {parameter: value}``
+    whose values replace those model parameters for every patient of that replicate after
+    screening (e.g. a draw of the MSC effect parameters from their prior, for assurance).
     """
     seed = scenario.seed if seed is None else int(seed)
     n_rep = scenario.replicates if replicates is None else int(replicates)
@@ -175,17 +195,17 @@ def run_trial(
     if procs == 1:
         parts = []
         for reps in chunks:
-            parts.append(_run_chunk(scenario, seed, reps, n, visit_days))
+            parts.append(_run_chunk(scenario, seed, reps, n, visit_days, param_draws))
             if progress is not None:
                 progress(len(reps))
     else:
-        parts = _run_parallel(scenario, seed, chunks, n, visit_days, procs, progress)
+        parts = _run_parallel(scenario, seed, chunks, n, visit_days, procs, progress, param_draws)
     run = _merge(scenario, seed, n_rep, n, parts, visit_days, time.perf_counter() - t0)
     run.timings["workers"] = float(procs)
     return run
 
 
-def _run_parallel(scenario, seed, chunks, n, visit_days, procs, progress):
+def _run_parallel(scenario, seed, chunks, n, visit_days, procs, progress, param_draws=None):
     """Chunks on a pool of forked processes; results are put back in chunk order."""
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -203,7 +223,7 @@ def _run_parallel(scenario, seed, chunks, n, visit_days, procs, progress):
     parts: list = [None] * len(chunks)
     with ProcessPoolExecutor(max_workers=procs, mp_context=ctx) as pool:
         futures = {
-            pool.submit(_run_chunk, scenario, seed, reps, n, visit_days): i
+            pool.submit(_run_chunk, scenario, seed, reps, n, visit_days, param_draws): i
             for i, reps in enumerate(chunks)
         }
         for fut in as_completed(futures):
