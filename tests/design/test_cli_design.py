@@ -66,3 +66,24 @@ def test_adaptive_bad_options_one_line_exit_2(extra, capsys):
     assert main(["design", "adaptive", *extra, "--replicates", "2", "--json"]) == 2
     err = capsys.readouterr()
     assert err.out == "" and err.err.count("\n") == 1 and err.err.startswith("error: ")
+
+
+def test_samplesize_json_and_report(tmp_path, capsys):
+    out = tmp_path / "ss"
+    argv = ["design", "samplesize", "lanzoni2021", "--n", "12,24", "--replicates", "3"]
+    assert main([*argv, "--seed", "1", "--out", str(out), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["n"] == [12, 24] and len(doc["power"]) == 2 and len(doc["assurance"]) == 2
+    assert {p.name for p in out.iterdir()} == {"samplesize.json", "report.html"}
+    assert (
+        "<svg" in (out / "report.html").read_text()
+        or "data:image/png" in (out / "report.html").read_text()
+    )
+
+
+@pytest.mark.parametrize("n", ["24,12", "x", "13,24", "2"])
+def test_samplesize_bad_n_exit_2(n, capsys, tmp_path):
+    argv = ["design", "samplesize", "lanzoni2021", "--n", n, "--out", str(tmp_path / "o")]
+    assert main(argv) == 2
+    assert capsys.readouterr().err.startswith("error: --n")
+    assert not (tmp_path / "o").exists()

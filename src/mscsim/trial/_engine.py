@@ -94,15 +94,21 @@ def _regimens(scenario, arm_idx, weight):
 
 
 def _apply_param_draws(params: dict, param_draws, seed: int, reps, n: int) -> None:
-    """Per-replicate parameter overrides: ``param_draws(seed, replicate) -> {name: value}``."""
+    """Per-replicate typical values: ``param_draws(seed, replicate) -> {name: value}``.
+
+    A parameter that varies between patients keeps its variation: it is scaled by
+    value / model default; any other is set to the value.
+    """
     draws = [param_draws(seed, int(r)) for r in reps]
     defaults = MSC_COVID.default_parameters()  # unknown names are rejected by `simulate`
     for name in sorted({k for d in draws for k in d}):
-        base = params.get(name, defaults.get(name, np.nan))
-        col = np.array(np.broadcast_to(base, (len(reps) * n,)), dtype=float)
+        default = defaults.get(name, np.nan)
+        varied = name in params and default != 0
+        col = np.array(np.broadcast_to(params.get(name, default), (len(reps) * n,)), dtype=float)
         for i, d in enumerate(draws):
             if name in d:
-                col[i * n : (i + 1) * n] = d[name]
+                rows = slice(i * n, (i + 1) * n)
+                col[rows] = col[rows] * (d[name] / default) if varied else d[name]
         params[name] = col
 
 
@@ -178,8 +184,9 @@ def run_trial(
     `workers`.
 
     `param_draws`, if given, is a picklable callable ``(seed, replicate) -> {parameter: value}``
-    whose values replace those model parameters for every patient of that replicate after
-    screening (e.g. a draw of the MSC effect parameters from their prior, for assurance).
+    giving the typical value of those model parameters in that replicate, applied after
+    screening (e.g. a draw of the MSC effect from its prior, for assurance); a parameter that
+    varies between patients is scaled by value / default, so patients keep their variation.
     """
     seed = scenario.seed if seed is None else int(seed)
     n_rep = scenario.replicates if replicates is None else int(replicates)
