@@ -87,3 +87,24 @@ def test_samplesize_bad_n_exit_2(n, capsys, tmp_path):
     assert main(argv) == 2
     assert capsys.readouterr().err.startswith("error: --n")
     assert not (tmp_path / "o").exists()
+
+
+def test_optimize_json_and_report(tmp_path, capsys):
+    out = tmp_path / "opt"
+    argv = ["design", "optimize", "lanzoni2021", "--trials", "3", "--replicates", "2", "--n", "8"]
+    assert main([*argv, "--out", str(out), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert len(doc["candidates"]) == 3
+    assert set(doc["best"]) >= {"dose", "infusions", "spacing_days", "first_day", "utility"}
+    assert {p.name for p in out.iterdir()} == {"optimization.json", "report.html"}
+
+
+@pytest.mark.parametrize(
+    "extra", [["--dose", "1e9"], ["--dose", "1e9,1e7"], ["--trials", "0"], ["--uncertainty", "x"]]
+)
+def test_optimize_bad_options_exit_2(extra, capsys, tmp_path):
+    argv = ["design", "optimize", "lanzoni2021", *extra, "--out", str(tmp_path / "o")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1
+    assert not (tmp_path / "o").exists()

@@ -119,6 +119,9 @@ def adaptive(
         bool, typer.Option("--skip-null", help="Do not simulate the null scenario.")
     ] = False,
     workers: Annotated[int | None, typer.Option(help="Processes.")] = None,
+    out: Annotated[
+        str | None, typer.Option(help="Folder for adaptive.json and report.html.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Operating characteristics of a group-sequential or Bayesian design by virtual trials."""
@@ -149,6 +152,11 @@ def adaptive(
             continue
         bar = Progress(d.replicates, f"{sc.name}{' null' if null else ''}", enabled=not as_json)
         doc[key] = evaluate_design(d, sc, null=null, workers=workers, progress=bar).to_dict()
+    if out is not None:
+        from mscsim.report import adaptive_report
+
+        doc["seed"] = doc["scenario"]["seed"] if "scenario" in doc else d.seed
+        _write_study(out, "adaptive.json", doc, lambda p: adaptive_report(doc, p), sc)
     if as_json:
         _dump(doc)
         return
@@ -269,3 +277,84 @@ def samplesize(
     print(f"smallest n with power >= {res.target:g}: {res.n_for_power}")
     if res.assurance is not None:
         print(f"smallest n with assurance >= {res.target:g}: {res.n_for_assurance}")
+
+
+@app.command("optimize")
+def optimize_(
+    scenario: Annotated[str, typer.Argument(help="Built-in scenario name or YAML file.")],
+    trials: Annotated[int, typer.Option(help="Candidate regimens to evaluate.")] = 40,
+    replicates: Annotated[int, typer.Option(help="Virtual trials per candidate.")] = 20,
+    n: Annotated[int | None, typer.Option("--n", help="Patients per virtual trial.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Trial seed (shared by candidates).")] = None,
+    optimizer_seed: Annotated[int, typer.Option(help="Seed of the TPE sampler.")] = 0,
+    dose: Annotated[str, typer.Option(help="Dose range per infusion, e.g. 1e7,1e9.")] = "1e7,1e9",
+    dose_unit: Annotated[str, typer.Option(help="cells or cells/kg.")] = "cells",
+    infusions: Annotated[str, typer.Option(help="Range of infusions, e.g. 1,3.")] = "1,3",
+    spacing: Annotated[str, typer.Option(help="Range of days between infusions.")] = "1,7",
+    first_day: Annotated[str, typer.Option(help="Range of the first infusion day.")] = "0,7",
+    max_infusion_ae: Annotated[
+        float, typer.Option(help="Tolerated excess infusion-AE rate.")
+    ] = 0.1,
+    w_lung: Annotated[float, typer.Option(help="Utility weight per 100 mmHg P/F.")] = 0.1,
+    uncertainty: Annotated[str, typer.Option(help="prior or none.")] = "prior",
+    workers: Annotated[int | None, typer.Option(help="Processes.")] = None,
+    out: Annotated[
+        str | None, typer.Option(help="Folder for optimization.json and report.html.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Search dose, number of infusions, spacing, first day and eligibility (optuna TPE)."""
+    from mscsim.cli._progress import Progress
+    from mscsim.design import OptimizeSpec, optimize
+    from mscsim.report import optimize_report
+    from mscsim.trial import load_scenario
+
+    def pair(text: str, option: str, cast):
+        vals = _floats(text, option) or []
+        if len(vals) != 2:
+            raise InputError(option, "two comma-separated numbers: low,high", text)
+        return [cast(v) for v in vals]
+
+    if workers is not None and not 1 <= workers <= 256:
+        raise InputError("--workers", "an integer between 1 and 256", workers)
+    spec = OptimizeSpec.from_dict(
+        {
+            "scenario": scenario,
+            "space": {
+                "dose": pair(dose, "--dose", float),
+                "dose_unit": dose_unit,
+                "infusions": pair(infusions, "--infusions", int),
+                "spacing_days": pair(spacing, "--spacing", int),
+                "first_day": pair(first_day, "--first-day", int),
+            },
+            "utility": {"max_infusion_ae": max_infusion_ae, "w_lung": w_lung},
+            "trials": trials,
+            "replicates": replicates,
+            "sample_size": n,
+            "seed": seed,
+            "optimizer_seed": optimizer_seed,
+            "uncertainty": uncertainty,
+        }
+    )
+    sc = load_scenario(scenario)
+    res = optimize(
+        spec, workers=workers, progress=Progress(trials, f"{sc.name} optimize", not as_json)
+    )
+    doc = res.to_dict()
+    if out is not None:
+        _write_study(out, "optimization.json", doc, lambda p: optimize_report(res, p), sc)
+    if as_json:
+        _dump(doc)
+        return
+    b = res.best
+    print(
+        f"{res.scenario}: recommended {b['dose']:.3g} {spec.space.dose_unit} x {b['infusions']} "
+        f"infusion(s), every {b['spacing_days']} d from day {b['first_day']}, "
+        f"eligibility {b['severity_window']}"
+    )
+    print(
+        f"  utility {b['utility']:.4f} (MC SE {b['utility_se']:.4f}); survival diff "
+        f"{b['survival_diff']:+.3f}, P/F diff {b['pf_diff']:+.1f} mmHg, excess infusion AE "
+        f"{b['excess_infusion_ae']:+.3f}"
+    )
+    print(f"  near-optimal set ({res.near_optimal['count']} candidates): {res.near_optimal}")

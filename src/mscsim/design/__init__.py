@@ -1,4 +1,5 @@
-"""Designing the next trial: group-sequential boundaries, adaptive designs, assurance."""
+"""Designing the next trial: regimen optimization, assurance and sample size,
+group-sequential boundaries and adaptive designs simulated with the model."""
 
 from mscsim.design._adaptive import (
     OperatingCharacteristics,
@@ -21,8 +22,24 @@ from mscsim.design._assurance import (
 )
 from mscsim.design._boundaries import SPENDING, GroupSequentialDesign, design_boundaries
 from mscsim.design._looks import LookStatistics, look_sizes, look_statistics, pick_endpoint
+from mscsim.design._optimize import (
+    OptimizationResult,
+    candidate_scenario,
+    optimize,
+    replicate_utility,
+    trial_evaluator,
+)
+from mscsim.design._optimize_config import OptimizeSpec, SearchSpace, Utility
 
 __all__ = [
+    "OptimizationResult",
+    "OptimizeSpec",
+    "SearchSpace",
+    "Utility",
+    "candidate_scenario",
+    "optimize",
+    "replicate_utility",
+    "trial_evaluator",
     "MSC_EFFECT_PARAMETERS",
     "MscEffectPrior",
     "SampleSizeResult",

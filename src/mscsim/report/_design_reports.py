@@ -89,3 +89,65 @@ def adaptive_report(doc: dict, provenance: dict) -> HtmlReport:
             ]
         )
     return rep
+
+
+def optimize_report(result: Any, provenance: dict) -> HtmlReport:
+    """Recommended regimen, response surfaces and every candidate (an `OptimizationResult`)."""
+    from mscsim.report._response_plot import plot_response
+
+    rep = HtmlReport(
+        f"Regimen optimization: {result.scenario}",
+        provenance=provenance,
+        subtitle=f"{len(result.candidates)} candidates, {result.replicates} virtual trials each "
+        f"(n = {result.sample_size}, trial seed {result.seed}, TPE seed {result.optimizer_seed})",
+    )
+    b = result.best
+    rep.add_section(
+        "Recommended regimen",
+        "The candidate with the highest mean utility over replicate virtual trials (the same "
+        "trials for every candidate: common random numbers). Near-optimal: every candidate "
+        "within one Monte Carlo SE of the best.",
+    )
+    keys = ("dose", "infusions", "spacing_days", "first_day", "severity_window")
+    rep.add_table(
+        [
+            {"quantity": k, "recommended": b[k], "near-optimal range": str(result.near_optimal[k])}
+            for k in keys
+        ]
+        + [
+            {
+                "quantity": "utility",
+                "recommended": b["utility"],
+                "near-optimal range": f"SE {b['utility_se']:.3g}, {result.near_optimal['count']} "
+                "candidates",
+            }
+        ]
+    )
+    rep.add_section("Response surface")
+    rep.add_figure(
+        plot_response(
+            result.candidates,
+            "dose",
+            color_by="infusions",
+            log_x=True,
+            best=b,
+            xlabel=f"Dose per infusion ({result.spec['space']['dose_unit']})",
+        ),
+        caption="Utility against dose per infusion, by number of infusions (hollow: breaks "
+        "the toxicity constraint).",
+    )
+    rep.add_figure(
+        plot_response(
+            result.candidates,
+            "first_day",
+            color_by="severity_window",
+            best=b,
+            xlabel="First infusion (days after enrollment)",
+        ),
+        caption="Utility against the first infusion day, by eligibility window.",
+    )
+    rep.add_section("All candidates")
+    rep.add_table(result.candidates, caption="Every candidate in evaluation order")
+    rep.add_section("Utility")
+    rep.add_table([{"item": k, "value": str(v)} for k, v in result.spec["utility"].items()])
+    return rep
