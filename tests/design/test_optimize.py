@@ -81,7 +81,7 @@ def test_replicate_utility_matches_direct_counts():
     act = run.arm[sel] == 0
     expect = alive[act].mean() - alive[~act].mean()
     assert per["survival_diff"][r] == pytest.approx(expect)
-    np.testing.assert_allclose(per["utility"], per["survival_diff"])
+    np.testing.assert_allclose(per["benefit"], per["survival_diff"])
 
 
 def test_real_model_evaluation_uses_common_random_numbers():
@@ -91,6 +91,8 @@ def test_real_model_evaluation_uses_common_random_numbers():
     a, b = ev(OPTIMUM), ev(OPTIMUM)
     assert a == b
     assert set(a) >= {"utility", "utility_se", "survival_diff", "pf_diff", "excess_infusion_ae"}
+    excess = max(0.0, a["excess_infusion_ae"] - spec.utility.max_infusion_ae)
+    assert a["utility"] == pytest.approx(a["benefit"] - spec.utility.penalty * excess)
     # common random numbers: two doses, same patients and randomization; control arm unchanged
     runs = [
         run_trial(

@@ -57,7 +57,8 @@ def candidate_scenario(scenario, cand: dict, arm: str, dose_unit: str):
 
 
 def replicate_utility(run, arm: str, utility) -> dict[str, np.ndarray]:
-    """Per replicate trial: survival and P/F differences, excess infusion-AE rate, utility."""
+    """Per replicate trial: survival and P/F differences, excess infusion-AE rate and the
+    weighted benefit (the utility before the toxicity penalty, which applies to the mean)."""
     a = run.arm_names.index(arm)
     c = run.arm_names.index(run.scenario.control_arm.name)
     m = run.as_matrix
@@ -81,9 +82,8 @@ def replicate_utility(run, arm: str, utility) -> dict[str, np.ndarray]:
     d_surv = mean(alive, act) - mean(alive, ctl)
     d_pf = np.nan_to_num(pf_mean(act) - pf_mean(ctl))  # no survivor in an arm: no difference
     ae = mean(iae, act) - mean(iae, ctl)  # excess risk: the vehicle arm also has infusion AEs
-    u = utility.w_survival * d_surv + utility.w_lung * d_pf / 100.0
-    u = u - utility.penalty * np.maximum(0.0, ae - utility.max_infusion_ae)
-    return {"utility": u, "survival_diff": d_surv, "pf_diff": d_pf, "excess_infusion_ae": ae}
+    benefit = utility.w_survival * d_surv + utility.w_lung * d_pf / 100.0
+    return {"benefit": benefit, "survival_diff": d_surv, "pf_diff": d_pf, "excess_infusion_ae": ae}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -190,16 +190,20 @@ def trial_evaluator(spec: OptimizeSpec, scenario, *, workers: int | None = None)
             param_draws=draws,
         )
         per = replicate_utility(run, arm, spec.utility)
-        u = per["utility"]
-        ok = np.isfinite(u)
+        b = per["benefit"]
+        ok = np.isfinite(b)
         r = max(int(ok.sum()), 1)
+        ae = float(np.nanmean(per["excess_infusion_ae"]))
+        excess = max(0.0, ae - spec.utility.max_infusion_ae)  # constraint on the expected rate
+        mean_b = float(b[ok].mean()) if ok.any() else -math.inf
         return {
-            "utility": float(u[ok].mean()) if ok.any() else -math.inf,
-            "utility_se": float(u[ok].std(ddof=1) / math.sqrt(r)) if r > 1 else math.inf,
+            "utility": mean_b - spec.utility.penalty * excess,
+            "utility_se": float(b[ok].std(ddof=1) / math.sqrt(r)) if r > 1 else math.inf,
+            "benefit": mean_b,
             "survival_diff": float(np.nanmean(per["survival_diff"])),
             "pf_diff": float(np.nanmean(per["pf_diff"])),
-            "excess_infusion_ae": float(np.nanmean(per["excess_infusion_ae"])),
-            "feasible": bool(np.nanmean(per["excess_infusion_ae"]) <= spec.utility.max_infusion_ae),
+            "excess_infusion_ae": ae,
+            "feasible": excess == 0.0,
             "failed_solves": int(run.status_counts.get("followup_failed", 0)),
         }
 

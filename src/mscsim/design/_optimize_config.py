@@ -8,9 +8,10 @@ active arm (the control arm gets vehicle on the same days, as in a double-blind 
 ``utility = w_survival * (survival difference at survival_day)
 + w_lung * (difference in mean P/F of survivors at the last visit) / 100 mmHg``
 
-minus ``penalty * max(0, excess infusion-AE rate - max_infusion_ae)`` (toxicity constraint;
-patients with an infusion-associated AE within 24 h, active minus control), each difference
-active minus control, computed per replicate trial and averaged.
+each difference active minus control, computed per replicate trial and averaged, minus
+``penalty * max(0, mean excess infusion-AE rate - max_infusion_ae)``: the toxicity constraint
+on the expected share of patients with an infusion-associated AE within 24 h (active minus
+control).
 """
 
 from __future__ import annotations
