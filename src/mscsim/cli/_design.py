@@ -87,6 +87,9 @@ def _design_from_options(scenario, config, **opts):
         "max_sample_size": opts["n_max"],
         "looks": _floats(opts["looks"], "--looks") or [1.0],
         "rule": rule,
+        "reestimation": None
+        if opts["reestimate_max"] is None
+        else {"max_sample_size": opts["reestimate_max"]},
         "replicates": opts["replicates"] or 1000,
         "seed": opts["seed"],
     }
@@ -112,6 +115,10 @@ def adaptive(
     alpha: Annotated[float | None, typer.Option(help="One-sided level (default 0.025).")] = None,
     futility: Annotated[
         str | None, typer.Option(help="Non-binding futility z per interim look.")
+    ] = None,
+    reestimate_max: Annotated[
+        int | None,
+        typer.Option(help="Promising-zone sample-size re-estimation up to this total (2 looks)."),
     ] = None,
     replicates: Annotated[int | None, typer.Option(help="Virtual trials (default 1000).")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,
@@ -140,6 +147,7 @@ def adaptive(
         spending=spending,
         alpha=alpha,
         futility=futility,
+        reestimate_max=reestimate_max,
         replicates=replicates,
         seed=seed,
     )
@@ -176,6 +184,12 @@ def _print_oc(key: str, oc: dict) -> None:
         print(
             f"  look {j + 1} (n = {n:4d}): stop for efficacy {oc['stop_efficacy'][j]:.4f}, "
             f"futility/fail {oc['stop_futility'][j]:.4f}"
+        )
+    if oc.get("reestimation"):
+        r = oc["reestimation"]
+        print(
+            f"  sample size increased in {r['share_increased']:.3f} of trials (cap {r['cap']}); "
+            f"mean size if continued {r['mean_size_if_continued']}"
         )
     print(
         f"  {oc['effect']}: mean at stop {oc['mean_estimate_at_stop']:.4f}, "

@@ -11,6 +11,7 @@ from mscsim.design._adaptive_config import (
     AdaptiveDesign,
     BayesianRule,
     GroupSequentialRule,
+    Reestimation,
     load_design,
 )
 from mscsim.design._assurance import (
@@ -33,6 +34,9 @@ from mscsim.design._optimize_config import OptimizeSpec, SearchSpace, Utility
 
 __all__ = [
     "OptimizationResult",
+    "Reestimation",
+    "stage_two_size",
+    "window_statistic",
     "OptimizeSpec",
     "SearchSpace",
     "Utility",

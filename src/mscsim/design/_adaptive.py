@@ -16,9 +16,17 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import ndtr
 
+from mscsim._errors import InputError
 from mscsim.design._adaptive_config import AdaptiveDesign, BayesianRule
 from mscsim.design._boundaries import design_boundaries
-from mscsim.design._looks import LookStatistics, look_sizes, look_statistics, pick_endpoint
+from mscsim.design._looks import (
+    LookStatistics,
+    look_sizes,
+    look_statistics,
+    pick_endpoint,
+    window_statistic,
+)
+from mscsim.design._reestimation import evaluate_reestimation
 
 
 def null_scenario(scenario):
@@ -107,6 +115,7 @@ class OperatingCharacteristics:
     mean_estimate_final: float
     bias: float
     undefined_statistic: int
+    reestimation: dict | None = None
     provenance: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
@@ -163,19 +172,66 @@ def evaluate_design(
     ep = pick_endpoint(scenario, design.endpoint)
     arm = design.arm or next(a.name for a in scenario.arms if not a.is_control)
     if arm not in [a.name for a in scenario.arms if not a.is_control]:
-        from mscsim._errors import InputError
-
         raise InputError("arm", f"an active arm of {scenario.name!r}", arm)
     sc = null_scenario(scenario) if null else scenario
     n_max = design.max_sample_size or scenario.sample_size
     block = sum(scenario.allocation.values())
     sizes = look_sizes(n_max, design.looks, block)
+    re = design.reestimation
+    if re is not None and (re.max_sample_size <= sizes[-1] or re.max_sample_size % block):
+        raise InputError(
+            "reestimation.max_sample_size",
+            f"a multiple of {block} above the planned maximum ({sizes[-1]})",
+            re.max_sample_size,
+        )
     run = run_trial(
         sc,
         seed=design.seed,
         replicates=design.replicates,
-        sample_size=sizes[-1],
+        sample_size=sizes[-1] if re is None else re.max_sample_size,
         workers=workers,
         progress=progress,
     )
+    if re is not None:
+        return summarize_reestimation(design, run, ep, arm, sizes)
     return summarize(look_statistics(run, ep, arm, sizes), design, run)
+
+
+def summarize_reestimation(design, run, ep, arm: str, sizes) -> OperatingCharacteristics:
+    """Operating characteristics of a two-stage design with sample-size re-estimation."""
+    n1, n_plan = sizes
+    res = evaluate_reestimation(design, run, ep, arm, n1, n_plan)
+    first, success, r = res["first"], res["success"], run.n_replicates
+    planned = window_statistic(run, ep, arm, 0, n_plan)[1]
+    ok = np.isfinite(res["estimate"]) & np.isfinite(planned)
+    m_stop = float(res["estimate"][ok].mean()) if ok.any() else math.nan
+    m_fin = float(planned[ok].mean()) if ok.any() else math.nan
+    rej = float(success.mean())
+    cont = first == 1
+    return OperatingCharacteristics(
+        scenario=run.scenario.name,
+        endpoint=ep.id,
+        effect=res["effect"],
+        replicates=r,
+        seed=run.seed,
+        looks=tuple(design.looks),
+        sizes=(int(n1), int(n_plan)),
+        reject=rej,
+        reject_mc_se=math.sqrt(rej * (1 - rej) / r),
+        stop_efficacy=tuple(float(np.mean(success & (first == j))) for j in range(2)),
+        stop_futility=tuple(float(np.mean(~success & (first == j))) for j in range(2)),
+        expected_sample_size=float(res["size"].mean()),
+        max_sample_size=int(design.reestimation.max_sample_size),
+        mean_estimate_at_stop=m_stop,
+        mean_estimate_final=m_fin,
+        bias=m_stop - m_fin,
+        undefined_statistic=int((~np.isfinite(res["estimate"])).sum()),
+        reestimation={
+            "share_increased": float(res["increased"].mean()),
+            "mean_size_if_continued": float(res["size"][cont].mean()) if cont.any() else None,
+            "cap": int(design.reestimation.max_sample_size),
+            "cp_zone": [design.reestimation.cp_min, design.reestimation.cp_target],
+            "final_test": "inverse normal combination of stage-wise z (pre-planned weights)",
+        },
+        provenance={**run.provenance, "design": design.model_dump(mode="json")},
+    )

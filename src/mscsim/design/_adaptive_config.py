@@ -26,6 +26,7 @@ from pydantic import (
     Tag,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
 from mscsim._errors import InputError
@@ -76,6 +77,23 @@ class BayesianRule(BaseModel):
     )
 
 
+class Reestimation(BaseModel):
+    """Promising-zone sample-size re-estimation at the interim look of a two-look design.
+
+    If the conditional power under the current trend, at the planned size, lies in
+    ``[cp_min, cp_target)``, the second stage grows to reach ``cp_target`` (at most
+    ``max_sample_size`` in all); the final test combines the stage-wise z statistics with the
+    pre-planned weights (inverse normal; Cui, Hung & Wang 1999, Biometrics 55:853; zone as in
+    Mehta & Pocock 2011, Stat Med 30:3267), which keeps the type I error.
+    """
+
+    model_config = FROZEN
+
+    max_sample_size: int = Field(ge=4, le=100_000, description="Cap on the total sample size.")
+    cp_min: float = Field(0.36, gt=0, lt=1, description="Lower end of the promising zone.")
+    cp_target: float = Field(0.8, gt=0, lt=1, description="Conditional power aimed at.")
+
+
 def _rule_kind(v: object) -> object:
     if isinstance(v, dict):
         return v.get("kind", "group_sequential")
@@ -106,6 +124,9 @@ class AdaptiveDesign(BaseModel):
         (1.0,), description="Fractions of max_sample_size enrolled (and followed up) at each look."
     )
     rule: Rule = Field(default_factory=GroupSequentialRule)
+    reestimation: Reestimation | None = Field(
+        None, description="Sample-size re-estimation (two looks, group-sequential rule only)."
+    )
     replicates: int = Field(1000, ge=1, le=1_000_000)
     seed: int | None = Field(None, ge=0, description="Trial seed (default: the scenario's).")
 
@@ -116,6 +137,18 @@ class AdaptiveDesign(BaseModel):
         if not ok or any(b <= a for a, b in zip(v, v[1:])) or len(v) > 20:
             raise ValueError("1 to 20 increasing fractions in (0, 1] ending with 1")
         return v
+
+    @model_validator(mode="after")
+    def _reestimation(self) -> AdaptiveDesign:
+        re = self.reestimation
+        if re is not None:
+            if len(self.looks) != 2 or self.rule.kind != "group_sequential":
+                raise ValueError("reestimation needs two looks and a group_sequential rule")
+            if re.cp_min >= re.cp_target:
+                raise ValueError("reestimation: cp_min must be below cp_target")
+            if self.max_sample_size is not None and re.max_sample_size <= self.max_sample_size:
+                raise ValueError("reestimation.max_sample_size must exceed max_sample_size")
+        return self
 
     @classmethod
     def from_dict(cls, data: object, *, base: Path | None = None) -> AdaptiveDesign:

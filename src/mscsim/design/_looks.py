@@ -66,39 +66,58 @@ def pick_endpoint(scenario, endpoint_id: str | None):
     raise InputError("endpoint", f"one of {[ep.id for ep in eps]}", endpoint_id)
 
 
-def look_statistics(run, ep, arm: str, sizes) -> LookStatistics:
-    """z, estimate and SE of endpoint ``ep`` (active ``arm`` vs control) at each look size."""
+def window_statistic(run, ep, arm: str, lo, hi) -> tuple[np.ndarray, ...]:
+    """z, estimate and SE of ``ep`` on the patients at enrollment positions ``lo <= i < hi``.
+
+    ``lo`` and ``hi`` are numbers or per-replicate arrays of shape (R,). Returns three arrays
+    of shape (R,), ``nan`` where the statistic is undefined (no events, an empty arm).
+    """
     names = list(run.arm_names)
     a, c = names.index(arm), names.index(run.scenario.control_arm.name)
     m = run.as_matrix
     pos = np.arange(run.sample_size)[None, :]
-    both = m(np.isin(run.arm, [a, c]))
+    lo = np.asarray(lo).reshape(-1, 1)
+    hi = np.asarray(hi).reshape(-1, 1)
+    sel = m(np.isin(run.arm, [a, c])) & (pos >= lo) & (pos < hi)
     group = m((run.arm == a).astype(int))
-    r, k = run.n_replicates, len(sizes)
-    z, est, se = (np.full((r, k), np.nan) for _ in range(3))
     if ep.kind in TIME_KINDS:
         t, e = (m(x) for x in _times(run, ep))
         sign = 1.0 if ep.kind == "time_to_recovery" else -1.0  # more recovery is benefit
-        for j, n in enumerate(sizes):
-            lr = logrank_test(t, e, group, mask=both & (pos < n))
-            u = np.asarray(lr.details["observed_minus_expected"], dtype=float)
-            v = np.asarray(lr.details["variance"], dtype=float)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                z[:, j] = np.where(v > 0, sign * u / np.sqrt(v), np.nan)
-                est[:, j] = np.where(v > 0, u / v, np.nan)
-                se[:, j] = np.where(v > 0, 1 / np.sqrt(v), np.nan)
-        return LookStatistics(z, est, se, tuple(sizes), "log hazard ratio (Peto)", sign)
-    y = m(_binary(run, ep))
-    for j, n in enumerate(sizes):
-        sel = both & (pos < n)
-        nt = (sel & (group == 1)).sum(axis=1)
-        nc = (sel & (group == 0)).sum(axis=1)
-        yt = (y & sel & (group == 1)).sum(axis=1)
-        yc = (y & sel & (group == 0)).sum(axis=1)
+        lr = logrank_test(t, e, group, mask=sel)
+        u = np.asarray(lr.details["observed_minus_expected"], dtype=float)
+        v = np.asarray(lr.details["variance"], dtype=float)
         with np.errstate(divide="ignore", invalid="ignore"):
-            pt, pc, pbar = yt / nt, yc / nc, (yt + yc) / (nt + nc)
-            sp = np.sqrt(pbar * (1 - pbar) * (1 / nt + 1 / nc))
-            z[:, j] = np.where(sp > 0, (pc - pt) / sp, np.nan)
-            est[:, j] = pt - pc
-            se[:, j] = np.sqrt(pt * (1 - pt) / nt + pc * (1 - pc) / nc)
-    return LookStatistics(z, est, se, tuple(sizes), "risk difference", -1.0)
+            return (
+                np.where(v > 0, sign * u / np.sqrt(v), np.nan),
+                np.where(v > 0, u / v, np.nan),
+                np.where(v > 0, 1 / np.sqrt(v), np.nan),
+            )
+    y = m(_binary(run, ep))
+    nt = (sel & (group == 1)).sum(axis=1)
+    nc = (sel & (group == 0)).sum(axis=1)
+    yt = (y & sel & (group == 1)).sum(axis=1)
+    yc = (y & sel & (group == 0)).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pt, pc, pbar = yt / nt, yc / nc, (yt + yc) / (nt + nc)
+        sp = np.sqrt(pbar * (1 - pbar) * (1 / nt + 1 / nc))
+        return (
+            np.where(sp > 0, (pc - pt) / sp, np.nan),
+            pt - pc,
+            np.sqrt(pt * (1 - pt) / nt + pc * (1 - pc) / nc),
+        )
+
+
+def benefit_sign(ep) -> float:
+    """+1 if a larger estimate of ``ep`` favours the active arm, -1 if a smaller one does."""
+    return 1.0 if ep.kind == "time_to_recovery" else -1.0
+
+
+def effect_name(ep) -> str:
+    return "log hazard ratio (Peto)" if ep.kind in TIME_KINDS else "risk difference"
+
+
+def look_statistics(run, ep, arm: str, sizes) -> LookStatistics:
+    """z, estimate and SE of endpoint ``ep`` (active ``arm`` vs control) at each look size."""
+    cols = [window_statistic(run, ep, arm, 0, n) for n in sizes]
+    z, est, se = (np.stack([c[i] for c in cols], axis=1) for i in range(3))
+    return LookStatistics(z, est, se, tuple(sizes), effect_name(ep), benefit_sign(ep))
