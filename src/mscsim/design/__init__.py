@@ -22,7 +22,13 @@ from mscsim.design._assurance import (
     success,
 )
 from mscsim.design._boundaries import SPENDING, GroupSequentialDesign, design_boundaries
-from mscsim.design._looks import LookStatistics, look_sizes, look_statistics, pick_endpoint
+from mscsim.design._looks import (
+    LookStatistics,
+    look_sizes,
+    look_statistics,
+    pick_endpoint,
+    window_statistic,
+)
 from mscsim.design._optimize import (
     OptimizationResult,
     candidate_scenario,
@@ -31,31 +37,25 @@ from mscsim.design._optimize import (
     trial_evaluator,
 )
 from mscsim.design._optimize_config import OptimizeSpec, SearchSpace, Utility
+from mscsim.design._reestimation import stage_two_size
 
 __all__ = [
-    "OptimizationResult",
-    "Reestimation",
-    "stage_two_size",
-    "window_statistic",
-    "OptimizeSpec",
-    "SearchSpace",
-    "Utility",
-    "candidate_scenario",
-    "optimize",
-    "replicate_utility",
-    "trial_evaluator",
     "MSC_EFFECT_PARAMETERS",
-    "MscEffectPrior",
-    "SampleSizeResult",
-    "sample_size",
-    "success",
     "SPENDING",
     "AdaptiveDesign",
     "BayesianRule",
     "GroupSequentialDesign",
     "GroupSequentialRule",
     "LookStatistics",
+    "MscEffectPrior",
     "OperatingCharacteristics",
+    "OptimizationResult",
+    "OptimizeSpec",
+    "Reestimation",
+    "SampleSizeResult",
+    "SearchSpace",
+    "Utility",
+    "candidate_scenario",
     "decisions",
     "design_boundaries",
     "evaluate_design",
@@ -63,5 +63,12 @@ __all__ = [
     "look_sizes",
     "look_statistics",
     "null_scenario",
+    "optimize",
     "pick_endpoint",
+    "replicate_utility",
+    "sample_size",
+    "stage_two_size",
+    "success",
+    "trial_evaluator",
+    "window_statistic",
 ]

@@ -34,7 +34,7 @@ def stage_two_size(z1, n1: int, n2_plan: int, n2_max: int, c2: float, w1: float,
     z1 = np.asarray(z1, dtype=float)
     w2 = math.sqrt(1 - w1 * w1)
     b = (c2 - w1 * z1) / w2
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"):
         cp = 1 - ndtr(b - z1 * np.sqrt(n2_plan / n1))
         zone = (cp >= re.cp_min) & (cp < re.cp_target) & (z1 > 0)
         need = n1 * ((b - ndtri(1 - re.cp_target)) / z1) ** 2
