@@ -108,3 +108,14 @@ def test_optimize_bad_options_exit_2(extra, capsys, tmp_path):
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1
     assert not (tmp_path / "o").exists()
+
+
+def test_adaptive_reestimation_option(capsys):
+    argv = ["design", "adaptive", "lanzoni2021", "--n-max", "12", "--looks", "0.5,1"]
+    assert (
+        main([*argv, "--reestimate-max", "24", "--replicates", "3", "--skip-null", "--json"]) == 0
+    )
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["design"]["reestimation"]["max_sample_size"] == 24
+    assert doc["scenario"]["max_sample_size"] == 24 and "null" not in doc
+    assert "share_increased" in doc["scenario"]["reestimation"]
