@@ -53,7 +53,9 @@ def test_last_look_is_the_trial_log_rank(run40, lanzoni):
     lr = next(a for a in analyse(run40) if a.id == "survival_d31")
     np.testing.assert_allclose(chi2_dist.sf(st.z[:, 1] ** 2, 1), lr.p_value, rtol=1e-9)
     # benefit (positive z) means fewer deaths than expected on MSCs: Peto log HR < 0
-    assert np.all(np.sign(st.z[:, 1]) == -np.sign(st.estimate[:, 1]))
+    fin = np.isfinite(st.z[:, 1])  # a replicate without deaths has no statistic
+    assert fin.sum() >= 30
+    assert np.all(np.sign(st.z[fin, 1]) == -np.sign(st.estimate[fin, 1]))
 
 
 def test_interim_look_uses_the_first_patients_enrolled(run40, lanzoni):

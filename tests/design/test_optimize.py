@@ -90,7 +90,7 @@ def test_real_model_evaluation_uses_common_random_numbers():
     ev = trial_evaluator(spec, sc)
     a, b = ev(OPTIMUM), ev(OPTIMUM)
     assert a == b
-    assert set(a) >= {"utility", "utility_se", "survival_diff", "pf_diff", "excess_infusion_ae"}
+    assert set(a) >= {"utility", "utility_se", "survival_diff", "dlco_diff", "excess_infusion_ae"}
     excess = max(0.0, a["excess_infusion_ae"] - spec.utility.max_infusion_ae)
     assert a["utility"] == pytest.approx(a["benefit"] - spec.utility.penalty * excess)
     # common random numbers: two doses, same patients and randomization; control arm unchanged
@@ -108,6 +108,7 @@ def test_real_model_evaluation_uses_common_random_numbers():
     np.testing.assert_array_equal(runs[0].events.death[ctl], runs[1].events.death[ctl])
     pf = [np.nan_to_num(r.visits["pf_ratio"][~ctl], nan=-1.0) for r in runs]
     assert np.any(pf[0] != pf[1])  # the dose reaches the active arm
+    assert "dlco_d365" in runs[0].lung
 
 
 def test_bad_spec_names_the_field():

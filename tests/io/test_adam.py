@@ -6,12 +6,13 @@ import dataclasses
 import re
 
 import numpy as np
+import pyarrow as pa
 import pytest
 
 from mscsim.io import adam_tables
 from mscsim.model import MSC_COVID, SEVERITIES
 from mscsim.trial import load_scenario, run_trial
-from mscsim.trial._events import SAE_TERMS, Events
+from mscsim.trial._events import SAE_TERMS
 
 ADSL_COLUMNS = (
     "STUDYID USUBJID REPLICATE SUBJID ARM ARMCD TRT01P DOSE DOSEU AGE AGEU SEX "
@@ -141,20 +142,13 @@ def test_adtte_censoring_by_death_and_ventilation_at_enrollment(run):
         a.copy() for a in (ev.death, ev.intubation, ev.recovery, ev.sae_time)
     )
     # patient 0 ventilated at enrollment, dies on day 5 without recovering
-    death[0], intub[0], recov[0], sae[0] = 5.0, 0.0, np.inf, [5.0, *[np.inf] * 4]
+    death[0], intub[0], recov[0], sae[0] = 5.0, 0.0, np.inf, [5.0, *[np.inf] * 5]
     # patient 1 recovers on day 3, no other event
     death[1], intub[1], recov[1], sae[1] = np.inf, np.inf, 3.0, np.inf
     # patient 2 intubated on day 2.5, infection on day 10, recovers on day 20
     death[2], intub[2], recov[2] = np.inf, 2.5, 20.0
-    sae[2] = [np.inf, 2.5, np.inf, 10.0, np.inf]
-    events = Events(
-        death=death,
-        intubation=intub,
-        recovery=recov,
-        sae_time=sae,
-        infusion_ae=ev.infusion_ae,
-        follow_up=fu,
-    )
+    sae[2] = [np.inf, 2.5, np.inf, 10.0, np.inf, np.inf]
+    events = dataclasses.replace(ev, death=death, intubation=intub, recovery=recov, sae_time=sae)
     adtte = adam_tables(dataclasses.replace(run, events=events))["ADTTE"].slice(0, 12)
     got = list(
         zip(
@@ -212,6 +206,12 @@ def test_adae_counts_equal_the_event_arrays(run, tables):
 
 def test_adlb_rows_stop_at_death_and_hold_change_from_baseline(run, tables):
     adlb, ev = tables["ADLB"], run.events
+    long_term = np.isin(col(adlb, "PARAMCD"), ["DLCO", "FVC", "FIBIDX", "CTABN"])
+    survivors = int((~np.isfinite(ev.death)).sum())
+    assert long_term.sum() == 4 * 2 * survivors  # four outcomes at 6 and 12 months
+    assert set(col(adlb, "ADY")[long_term]) == {180, 365}
+    assert np.isnan(col(adlb, "BASE")[long_term]).all()
+    adlb = adlb.filter(pa.array(~long_term))
     assert adlb.num_rows == sum(int(np.isfinite(v).sum()) for v in run.visits.values())
     index = {u: i for i, u in enumerate(col(tables["ADSL"], "USUBJID"))}
     patient = np.array([index[u] for u in col(adlb, "USUBJID")])
@@ -232,6 +232,7 @@ def test_adlb_rows_stop_at_death_and_hold_change_from_baseline(run, tables):
         f"Interleukin-10 ({units['il10']})",
         f"Tumour necrosis factor ({units['tnf']})",
         f"PaO2/FiO2 ratio ({units['pf_ratio']})",
+        "Oxygenation index (cmH2O/mmHg x 100)",
     }
     assert units["crp"] == "mg/L" and units["il6"] == "pg/mL"
 

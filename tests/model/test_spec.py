@@ -20,6 +20,8 @@ REQUIRED_OBSERVABLES = {
     "edema": "1",
     "fibrosis": "1",
     "msc_lung": "cells",
+    "dlco": "% predicted",
+    "fvc": "% predicted",
 }
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import html
 import re
 
@@ -14,7 +13,6 @@ from mscsim.report import HtmlReport, trial_report
 from mscsim.report._trial_report import ae_entries, ae_records, biomarker_bands, km_curve
 from mscsim.stats import kaplan_meier
 from mscsim.trial import PowerCurve, analyse, validate_run
-from mscsim.trial._events import Events
 
 BASE_SECTIONS = [
     "Design",
@@ -47,34 +45,7 @@ def full_report(lanzoni_run, lanzoni_analyses, power):
 
 def one_replicate(run):
     """Replicate trial 0 of `run` as a run of its own."""
-    n = run.sample_size
-    keep = run.events.infusion_ae["patient"] < n
-    ev = run.events
-    events = Events(
-        death=ev.death[:n],
-        intubation=ev.intubation[:n],
-        recovery=ev.recovery[:n],
-        sae_time=ev.sae_time[:n],
-        follow_up=ev.follow_up,
-        infusion_ae={k: v[keep] for k, v in ev.infusion_ae.items()},
-    )
-    return dataclasses.replace(
-        run,
-        n_replicates=1,
-        replicate=run.replicate[:n],
-        arm=run.arm[:n],
-        cohort=run.cohort.take(np.arange(n)),
-        ards=run.ards[:n],
-        on_vent0=run.on_vent0[:n],
-        baseline={k: v[:n] for k, v in run.baseline.items()},
-        solver_status=run.solver_status[:n],
-        events=events,
-        visits={k: v[:n] for k, v in run.visits.items()},
-        infusion_days=run.infusion_days[:n],
-        infusion_cells=run.infusion_cells[:n],
-        n_screened=run.n_screened[:1],
-        excluded=run.excluded[:1],
-    )
+    return run.head(1)
 
 
 def headings(page: str) -> list[str]:

@@ -132,24 +132,25 @@ ERROR_CASES = [
     # The two examples of the contract, verbatim.
     (
         _set(("arms", 0, "dose_unit"), "mg"),
-        "arms[0].dose_unit: must be one of 'cells', 'cells/kg' (got 'mg')",
+        "arms[0].dose_unit: must be one of 'cells', 'cells/kg', 'mL' (got 'mg')",
     ),
     (_drop(("sample_size",)), "sample_size: field required"),
     (
         _set(("colour",), "red"),
         "colour: unknown field (extra forbidden); allowed: name, title, citation, population, "
         "eligibility, arms, allocation, randomization, sample_size, follow_up_days, endpoints, "
-        "replicates, seed, published_results, notes",
+        "replicates, seed, setting, parameters, published_results, notes",
     ),
     (
         _set(("arms", 1, "colour"), "red"),
-        "arms[1].colour: unknown field (extra forbidden); allowed: name, product, dose_unit, "
-        "dose_per_infusion, infusion_days, is_control",
+        "arms[1].colour: unknown field (extra forbidden); allowed: name, product, infusions, "
+        "dose_unit, dose_per_infusion, infusion_days, is_control",
     ),
     (
         _set(("arms", 0, "product"), "MSC"),
-        "arms[0].product: must be one of 'UC-MSC', 'BM-MSC', 'AD-MSC', 'MSC-secretome', "
-        "'vehicle', 'placebo', 'standard-care' (got 'MSC')",
+        "arms[0].product: must be one of 'UC-MSC', 'BM-MSC', 'AD-MSC', 'PL-MSC', 'MB-MSC', "
+        "'CD362-MSC', 'MSC-secretome', 'MSC-EV', 'vehicle', 'placebo', 'standard-care' "
+        "(got 'MSC')",
     ),
     (
         _set(("arms", 1, "dose_per_infusion"), 5),
@@ -258,7 +259,8 @@ ERROR_CASES = [
         _set(("endpoints", "secondary", 0, "kind"), "death"),
         "endpoints.secondary[0].kind: must be one of 'survival', 'sae_free_survival', "
         "'mortality', 'infusion_ae', 'sae', 'ventilation', 'time_to_recovery', "
-        "'biomarker_change' (got 'death')",
+        "'biomarker_change', 'ventilator_free_days', 'who_scale', 'time_to_discharge', "
+        "'lung_outcome' (got 'death')",
     ),
     (
         _set(("endpoints", "secondary", 0, "day"), 40),

@@ -309,7 +309,9 @@ def optimize_(
     max_infusion_ae: Annotated[
         float, typer.Option(help="Tolerated excess infusion-AE rate.")
     ] = 0.1,
-    w_lung: Annotated[float, typer.Option(help="Utility weight per 100 mmHg P/F.")] = 0.1,
+    w_lung: Annotated[
+        float, typer.Option(help="Utility weight per 10 points of 1-year DLCO %.")
+    ] = 0.1,
     uncertainty: Annotated[str, typer.Option(help="prior or none.")] = "prior",
     workers: Annotated[int | None, typer.Option(help="Processes.")] = None,
     out: Annotated[
@@ -368,7 +370,8 @@ def optimize_(
     )
     print(
         f"  utility {b['utility']:.4f} (MC SE {b['utility_se']:.4f}); survival diff "
-        f"{b['survival_diff']:+.3f}, P/F diff {b['pf_diff']:+.1f} mmHg, excess infusion AE "
+        f"{b['survival_diff']:+.3f}, 1-year DLCO diff {b['dlco_diff']:+.1f} %-points, excess "
+        f"infusion AE "
         f"{b['excess_infusion_ae']:+.3f}"
     )
     print(f"  near-optimal set ({res.near_optimal['count']} candidates): {res.near_optimal}")

@@ -30,7 +30,8 @@ from mscsim.design._reestimation import evaluate_reestimation
 
 
 def null_scenario(scenario):
-    """The scenario with every active arm given the control arm's product, dose and days."""
+    """The scenario with every active arm given the control arm's infusions (product, dose,
+    days): the MSC effect is switched off and the arms are exchangeable."""
     ctrl = scenario.control_arm
     arms = [
         a
@@ -38,6 +39,7 @@ def null_scenario(scenario):
         else a.model_copy(
             update={
                 "product": ctrl.product,
+                "infusions": ctrl.infusions,
                 "dose_unit": ctrl.dose_unit,
                 "dose_per_infusion": ctrl.dose_per_infusion,
                 "infusion_days": ctrl.infusion_days,

@@ -37,10 +37,13 @@ MONITORED_KINDS = (
     "survival",
     "sae_free_survival",
     "time_to_recovery",
+    "time_to_discharge",
+    "time_to_improvement",
     "mortality",
     "sae",
     "ventilation",
     "infusion_ae",
+    "lung_outcome",
 )
 
 

@@ -89,9 +89,10 @@ def success(analysis, alpha: float = 0.05) -> np.ndarray:
     p = np.nan_to_num(np.asarray(analysis.p_value, dtype=float), nan=1.0)
     est = np.asarray(analysis.result.estimate, dtype=float)
     null = float(analysis.result.null_value)
-    better = est > null if analysis.kind == "time_to_recovery" else est < null
-    if analysis.kind == "biomarker_change":  # no direction of benefit is declared
-        better = np.ones_like(p, dtype=bool)
+    good = ("time_to_recovery", "time_to_discharge", "time_to_improvement", "ventilator_free_days")
+    better = est > null if analysis.kind in good else est < null
+    if analysis.kind in ("biomarker_change", "who_scale"):  # direction not declared / ordinal
+        better = np.ones_like(p, dtype=bool) if analysis.kind == "biomarker_change" else est < null
     return (p < alpha) & better
 
 

@@ -7,10 +7,11 @@ when the :math:`n_k`-th patient completes follow-up.
 
 Statistics, signed so that a positive z favours the active arm:
 
-* time to event (survival, SAE-free survival, recovery): log-rank
-  :math:`z = \mp (O-E)/\sqrt V` with Peto's log hazard ratio :math:`(O-E)/V`, SE
-  :math:`1/\sqrt V` (see :func:`mscsim.stats.logrank_test`);
-* binary harms (mortality, SAE, ventilation, infusion AE): the pooled two-proportion z
+* time to event (survival, SAE-free survival; recovery, discharge, improvement, where more
+  events are benefit): log-rank :math:`z = \mp (O-E)/\sqrt V` with Peto's log hazard ratio
+  :math:`(O-E)/V`, SE :math:`1/\sqrt V` (see :func:`mscsim.stats.logrank_test`);
+* binary harms (mortality, SAE, ventilation, infusion AE, poor lung outcome among survivors):
+  the pooled two-proportion z
   :math:`(\hat p_c - \hat p_t)/\sqrt{\bar p(1-\bar p)(1/n_t + 1/n_c)}`, with the risk
   difference :math:`\hat p_t - \hat p_c` and its unpooled Wald SE.
 """
@@ -24,10 +25,12 @@ import numpy as np
 from mscsim._errors import InputError
 from mscsim.design._adaptive_config import MONITORED_KINDS
 from mscsim.stats import logrank_test
-from mscsim.trial._analysis import _binary, _times  # the event definitions of `analyse`
+from mscsim.trial._outcomes import SURVIVAL_KINDS, binary, times  # what `analyse` reads
 
-TIME_KINDS = ("survival", "sae_free_survival", "time_to_recovery")
-EFFICACY_KINDS = ("survival", "mortality", "time_to_recovery", "ventilation")
+TIME_KINDS = tuple(sorted(SURVIVAL_KINDS))
+#: Time-to-event kinds whose event is good (recovery, discharge, improvement): more is benefit.
+GOOD_EVENT_KINDS = ("time_to_recovery", "time_to_discharge", "time_to_improvement")
+EFFICACY_KINDS = ("survival", "mortality", "ventilation", *GOOD_EVENT_KINDS)
 
 
 @dataclass(frozen=True)
@@ -81,8 +84,8 @@ def window_statistic(run, ep, arm: str, lo, hi) -> tuple[np.ndarray, ...]:
     sel = m(np.isin(run.arm, [a, c])) & (pos >= lo) & (pos < hi)
     group = m((run.arm == a).astype(int))
     if ep.kind in TIME_KINDS:
-        t, e = (m(x) for x in _times(run, ep))
-        sign = 1.0 if ep.kind == "time_to_recovery" else -1.0  # more recovery is benefit
+        t, e = (m(x) for x in times(run, ep))
+        sign = benefit_sign(ep)
         lr = logrank_test(t, e, group, mask=sel)
         u = np.asarray(lr.details["observed_minus_expected"], dtype=float)
         v = np.asarray(lr.details["variance"], dtype=float)
@@ -92,7 +95,9 @@ def window_statistic(run, ep, arm: str, lo, hi) -> tuple[np.ndarray, ...]:
                 np.where(v > 0, u / v, np.nan),
                 np.where(v > 0, 1 / np.sqrt(v), np.nan),
             )
-    y = m(_binary(run, ep))
+    y = m(np.asarray(binary(run, ep), dtype=float))
+    sel = sel & np.isfinite(y)  # lung outcomes: non-survivors are not analysed
+    y = np.nan_to_num(y).astype(bool)
     nt = (sel & (group == 1)).sum(axis=1)
     nc = (sel & (group == 0)).sum(axis=1)
     yt = (y & sel & (group == 1)).sum(axis=1)
@@ -109,7 +114,7 @@ def window_statistic(run, ep, arm: str, lo, hi) -> tuple[np.ndarray, ...]:
 
 def benefit_sign(ep) -> float:
     """+1 if a larger estimate of ``ep`` favours the active arm, -1 if a smaller one does."""
-    return 1.0 if ep.kind == "time_to_recovery" else -1.0
+    return 1.0 if ep.kind in GOOD_EVENT_KINDS else -1.0
 
 
 def effect_name(ep) -> str:

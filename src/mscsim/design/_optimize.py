@@ -21,6 +21,7 @@ from mscsim._errors import InputError
 from mscsim.design._optimize_config import OptimizeSpec
 
 PARAMS = ("dose", "infusions", "spacing_days", "first_day", "severity_window")
+LUNG_DAY = 365  # the 1-year lung outcome (DLCO, % predicted) of the trial engine
 
 
 def _window_label(w) -> str:
@@ -49,21 +50,26 @@ def candidate_scenario(scenario, cand: dict, arm: str, dose_unit: str):
     data = scenario.model_dump()
     for a in data["arms"]:
         if a["name"] == arm:
-            a.update(dose_per_infusion=float(cand["dose"]), dose_unit=dose_unit, infusion_days=days)
-        elif a["product"] != "standard-care":
+            a.update(
+                infusions=None,
+                dose_per_infusion=float(cand["dose"]),
+                dose_unit=dose_unit,
+                infusion_days=days,
+            )
+        elif a["product"] != "standard-care" and not a.get("infusions"):
             a.update(infusion_days=days)
     data["eligibility"]["ards_severity"] = cand["severity_window"].split("+")
     return type(scenario).from_dict(data)
 
 
 def replicate_utility(run, arm: str, utility) -> dict[str, np.ndarray]:
-    """Per replicate trial: survival and P/F differences, excess infusion-AE rate and the
+    """Per replicate trial: survival and 1-year DLCO differences, excess infusion-AE rate and the
     weighted benefit (the utility before the toxicity penalty, which applies to the mean)."""
     a = run.arm_names.index(arm)
     c = run.arm_names.index(run.scenario.control_arm.name)
     m = run.as_matrix
     alive = m(run.events.death > utility.survival_day)
-    pf = m(run.visits["pf_ratio"][:, -1])  # last visit, NaN after death
+    lung = m(run.lung[f"dlco_d{LUNG_DAY}"])  # % predicted at 1 year, NaN for non-survivors
     act, ctl = m(run.arm == a), m(run.arm == c)
     iae = np.zeros(run.arm.size, dtype=bool)
     rec = run.events.infusion_ae
@@ -74,16 +80,21 @@ def replicate_utility(run, arm: str, utility) -> dict[str, np.ndarray]:
         with np.errstate(invalid="ignore"):
             return np.sum(np.where(sel, x, 0), axis=1) / np.sum(sel, axis=1)
 
-    def pf_mean(sel):
-        s = sel & np.isfinite(pf)
+    def lung_mean(sel):
+        s = sel & np.isfinite(lung)
         with np.errstate(invalid="ignore"):
-            return np.sum(np.where(s, pf, 0), axis=1) / np.sum(s, axis=1)
+            return np.sum(np.where(s, lung, 0), axis=1) / np.sum(s, axis=1)
 
     d_surv = mean(alive, act) - mean(alive, ctl)
-    d_pf = np.nan_to_num(pf_mean(act) - pf_mean(ctl))  # no survivor in an arm: no difference
+    d_dlco = np.nan_to_num(lung_mean(act) - lung_mean(ctl))  # no survivor in an arm: 0
     ae = mean(iae, act) - mean(iae, ctl)  # excess risk: the vehicle arm also has infusion AEs
-    benefit = utility.w_survival * d_surv + utility.w_lung * d_pf / 100.0
-    return {"benefit": benefit, "survival_diff": d_surv, "pf_diff": d_pf, "excess_infusion_ae": ae}
+    benefit = utility.w_survival * d_surv + utility.w_lung * d_dlco / 10.0
+    return {
+        "benefit": benefit,
+        "survival_diff": d_surv,
+        "dlco_diff": d_dlco,
+        "excess_infusion_ae": ae,
+    }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -201,7 +212,7 @@ def trial_evaluator(spec: OptimizeSpec, scenario, *, workers: int | None = None)
             "utility_se": float(b[ok].std(ddof=1) / math.sqrt(r)) if r > 1 else math.inf,
             "benefit": mean_b,
             "survival_diff": float(np.nanmean(per["survival_diff"])),
-            "pf_diff": float(np.nanmean(per["pf_diff"])),
+            "dlco_diff": float(np.nanmean(per["dlco_diff"])),
             "excess_infusion_ae": ae,
             "feasible": excess == 0.0,
             "failed_solves": int(run.status_counts.get("followup_failed", 0)),

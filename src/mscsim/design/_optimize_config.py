@@ -6,7 +6,7 @@ Its utility is computed from replicate virtual trials of the scenario with that 
 active arm (the control arm gets vehicle on the same days, as in a double-blind trial):
 
 ``utility = w_survival * (survival difference at survival_day)
-+ w_lung * (difference in mean P/F of survivors at the last visit) / 100 mmHg``
++ w_lung * (difference in mean 1-year DLCO of survivors, % predicted) / 10 points``
 
 each difference active minus control, computed per replicate trial and averaged, minus
 ``penalty * max(0, mean excess infusion-AE rate - max_infusion_ae)``: the toxicity constraint
@@ -61,7 +61,9 @@ class Utility(BaseModel):
 
     survival_day: int = Field(28, ge=1, description="Day of the survival difference.")
     w_survival: float = Field(1.0, ge=0)
-    w_lung: float = Field(0.1, ge=0, description="Weight per 100 mmHg of P/F difference.")
+    w_lung: float = Field(
+        0.1, ge=0, description="Weight per 10 %-points of 1-year DLCO (% predicted) difference."
+    )
     max_infusion_ae: float = Field(
         0.1, ge=0, le=1, description="Tolerated excess infusion-AE rate (active - control)."
     )

@@ -45,7 +45,9 @@ import pyarrow.compute as pc
 
 from mscsim.model import MSC_COVID, SEVERITIES
 from mscsim.solve import Status
-from mscsim.trial._events import INFUSION_TERMS, SAE_TERMS
+from mscsim.trial import AE_TERMS, ae_records
+from mscsim.trial._events import SAE_TERMS
+from mscsim.trial._scenario_fields import BIOMARKER_UNITS, LUNG_OUTCOME_DAYS
 
 #: Biomarkers of ADLB: run key -> (PARAMCD, PARAM without unit).
 LAB_PARAMS = {
@@ -54,6 +56,15 @@ LAB_PARAMS = {
     "il10": ("IL10", "Interleukin-10"),
     "tnf": ("TNF", "Tumour necrosis factor"),
     "pf_ratio": ("PFRATIO", "PaO2/FiO2 ratio"),
+    "oxygenation_index": ("OI", "Oxygenation index"),
+}
+#: Long-term lung outcomes of ADLB (survivors, at the 6- and 12-month visits): run key ->
+#: (PARAMCD, PARAM, unit).
+LUNG_PARAMS = {
+    "dlco": ("DLCO", "Diffusing capacity for CO", "% predicted"),
+    "fvc": ("FVC", "Forced vital capacity", "% predicted"),
+    "fibrosis": ("FIBIDX", "Fibrosis index", "1"),
+    "ct_abnormal": ("CTABN", "Residual abnormality on chest CT (1 = yes)", "1"),
 }
 #: ADTTE parameters: PARAMCD -> PARAM.
 TTE_PARAMS = {
@@ -64,7 +75,9 @@ TTE_PARAMS = {
 }
 #: Terms of infusion-associated events: (not related, related to the product).
 #: Units of the model observables (``MSC_COVID``).
-UNITS = {o.name: o.unit for o in MSC_COVID.observables}
+UNITS = {o.name: o.unit for o in MSC_COVID.observables} | {
+    "oxygenation_index": BIOMARKER_UNITS["oxygenation_index"]
+}
 _END, _DEATH, _VENT0 = "END OF FOLLOW-UP", "DEATH", "VENTILATED AT ENROLLMENT"
 _YN = ("N", "Y")
 
@@ -249,31 +262,16 @@ def adae(run, ids: dict) -> pa.Table:
     not related to the product; infusion-associated events (``AECAT = "INFUSION"``) carry the
     infusion number, the hours after it and the 6 h / 24 h window flags.
     """
-    ev = run.events
-    dp, dk = np.nonzero(np.isfinite(ev.sae_time))
-    iae = ev.infusion_ae
-    ip = np.asarray(iae["patient"], dtype=np.int64)
-    ik = np.asarray(iae["infusion"], dtype=np.int64)
-    hours = np.asarray(iae["hours"], dtype=float)
-    related = np.asarray(iae["related"], dtype=bool)
-    n_d = dp.size
-    patient = np.concatenate([dp, ip])
-    start = np.concatenate([ev.sae_time[dp, dk], run.infusion_days[ip, ik] + hours / 24.0])
-    order = np.lexsort((start, patient))
-    term = np.concatenate([dk, len(SAE_TERMS) + related.astype(int)])[order]
-    is_dis = (np.arange(patient.size) < n_d)[order]
-    serious = np.concatenate([np.ones(n_d, bool), np.asarray(iae["serious"], dtype=bool)])
-    rel = np.concatenate([np.zeros(n_d, bool), related])
-    hrs = np.concatenate([np.full(n_d, np.nan), hours])[order]
-    inf_no = np.concatenate([np.zeros(n_d, np.int16), ik.astype(np.int16) + 1])[order]
+    rec = ae_records(run)
+    is_dis, hrs = rec["disease"], rec["hours"]
     cols = {
-        **_id_columns(run, ids, patient[order]),
+        **_id_columns(run, ids, rec["patient"]),
         "AECAT": _codes(np.where(is_dis, 0, 1), ("DISEASE", "INFUSION")),
-        "AEDECOD": _codes(term, (*SAE_TERMS, *INFUSION_TERMS)),
-        "AESER": _yn(serious[order]),
-        "AEREL": _yn(rel[order]),
-        "ASTDY": _num(start[order]),
-        "AEINFNUM": pa.array(inf_no, mask=is_dis),
+        "AEDECOD": _codes(rec["term"], AE_TERMS),
+        "AESER": _yn(rec["serious"]),
+        "AEREL": _yn(rec["related"]),
+        "ASTDY": _num(rec["day"]),
+        "AEINFNUM": pa.array(rec["infusion"], mask=is_dis),
         "AEHRS": _num(hrs, null=is_dis),
         "AEWIN6": _yn(hrs <= 6.0, mask=is_dis),
         "AEWIN24": _yn(hrs <= 24.0, mask=is_dis),
@@ -282,35 +280,48 @@ def adae(run, ids: dict) -> pa.Table:
 
 
 def adlb(run, ids: dict) -> pa.Table:
-    """Biomarkers at the visit days: one row per patient, parameter and visit while alive.
+    """Biomarkers at the visit days: one row per patient, parameter and visit while alive,
+    then the long-term lung outcomes (DLCO, FVC, fibrosis index, CT) of survivors at the 6-
+    and 12-month visits.
 
     Values after death (and of a failed solve) are absent, so no row follows a death.
-    ``BASE`` is the enrollment (day-0) value and ``CHG = AVAL - BASE``.
+    ``BASE`` is the enrollment (day-0) value and ``CHG = AVAL - BASE`` (no baseline for the
+    long-term lung outcomes).
     """
     keys = list(LAB_PARAMS)
-    units = [UNITS[k] for k in keys]
-    values = np.stack([run.visits[k] for k in keys], axis=1)  # (n, P, V)
-    n, p, v = values.shape
+    lung = list(LUNG_PARAMS)
+    days = np.concatenate([np.rint(run.visit_days), np.asarray(LUNG_OUTCOME_DAYS, float)])
+    nv, nl = run.visit_days.size, len(LUNG_OUTCOME_DAYS)
+    n = run.arm.size
+    p = len(keys) + len(lung)
+    values = np.full((n, p, nv + nl), np.nan)
+    values[:, : len(keys), :nv] = np.stack([run.visits[k] for k in keys], axis=1)
+    for i, k in enumerate(lung):
+        for j, d in enumerate(LUNG_OUTCOME_DAYS):
+            values[:, len(keys) + i, nv + j] = run.lung[f"{k}_d{d}"]
+    units = [UNITS[k] for k in keys] + [LUNG_PARAMS[k][2] for k in lung]
+    codes = [LAB_PARAMS[k][0] for k in keys] + [LUNG_PARAMS[k][0] for k in lung]
+    names = [LAB_PARAMS[k][1] for k in keys] + [LUNG_PARAMS[k][1] for k in lung]
+    v = nv + nl
     flat = np.flatnonzero(np.isfinite(values))
     patient, rest = np.divmod(flat, p * v)
     param, visit = np.divmod(rest, v)
     aval = values.reshape(-1)[flat]
-    base = values[:, :, 0].reshape(-1)[patient * p + param]
-    day = np.rint(run.visit_days).astype(np.int16)[visit]
+    has_base = param < len(keys)
+    base = np.where(has_base, values[:, :, 0].reshape(-1)[patient * p + param], np.nan)
+    day = days.astype(np.int16)[visit]
     first = visit == 0
     cols = {
         **_id_columns(run, ids, patient),
-        "PARAMCD": _codes(param, [LAB_PARAMS[k][0] for k in keys]),
-        "PARAM": _codes(
-            param, [f"{LAB_PARAMS[k][1]} ({u})" for k, u in zip(keys, units, strict=True)]
-        ),
+        "PARAMCD": _codes(param, codes),
+        "PARAM": _codes(param, [f"{a} ({u})" for a, u in zip(names, units, strict=True)]),
         "AVALU": _codes(param, units),
         "AVISITN": pa.array(day),
-        "AVISIT": _codes(visit, [f"DAY {int(d)}" for d in np.rint(run.visit_days)]),
+        "AVISIT": _codes(visit, [f"DAY {int(d)}" for d in days]),
         "ADY": pa.array(day),
         "AVAL": _num(aval),
-        "BASE": _num(base),
-        "CHG": _num(aval - base),
+        "BASE": _num(base, null=~has_base),
+        "CHG": _num(aval - base, null=~has_base),
         "ABLFL": _codes(np.zeros(flat.size, np.int8), ["Y"], mask=~first),
     }
     return pa.table(cols)

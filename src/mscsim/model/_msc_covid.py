@@ -19,12 +19,17 @@ Mechanisms (numbers refer to the issue's list, see docs/model.md for equations a
 6. type II cell proliferation repairs damaged epithelium ``D -> E``;
 7. TGF-beta (from M2 and injured epithelium) activates fibroblasts ``F`` that lay down
    reversible matrix ``C`` and persistent scar ``P`` (fibrosis index ``C + P``);
-8. P/F ratio from edema, epithelial injury and a vascular/perfusion term ``Tv``
-   (microthrombosis / perfusion mismatch, driven by IL-6);
+8. P/F ratio from edema, epithelial injury, a vascular/perfusion term ``Tv``
+   (microthrombosis / perfusion mismatch, driven by IL-6) and fibrosis; lung function (DLCO,
+   FVC in % predicted) falls with the fibrosis index;
 9. MSC pharmacokinetics: IV bolus into blood ``Sb``, first-pass lung entrapment (``Sl``,
-   half-life ~1 day), redistribution and clearance via liver/spleen ``Ss``;
+   half-life ~1 day) that saturates at the lung's capacity ``cap_lung``, redistribution and
+   clearance via liver/spleen ``Ss``; product-specific potency, entrapment and lung
+   half-life (``potency``, ``f_trap``, ``k_l`` per patient from the product table); secretome
+   and extracellular-vesicle products enter the same path in cell-equivalents;
 10. MSC pharmacodynamics through the secretome, saturable in lung exposure
-    ``h = Sl / (Sl + EC50_msc)``: M1 -> M2 polarisation and IL-10 induction (PGE2), IL-6/TNF
+    ``h = Xe / (Xe + EC50_msc)`` where the biophase ``Xe`` follows ``potency * Sl`` with rate
+    ``k_e0`` (the effect lags the cells): M1 -> M2 polarisation and IL-10 induction (PGE2), IL-6/TNF
     suppression (TSG-6), KGF-driven repair and fluid clearance, anti-fibrotic reduction of
     TGF-beta signalling.
 """
@@ -139,6 +144,13 @@ _STATES = (
         scale=1e11,
     ),
     State(
+        name="Xe",
+        unit="cells",
+        description="paracrine (secretome) activity acting in the lung, in UC-MSC cell-equivalents (biophase)",
+        group="msc",
+        scale=1e11,
+    ),
+    State(
         name="Ss",
         unit="cells",
         description="MSC-derived material in liver and spleen",
@@ -150,9 +162,9 @@ _STATES = (
 _EXPRESSIONS = (
     Expression(
         name="h_msc",
-        formula="Sl / (Sl + EC50_msc)",
+        formula="Xe / (Xe + EC50_msc)",
         unit="1",
-        description="saturable MSC secretome exposure in the lung",
+        description="saturable MSC secretome effect in the lung (biophase exposure Xe)",
     ),
     Expression(
         name="supp",
@@ -207,7 +219,7 @@ _ODES = {
     "M1": "recruit - polar - d_M1 * M1",
     "M2x": "polar - d_M2 * M2x",
     "N": "r_N * (hill(TNFx, K_NT, 1) + hill(IL6x, K_N6, 1)) - d_N * N",
-    "IL6x": "(p6_M * M1 + p6_N * N + p6_D * D) * supp - k_6 * IL6x",
+    "IL6x": "(p6_M * M1 + p6_N * N + p6_D * D * hill(M1, K_6D, 1)) * supp - k_6 * IL6x",
     "TNFx": "(pT_M * M1 + pT_N * N) * supp - k_T * TNFx",
     "IL10x": "p10 * (M2x + w10_M1 * M1) * (1 + Emax_10 * h_msc) - k_10 * IL10x",
     "TGFx": "pTGF * (M2x + w_TD * D) - k_TGF * TGFx",
@@ -219,8 +231,9 @@ _ODES = {
     "C": "k_Cm * F * (1 - C - P) - d_C * C - k_P * F * C",
     "P": "k_P * F * C - d_P * P",
     "Sb": "-k_b * Sb",
-    "Sl": "f_trap * k_b * Sb - k_l * Sl",
-    "Ss": "(1 - f_trap) * k_b * Sb + f_red * k_l * Sl - k_s * Ss",
+    "Sl": "f_trap * pos(1 - Sl / cap_lung) * k_b * Sb - k_l * Sl",
+    "Xe": "k_e0 * (potency * Sl - Xe)",
+    "Ss": "(1 - f_trap * pos(1 - Sl / cap_lung)) * k_b * Sb + f_red * k_l * Sl - k_s * Ss",
 }
 
 _OBSERVABLES = (
@@ -238,7 +251,7 @@ _OBSERVABLES = (
     ),
     Observable(
         name="pf_ratio",
-        formula="PF_0 * exp(-(w_Q * Q + w_D * D + w_v * Tv))",
+        formula="PF_0 * exp(-(w_Q * Q + w_D * D + w_v * Tv + w_F * (C + P)))",
         unit="mmHg",
         description="PaO2/FiO2 ratio",
     ),
@@ -253,6 +266,18 @@ _OBSERVABLES = (
     ),
     Observable(name="fibrosis", formula="C + P", unit="1", description="fibrosis index (0-1)"),
     Observable(name="msc_lung", formula="Sl", unit="cells", description="viable MSC in the lung"),
+    Observable(
+        name="dlco",
+        formula="100 * exp(-k_dlco * (C + P))",
+        unit="% predicted",
+        description="diffusing capacity for carbon monoxide (typical patient, before measurement spread)",
+    ),
+    Observable(
+        name="fvc",
+        formula="100 * exp(-k_fvc * (C + P))",
+        unit="% predicted",
+        description="forced vital capacity (typical patient, before measurement spread)",
+    ),
 )
 
 MSC_COVID = Model(

@@ -99,8 +99,14 @@ def _iiv(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
     return {k: np.exp(eta[:, i]) for i, k in enumerate(names)}
 
 
-def draw_block(population, seed: int, replicate: int, block: int) -> Cohort:
-    """Draw `BLOCK` candidates of `replicate` from their own stream (see module docstring)."""
+def draw_block(
+    population, seed: int, replicate: int, block: int, overrides: dict[str, float] | None = None
+) -> Cohort:
+    """Draw `BLOCK` candidates of `replicate` from their own stream (see module docstring).
+
+    `overrides` (model parameter -> value) scale every patient's value by value / default, so
+    the variability around the new typical value is kept.
+    """
     rng = np.random.default_rng(np.random.SeedSequence([seed, STREAM_POPULATION, replicate, block]))
     n = BLOCK
     age = _truncnorm(rng, population.age, n)
@@ -126,6 +132,10 @@ def draw_block(population, seed: int, replicate: int, block: int) -> Cohort:
         params[k] = v * params.get(k, base[k]) / base[k]
     params["k_rep"] = params["k_rep"] * np.exp(AGE_REPAIR_PER_DECADE * decades)
     params["k_A"] = params["k_A"] * np.exp(AGE_ADAPTIVE_PER_DECADE * decades)
+    for k, v in (overrides or {}).items():
+        params[k] = np.asarray(params.get(k, base[k]) * (v / base[k] if base[k] else 0.0), float)
+        params[k] = params[k] if base[k] else np.full(n, float(v))
+        params[k] = np.broadcast_to(params[k], (n,)).copy()
     return Cohort(
         age=age,
         female=female,

@@ -12,6 +12,7 @@ from mscsim.report._consort_plot import plot_consort as plot_consort
 from mscsim.report._design_reports import adaptive_report as adaptive_report
 from mscsim.report._design_reports import optimize_report as optimize_report
 from mscsim.report._design_reports import samplesize_report as samplesize_report
+from mscsim.report._dose_response_plot import plot_dose_response as plot_dose_response
 from mscsim.report._embed import figure_html as figure_html
 from mscsim.report._evidence_plots import plot_forest as plot_forest
 from mscsim.report._evidence_plots import plot_funnel as plot_funnel

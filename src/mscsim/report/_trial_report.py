@@ -20,6 +20,8 @@ from mscsim.report._html import HtmlReport
 from mscsim.report._km_plot import plot_km
 from mscsim.report._ovp_plot import OVP_KEYS, plot_observed_vs_predicted
 from mscsim.report._power_plot import plot_power_curve
+from mscsim.trial import AE_TERMS
+from mscsim.trial import ae_records as _ae_records
 
 #: Biomarkers drawn, run key -> panel name; cytokines get a log axis.
 BIOMARKER_PANELS = {
@@ -363,18 +365,12 @@ def _endpoints(report: HtmlReport, run, analyses) -> None:
 # ----------------------------------------------------------------------------- safety
 def ae_records(run) -> dict[str, np.ndarray]:
     """Flat adverse-event records: patient, term, serious, related (disease SAEs, infusion AEs)."""
-    from mscsim.trial._events import INFUSION_TERMS, SAE_TERMS
-
-    ev = run.events
-    dp, dk = np.nonzero(np.isfinite(ev.sae_time))
-    iae = ev.infusion_ae
-    rel = np.asarray(iae["related"], dtype=bool)
-    terms = np.array([*SAE_TERMS, *INFUSION_TERMS], dtype=object)
+    rec = _ae_records(run)
     return {
-        "patient": np.concatenate([dp, np.asarray(iae["patient"], dtype=np.int64)]),
-        "term": terms[np.concatenate([dk, len(SAE_TERMS) + rel.astype(int)])],
-        "serious": np.concatenate([np.ones(dp.size, bool), np.asarray(iae["serious"], dtype=bool)]),
-        "related": np.concatenate([np.zeros(dp.size, bool), rel]),
+        "patient": rec["patient"],
+        "term": np.array(AE_TERMS, dtype=object)[rec["term"]],
+        "serious": rec["serious"],
+        "related": rec["related"],
     }
 
 

@@ -1,8 +1,11 @@
 """Virtual randomized trials: scenarios, screening, randomization, events, analysis, power."""
 
+from mscsim.trial._adverse import AE_TERMS, ae_records
 from mscsim.trial._analysis import EndpointAnalysis, analyse, arm_summary
+from mscsim.trial._dose_response import DosePoint, dose_response
 from mscsim.trial._engine import TrialRun, run_trial
 from mscsim.trial._power import PowerCurve, power_curve, power_of
+from mscsim.trial._products import PRODUCTS, ProductSpec
 from mscsim.trial._scenario import (
     ScenarioSummary,
     builtin_names,
@@ -16,10 +19,22 @@ from mscsim.trial._scenario_design import Arm, Eligibility, Population, Randomiz
 from mscsim.trial._scenario_endpoints import ENDPOINT_PARAMS, Endpoint, Endpoints, PublishedResult
 from mscsim.trial._scenario_fields import BERLIN_PF_MMHG, BIOMARKER_UNITS
 from mscsim.trial._scenario_model import Scenario
+from mscsim.trial._scenario_setting import Setting
 from mscsim.trial._summary import run_summary
-from mscsim.trial._validate import ValidationRow, validate_run
+from mscsim.trial._trial_effects import TRIAL_PARAMS, TrialEffects
+from mscsim.trial._validate import ValidationRow, unsupported_numbers, validate_run
 
 __all__ = [
+    "DosePoint",
+    "dose_response",
+    "AE_TERMS",
+    "PRODUCTS",
+    "ProductSpec",
+    "Setting",
+    "TRIAL_PARAMS",
+    "TrialEffects",
+    "ae_records",
+    "unsupported_numbers",
     "BERLIN_PF_MMHG",
     "BIOMARKER_UNITS",
     "ENDPOINT_PARAMS",

@@ -14,8 +14,7 @@ from mscsim.stats import (
     kaplan_meier,
     logrank_test,
 )
-
-SURVIVAL_KINDS = {"survival", "sae_free_survival", "time_to_recovery"}
+from mscsim.trial._outcomes import NUMERIC_KINDS, SURVIVAL_KINDS, binary, numeric, times
 
 
 @dataclass(frozen=True)
@@ -31,33 +30,6 @@ class EndpointAnalysis:
     p_value: np.ndarray  # the test the trial reports (log-rank for time-to-event)
     method: str
     per_arm: dict[str, np.ndarray]  # e.g. events per arm, (R,)
-
-
-def _times(run, ep):
-    ev, d = run.events, float(ep.day) if ep.day is not None else run.events.follow_up
-    if ep.kind == "survival":
-        t = ev.death
-    elif ep.kind == "sae_free_survival":
-        t = ev.first_sae
-    else:  # time_to_recovery: death before recovery is censored at the horizon
-        t = ev.recovery
-    return np.minimum(t, d), t <= d
-
-
-def _binary(run, ep):
-    ev, d = run.events, float(ep.day or 0)
-    if ep.kind == "mortality":
-        return ev.death <= d
-    if ep.kind == "sae":
-        return ev.first_sae <= d
-    if ep.kind == "ventilation":
-        return (ev.intubation > 0) & (ev.intubation <= d)
-    if ep.kind == "infusion_ae":
-        iae = ev.infusion_ae
-        hit = np.zeros(run.arm.size, dtype=bool)
-        hit[iae["patient"][iae["hours"] <= ep.window_hours]] = True
-        return hit
-    raise ValueError(ep.kind)
 
 
 def analyse(run) -> list[EndpointAnalysis]:
@@ -80,14 +52,15 @@ def _endpoint(run, ep, mask, group, arm_name) -> EndpointAnalysis:
     label = ep.label or ep.id
     m = run.as_matrix
     if ep.kind in SURVIVAL_KINDS:
-        t, e = _times(run, ep)
+        t, e = times(run, ep)
         res = cox_ph(m(t), m(e), group, mask=mask, name=ep.id)
         lr = logrank_test(m(t), m(e), group, mask=mask, name=ep.id)
         per = {
             "events_treatment": (m(e) & mask & (group == 1)).sum(axis=1),
             "events_control": (m(e) & mask & (group == 0)).sum(axis=1),
         }
-        measure = "recovery rate ratio" if ep.kind == "time_to_recovery" else "hazard ratio"
+        ratio = ep.kind in ("time_to_recovery", "time_to_discharge", "time_to_improvement")
+        measure = f"{ep.kind.split('_')[-1]} rate ratio" if ratio else "hazard ratio"
         return EndpointAnalysis(
             ep.id,
             label,
@@ -99,27 +72,37 @@ def _endpoint(run, ep, mask, group, arm_name) -> EndpointAnalysis:
             "Cox PH (Efron ties) HR with Wald 95% CI; log-rank p",
             per,
         )
-    if ep.kind == "biomarker_change":
-        vi = int(np.searchsorted(run.visit_days, ep.day))
-        vals = run.visits[ep.biomarker]
-        cfb = change_from_baseline(m(vals[:, 0]), m(vals[:, vi]), group, mask=mask, name=ep.id)
+    if ep.kind in NUMERIC_KINDS:
+        base, value = numeric(run, ep)
+        cfb = change_from_baseline(m(base), m(value), group, mask=mask, name=ep.id)
         res = cfb.difference
         per = {
             "mean_change_treatment": np.atleast_1d(cfb.treatment.mean),
             "mean_change_control": np.atleast_1d(cfb.control.mean),
         }
+        what = (
+            "change from baseline (survivors)"
+            if ep.kind == "biomarker_change"
+            else ep.kind.replace("_", " ")
+        )
+        measure = (
+            "difference in mean change" if ep.kind == "biomarker_change" else "difference in means"
+        )
         return EndpointAnalysis(
             ep.id,
             label,
             ep.kind,
             arm_name,
-            "difference in mean change",
+            measure,
             res,
             np.atleast_1d(res.p_value),
-            "Welch t-test on change from baseline (survivors)",
+            f"Welch t-test on {what}",
             per,
         )
-    y = m(_binary(run, ep))
+    yv = m(binary(run, ep))
+    known = ~np.isnan(yv) if yv.dtype.kind == "f" else np.ones(yv.shape, bool)
+    y = np.nan_to_num(yv).astype(bool)
+    mask = mask & known  # lung outcomes: survivors only
     res = compare_proportions(y, group, mask=mask, measure="risk_ratio", name=ep.id)
     per = {
         "events_treatment": (y & mask & (group == 1)).sum(axis=1),

@@ -14,9 +14,10 @@ import numpy as np
 
 from mscsim.model import MSC_COVID
 from mscsim.solve import simulate
-from mscsim.trial._events import derive_events
+from mscsim.trial._events import N_INFUSION_U, Infusions, derive_events
 from mscsim.trial._scenario import load_scenario
 from mscsim.trial._screening import TRIAL_SOLVER, screen
+from mscsim.trial._trial_effects import TrialEffects
 
 HORIZON = 60  # days after enrollment (hospital-mortality proxy)
 TARGETS = (
@@ -78,6 +79,32 @@ TARGETS = (
 )
 
 
+#: COVID-era checks: 28-day mortality of patients ventilated by day 28, usual care and all on
+#: dexamethasone (RECOVERY, https://doi.org/10.1056/NEJMoa2021436: "invasive mechanical
+#: ventilation (29.3% vs. 41.4%; rate ratio, 0.64; 95% CI, 0.51 to 0.81)"); ranges are the
+#: 95% binomial intervals of 95/324 and 283/683.
+COVID_ERA_TARGETS = (
+    (
+        "28-day mortality, ventilated, usual care (RECOVERY)",
+        41.4,
+        37.7,
+        45.2,
+        "%",
+        "https://doi.org/10.1056/NEJMoa2021436",
+        "RECOVERY usual care, invasive ventilation 41.4%",
+    ),
+    (
+        "28-day mortality, ventilated, dexamethasone (RECOVERY)",
+        29.3,
+        24.4,
+        34.6,
+        "%",
+        "https://doi.org/10.1056/NEJMoa2021436",
+        "RECOVERY dexamethasone, invasive ventilation 29.3%",
+    ),
+)
+
+
 @dataclass(frozen=True)
 class CalibrationRow:
     name: str
@@ -124,8 +151,10 @@ def _untreated_cohort(replicates: int, per_replicate: int, seed: int):
 def fit_death_hazard(
     replicates: int = 40, per_replicate: int = 100, seed: int = 7
 ) -> dict[str, float]:
-    """Fit ``death_log_h0``, ``death_pf_slope`` (>= 0.3) and ``death_vent_log_hr`` (>= 0) so the
-    expected 60-day mortality of the untreated cohort meets the Berlin and ventilation targets.
+    """Fit ``death_log_h0``, ``death_pf_slope`` (>= 0.3), ``death_vent_log_hr`` (>= 0) and
+    ``death_lag_days`` so the expected 60-day mortality of the untreated cohort meets the Berlin
+    and ventilation targets and the 28-day mortality of patients ventilated by day 28 meets
+    RECOVERY's usual-care arm (41.4%).
 
     Expected mortality ``1 - exp(-H)`` (H the cumulative hazard along each patient's simulated
     course) is smooth in the parameters, unlike realized deaths.
@@ -136,19 +165,30 @@ def fit_death_hazard(
 
     scr, t, sol = _untreated_cohort(replicates, per_replicate, seed)
     pf, il6 = sol.observables["pf_ratio"], sol.observables["il6"]
-    intub, on = _events._ventilation(
+    _, _, on = _events.ventilation_course(
         t, pf, scr.on_vent, _events.ventilation_threshold(scr.cohort.uniforms)
     )
+    intub = np.where(on.any(axis=1), 0.0, np.inf)
+    none = TrialEffects.none(scr.cohort.size)
     groups = [scr.ards == "mild", scr.ards == "moderate", scr.ards == "severe", np.isfinite(intub)]
-    target = np.array([r[1] for r in TARGETS[:4]]) / 100.0
+    first_vent = np.where(on.any(axis=1), t[on.argmax(axis=1)], np.inf)
+    vent28 = first_vent <= 28
+    d28 = t <= 28
+    target = np.array([r[1] for r in TARGETS[:4]] + [COVID_ERA_TARGETS[0][1]]) / 100.0
     keys = ("death_log_h0", "death_pf_slope", "death_vent_log_hr")
     saved = {k: _events.P[k] for k in keys}
 
+    def risk(rate, cols):
+        r, tt = rate[:, cols], t[cols]
+        return 1.0 - np.exp(-np.sum(0.5 * (r[:, 1:] + r[:, :-1]) * np.diff(tt), axis=1))
+
     def residual(x):
         _events.P.update(dict(zip(keys, x)))
-        rate = np.exp(_events.death_log_hazard(pf, il6, scr.cohort.age, scr.cohort.comorbidity, on))
-        risk = 1.0 - np.exp(-np.sum(0.5 * (rate[:, 1:] + rate[:, :-1]) * np.diff(t), axis=1))
-        return (np.array([risk[g].mean() for g in groups]) - target) / 0.02
+        rate = np.exp(
+            _events.death_log_hazard(t, pf, il6, scr.cohort.age, scr.cohort.comorbidity, on, none)
+        )
+        r60, r28 = risk(rate, slice(None)), risk(rate, d28)
+        return (np.array([r60[g].mean() for g in groups] + [r28[vent28].mean()]) - target) / 0.02
 
     try:
         fit = least_squares(residual, [saved[k] for k in keys], bounds=([-20, 0.3, 0.0], [5, 3, 2]))
@@ -157,30 +197,49 @@ def fit_death_hazard(
     return dict(zip(keys, map(float, fit.x)))
 
 
+def _events_of(scr, t, sol, seed: int, trial: TrialEffects):
+    n = scr.cohort.size
+    none = Infusions(
+        np.full((n, 1), np.nan),
+        np.zeros((n, 1)),
+        np.zeros((n, 1)),
+        np.ones((n, 1)),
+        np.zeros(n, dtype=bool),
+    )
+    iu = np.random.default_rng(seed).uniform(size=(n, 1, N_INFUSION_U))
+    return derive_events(
+        t, sol.observables, sol.state("Tv"), scr.cohort, scr.on_vent, none, iu, HORIZON, trial
+    )
+
+
 def control_arm_calibration(
     replicates: int = 40, per_replicate: int = 100, seed: int = 7
 ) -> list[CalibrationRow]:
-    """Model vs target for the untreated ARDS population (see module docstring)."""
+    """Model vs target for the untreated ARDS population (see module docstring): the
+    pre-COVID-era reference (no trial effect, no corticosteroids) against the Berlin and
+    ventilation targets, and the same population all given dexamethasone against RECOVERY's
+    28-day mortality of ventilated patients."""
     scr, t, sol = _untreated_cohort(replicates, per_replicate, seed)
     n = scr.cohort.size
-    none = (np.full((n, 1), np.nan), np.zeros((n, 1)), np.zeros(n, dtype=bool))
-    iu = np.random.default_rng(seed).uniform(size=(n, 1, 5))
-    ev = derive_events(
-        t, sol.observables, sol.state("Tv"), scr.cohort, scr.on_vent, none, iu, HORIZON
-    )
+    ev = _events_of(scr, t, sol, seed, TrialEffects.none(n))
     dead = np.isfinite(ev.death)
-    groups = [
-        scr.ards == "mild",
-        scr.ards == "moderate",
-        scr.ards == "severe",
-        np.isfinite(ev.intubation),
-    ]
+    vent = np.isfinite(ev.intubation)
+    groups = [scr.ards == "mild", scr.ards == "moderate", scr.ards == "severe", vent]
     values = [100 * dead[g].mean() for g in groups] + [
         np.median(scr.baseline["crp"]),
         np.median(scr.baseline["il6"]),
     ]
     sizes = [int(g.sum()) for g in groups] + [n, n]
+    dex = TrialEffects.none(n)
+    dex = TrialEffects(**{**dex.__dict__, "dexamethasone": np.ones(n, dtype=bool)})
+    ev_dex = _events_of(scr, t, sol, seed, dex)
+    for ev_k in (ev, ev_dex):
+        v28 = scr.on_vent | (ev_k.intubation <= 28)
+        values.append(100 * (ev_k.death[v28] <= 28).mean())
+        sizes.append(int(v28.sum()))
     return [
         CalibrationRow(name, target, lo, hi, float(v), k, unit, src, ref)
-        for (name, target, lo, hi, unit, src, ref), v, k in zip(TARGETS, values, sizes)
+        for (name, target, lo, hi, unit, src, ref), v, k in zip(
+            TARGETS + COVID_ERA_TARGETS, values, sizes
+        )
     ]

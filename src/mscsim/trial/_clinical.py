@@ -21,9 +21,12 @@ EXTUBATE_PF = EVENT_PARAMS["extubate_pf"]
 #: Columns of the per-patient reserved uniforms (`Cohort.uniforms`); infusion events use a
 #: separate per-replicate stream because the number of infusions varies by scenario.
 U_VENT, U_DEATH, U_SHOCK, U_INFECT, U_THROMB = 0, 1, 2, 3, 4
+#: Standard of care (drawn against the setting's shares) and long-term lung-function spread.
+U_DEX, U_IL6B, U_DLCO, U_FVC = 5, 6, 7, 8
 
 
-def ventilation_threshold(uniforms: np.ndarray) -> np.ndarray:
-    """Per-patient P/F below which the patient is intubated (mmHg)."""
+def ventilation_threshold(uniforms: np.ndarray, shift: np.ndarray | float = 0.0) -> np.ndarray:
+    """Per-patient P/F below which the patient is intubated (mmHg); `shift` is the trial's
+    practice shift (mmHg, see trial_effects.csv)."""
     lo, hi = EVENT_PARAMS["vent_pf_low"], EVENT_PARAMS["vent_pf_high"]
-    return lo + (hi - lo) * uniforms[:, U_VENT]
+    return lo + (hi - lo) * uniforms[:, U_VENT] + shift

@@ -9,23 +9,31 @@ from __future__ import annotations
 import os
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
+from scipy.special import ndtri
 
 from mscsim import __version__
 from mscsim.model import MSC_COVID, Regimen
 from mscsim.population import Cohort, concat
 from mscsim.solve import default_backend, simulate
-from mscsim.trial._events import Events, derive_events
+from mscsim.trial._clinical import EVENT_PARAMS, U_DLCO, U_FVC
+from mscsim.trial._events import N_INFUSION_U, Events, Infusions, derive_events
+from mscsim.trial._products import PRODUCTS
 from mscsim.trial._randomize import randomize, strata_keys
 from mscsim.trial._scenario import scenario_hash
+from mscsim.trial._scenario_fields import LUNG_OUTCOME_DAYS
+from mscsim.trial._scenario_model import Scenario
 from mscsim.trial._screening import TRIAL_SOLVER, screen
+from mscsim.trial._trial_effects import TrialEffects, draw_trial_effects
 
 STREAM_EVENTS = 3
+STREAM_VISITS = 5
 GRID_STEP = 0.25  # days: resolution of the event model
 
-BIOMARKERS = ("crp", "il6", "il10", "tnf", "pf_ratio")
+BIOMARKERS = ("crp", "il6", "il10", "tnf", "pf_ratio", "oxygenation_index")
+DEFAULTS = MSC_COVID.default_parameters()
 DEFAULT_VISITS = (0, 1, 2, 3, 4, 5, 6, 7, 10, 14, 21, 28)
 
 
@@ -33,7 +41,7 @@ DEFAULT_VISITS = (0, 1, 2, 3, 4, 5, 6, 7, 10, 14, 21, 28)
 class TrialRun:
     """All patients of all replicate trials (flat arrays, replicate-major, enrollment order)."""
 
-    scenario: object
+    scenario: Scenario
     seed: int
     n_replicates: int
     sample_size: int
@@ -49,9 +57,11 @@ class TrialRun:
     visit_days: np.ndarray
     visits: dict[str, np.ndarray]  # biomarker -> (n, len(visit_days)), NaN after death
     infusion_days: np.ndarray  # (n, K) days after enrollment, NaN padded
-    infusion_cells: np.ndarray
+    infusion_cells: np.ndarray  # (n, K) UC-MSC cell-equivalents per infusion
     n_screened: np.ndarray
     excluded: list[dict[str, int]]
+    lung: dict[str, np.ndarray] = field(default_factory=dict)  # long-term lung outcomes
+    effects: TrialEffects | None = None  # trial-level terms of each patient's events
     status_counts: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -68,29 +78,156 @@ class TrialRun:
             "solver_backend": default_backend(),
         }
 
+    def head(self, replicates: int) -> TrialRun:
+        """The first `replicates` replicate trials as a run of their own."""
+        n = replicates * self.sample_size
+        keep = self.events.infusion_ae["patient"] < n
+        ev = self.events
+        cut = lambda a: a[:n]  # noqa: E731
+        events = Events(
+            death=cut(ev.death),
+            intubation=cut(ev.intubation),
+            extubation=cut(ev.extubation),
+            recovery=cut(ev.recovery),
+            discharge=cut(ev.discharge),
+            improvement=cut(ev.improvement),
+            sae_time=cut(ev.sae_time),
+            infusion_ae={k: v[keep] for k, v in ev.infusion_ae.items()},
+            follow_up=ev.follow_up,
+        )
+        eff = self.effects
+        return replace(
+            self,
+            n_replicates=replicates,
+            replicate=cut(self.replicate),
+            arm=cut(self.arm),
+            cohort=self.cohort.take(np.arange(n)),
+            ards=cut(self.ards),
+            on_vent0=cut(self.on_vent0),
+            baseline={k: cut(v) for k, v in self.baseline.items()},
+            solver_status=cut(self.solver_status),
+            events=events,
+            visits={k: cut(v) for k, v in self.visits.items()},
+            infusion_days=cut(self.infusion_days),
+            infusion_cells=cut(self.infusion_cells),
+            n_screened=self.n_screened[:replicates],
+            excluded=self.excluded[:replicates],
+            lung={k: cut(v) for k, v in self.lung.items()},
+            effects=None
+            if eff is None
+            else TrialEffects(*(cut(getattr(eff, f)) for f in TrialEffects.__dataclass_fields__)),
+        )
+
     def as_matrix(self, values: np.ndarray) -> np.ndarray:
         """Reshape a per-patient array to ``(replicates, sample_size, ...)``."""
         return values.reshape(self.n_replicates, self.sample_size, *values.shape[1:])
 
 
+@dataclass(frozen=True)
+class _Chunk:
+    """What one chunk of replicates produces (merged by :func:`_merge`)."""
+
+    screened: object  # mscsim.trial._screening.Screened
+    arm: np.ndarray
+    status: np.ndarray
+    events: Events
+    visits: dict[str, np.ndarray]
+    infusion_days: np.ndarray
+    infusion_cells: np.ndarray
+    lung: dict[str, np.ndarray]
+    effects: TrialEffects
+
+
+def _schedule(arm, weight: np.ndarray) -> list[tuple[float, str, np.ndarray]]:
+    """(day, product, amount in the product's own unit per patient) of each infusion of `arm`."""
+    return [
+        (float(d), p, dose * (weight if unit == "cells/kg" else 1.0))
+        for d, p, dose, unit in arm.schedule()
+    ]
+
+
 def _regimens(scenario, arm_idx, weight):
+    """Per-patient infusions (cell-equivalents), product parameters and toxicity inputs."""
     arms = scenario.arms
-    k = max(len(a.infusion_days) for a in arms) or 1
-    days = np.full((arm_idx.size, k), np.nan)
-    cells = np.zeros((arm_idx.size, k))
-    active = np.zeros(arm_idx.size, dtype=bool)
+    k = max(len(a.schedule()) for a in arms) or 1
+    n = arm_idx.size
+    days = np.full((n, k), np.nan)
+    amount = np.zeros((n, k))
+    embolic = np.zeros((n, k))
+    reaction = np.ones((n, k))
+    active = np.zeros(n, dtype=bool)
+    pparams = {
+        "f_trap": np.full(n, DEFAULTS["f_trap"]),
+        "k_l": np.full(n, DEFAULTS["k_l"]),
+        "potency": np.full(n, DEFAULTS["potency"]),
+    }
     for a, arm in enumerate(arms):
         sel = arm_idx == a
-        for j, d in enumerate(arm.infusion_days):
+        sched = _schedule(arm, weight[sel])
+        primary = next((PRODUCTS[p] for _, p, _ in sched if p in PRODUCTS), None)
+        for j, (d, product, dose) in enumerate(sched):
             days[sel, j] = d
-            dose = arm.dose_per_infusion * (weight[sel] if arm.dose_unit == "cells/kg" else 1.0)
-            cells[sel, j] = dose
-        active[sel] = arm.dose_per_infusion > 0
+            spec = PRODUCTS.get(product)
+            if spec is None:  # inactive comparator: nothing enters the model
+                continue
+            ce = dose * spec.cell_equivalents_per_unit
+            # the patient's kinetics are the arm's primary product; other products of the arm
+            # enter as its cell-equivalents scaled by their relative potency
+            amount[sel, j] = ce * spec.potency / primary.potency  # type: ignore[union-attr]
+            embolic[sel, j] = dose / weight[sel] if spec.embolic else 0.0
+            reaction[sel, j] = spec.reaction_factor
+        if primary is not None:
+            active[sel] = True
+            pparams["f_trap"][sel] = primary.f_trap
+            pparams["k_l"][sel] = primary.k_l
+            pparams["potency"][sel] = primary.potency
     regs = [
-        Regimen(tuple((float(d), float(c)) for d, c in zip(dd, cc) if np.isfinite(d)))
-        for dd, cc in zip(days, cells)
+        Regimen(tuple((float(d), float(c)) for d, c in zip(dd, cc, strict=True) if np.isfinite(d)))
+        for dd, cc in zip(days, amount, strict=True)
     ]
-    return regs, days, cells, active
+    return regs, Infusions(days, amount, embolic, reaction, active), pparams
+
+
+def _lung_outcomes(sol, t, cohort, alive_at_end) -> dict[str, np.ndarray]:
+    """DLCO and FVC (% predicted, with between-patient spread), fibrosis index and CT reading at
+    each long-term day, NaN for patients who died during follow-up."""
+    out: dict[str, np.ndarray] = {}
+    zd = ndtri(np.clip(cohort.uniforms[:, U_DLCO], 1e-12, 1 - 1e-12))
+    zf = ndtri(np.clip(cohort.uniforms[:, U_FVC], 1e-12, 1 - 1e-12))
+    for day in LUNG_OUTCOME_DAYS:
+        j = int(np.searchsorted(t, day))
+        fib = sol.observables["fibrosis"][:, j]
+        vals = {
+            "dlco": sol.observables["dlco"][:, j] * np.exp(EVENT_PARAMS["dlco_sd"] * zd),
+            "fvc": sol.observables["fvc"][:, j] * np.exp(EVENT_PARAMS["fvc_sd"] * zf),
+            "fibrosis": fib,
+            "ct_abnormal": (fib > EVENT_PARAMS["ct_threshold"]).astype(float),
+        }
+        for name, v in vals.items():
+            out[f"{name}_d{day}"] = np.where(alive_at_end, v, np.nan)
+    return out
+
+
+def _measured(visits: dict[str, np.ndarray], seed: int, reps, n: int) -> dict[str, np.ndarray]:
+    """Recorded biomarker values: the model's value times log-normal measurement error, drawn
+    per patient and visit from the stream ``(seed, STREAM_VISITS, replicate)`` (see the
+    ``noise_*`` rows of events.csv). The oxygenation index is derived from the recorded P/F."""
+    shape = (n, len(BIOMARKERS), next(iter(visits.values())).shape[1])
+    z = np.concatenate(
+        [
+            np.random.default_rng(
+                np.random.SeedSequence([seed, STREAM_VISITS, int(r)])
+            ).standard_normal(shape)
+            for r in reps
+        ]
+    )
+    out = {}
+    for i, b in enumerate(BIOMARKERS):
+        if b == "oxygenation_index":
+            continue
+        out[b] = visits[b] * np.exp(EVENT_PARAMS[f"noise_{b}"] * z[:, i, :])
+    out["oxygenation_index"] = 100.0 * EVENT_PARAMS["oi_mean_airway_pressure"] / out["pf_ratio"]
+    return out
 
 
 def _apply_param_draws(params: dict, param_draws, seed: int, reps, n: int) -> None:
@@ -112,7 +249,7 @@ def _apply_param_draws(params: dict, param_draws, seed: int, reps, n: int) -> No
         params[name] = col
 
 
-def _run_chunk(scenario, seed, reps, n, visit_days, param_draws=None):
+def _run_chunk(scenario, seed, reps, n, visit_days, taus=None, param_draws=None) -> _Chunk:
     scr = screen(scenario, seed, reps, n)
     if param_draws is not None:  # after screening: enrollment does not depend on the draw
         _apply_param_draws(scr.cohort.params, param_draws, seed, reps, n)
@@ -132,32 +269,55 @@ def _run_chunk(scenario, seed, reps, n, visit_days, param_draws=None):
             for i, r in enumerate(reps)
         ]
     )
-    regs, days, cells, active = _regimens(scenario, arm, scr.cohort.weight)
-    t = np.arange(0.0, scenario.follow_up_days + 1e-9, GRID_STEP)
+    regs, infusions, pparams = _regimens(scenario, arm, scr.cohort.weight)
+    fu = scenario.follow_up_days
+    t = np.arange(0.0, fu + 1e-9, GRID_STEP)
+    t_long = np.array([d for d in LUNG_OUTCOME_DAYS if d > t[-1]], dtype=float)
     y0 = {s: scr.state[:, i] for i, s in enumerate(MSC_COVID.state_names)}
-    sol = simulate(MSC_COVID, scr.cohort.params, y0, regs, t_eval=t, solver=TRIAL_SOLVER)
+    sol = simulate(
+        MSC_COVID,
+        {**scr.cohort.params, **pparams},
+        y0,
+        regs,
+        t_eval=np.concatenate([t, t_long]),
+        solver=TRIAL_SOLVER,
+    )
+    nt = t.size
+    obs = {k: v[:, :nt] for k, v in sol.observables.items()}
     iu = np.concatenate(
         [
             np.random.default_rng(np.random.SeedSequence([seed, STREAM_EVENTS, int(r)])).uniform(
-                size=(n, days.shape[1], 5)
+                size=(n, infusions.days.shape[1], N_INFUSION_U)
             )
             for r in reps
         ]
     )
+    effects = draw_trial_effects(scenario.setting, seed, scr.replicate, scr.cohort.uniforms, taus)
+    setting = scenario.setting
     ev = derive_events(
         t,
-        sol.observables,
-        sol.state("Tv"),
+        obs,
+        sol.state("Tv")[:, :nt],
         scr.cohort,
         scr.on_vent,
-        (days, cells, active),
+        infusions,
         iu,
-        scenario.follow_up_days,
+        fu,
+        effects,
+        viral_discharge=setting is not None and setting.discharge_requires_viral_clearance,
     )
     vi = np.searchsorted(t, visit_days)
     alive = visit_days[None, :] < ev.death[:, None]
-    visits = {b: np.where(alive, sol.observables[b][:, vi], np.nan) for b in BIOMARKERS}
-    return scr, arm, sol.status, ev, visits, days, cells
+    observed = {
+        **obs,
+        "oxygenation_index": 100.0 * EVENT_PARAMS["oi_mean_airway_pressure"] / obs["pf_ratio"],
+    }
+    visits = _measured(
+        {b: np.where(alive, observed[b][:, vi], np.nan) for b in BIOMARKERS}, seed, reps, n
+    )
+    t_all = np.concatenate([t, t_long])
+    lung = _lung_outcomes(sol, t_all, scr.cohort, ~np.isfinite(ev.death))
+    return _Chunk(scr, arm, sol.status, ev, visits, infusions.days, infusions.amount, lung, effects)
 
 
 def _default_workers(n_patients: int) -> int:
@@ -174,6 +334,7 @@ def run_trial(
     chunk: int = 256,
     workers: int | None = None,
     progress=None,
+    taus: dict[str, float] | None = None,
     param_draws=None,
 ) -> TrialRun:
     """Run `replicates` virtual trials of `scenario` (defaults from the scenario).
@@ -181,7 +342,8 @@ def run_trial(
     Replicates are processed in chunks of `chunk` trials, spread over `workers` processes
     (default: one for small runs, every core for large ones). Each replicate draws only from
     streams keyed by (seed, replicate), so the result is identical for any `chunk` and
-    `workers`.
+    `workers`. ``taus`` overrides the between-trial SDs of ``trial_effects.csv`` (e.g. zeros
+    for the fixed-effect calibration reference).
 
     `param_draws`, if given, is a picklable callable ``(seed, replicate) -> {parameter: value}``
     giving the typical value of those model parameters in that replicate, applied after
@@ -193,7 +355,11 @@ def run_trial(
     n = scenario.sample_size if sample_size is None else int(sample_size)
     fu = scenario.follow_up_days
     days = {0, fu} | set(d for d in DEFAULT_VISITS if d <= fu)
-    days |= {ep.day for ep in scenario.endpoints.all if ep.kind == "biomarker_change"}
+    days |= {
+        ep.day
+        for ep in scenario.endpoints.all
+        if ep.kind in ("biomarker_change", "who_scale") and ep.day is not None
+    }
     visit_days = np.array(sorted(days), dtype=float)
     t0 = time.perf_counter()
     chunks = [np.arange(s, min(n_rep, s + chunk)) for s in range(0, n_rep, chunk)]
@@ -202,17 +368,21 @@ def run_trial(
     if procs == 1:
         parts = []
         for reps in chunks:
-            parts.append(_run_chunk(scenario, seed, reps, n, visit_days, param_draws))
+            parts.append(_run_chunk(scenario, seed, reps, n, visit_days, taus, param_draws))
             if progress is not None:
                 progress(len(reps))
     else:
-        parts = _run_parallel(scenario, seed, chunks, n, visit_days, procs, progress, param_draws)
+        parts = _run_parallel(
+            scenario, seed, chunks, n, visit_days, procs, progress, taus, param_draws
+        )
     run = _merge(scenario, seed, n_rep, n, parts, visit_days, time.perf_counter() - t0)
     run.timings["workers"] = float(procs)
     return run
 
 
-def _run_parallel(scenario, seed, chunks, n, visit_days, procs, progress, param_draws=None):
+def _run_parallel(
+    scenario, seed, chunks, n, visit_days, procs, progress, taus=None, param_draws=None
+):
     """Chunks on a pool of forked processes; results are put back in chunk order."""
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -230,7 +400,7 @@ def _run_parallel(scenario, seed, chunks, n, visit_days, procs, progress, param_
     parts: list = [None] * len(chunks)
     with ProcessPoolExecutor(max_workers=procs, mp_context=ctx) as pool:
         futures = {
-            pool.submit(_run_chunk, scenario, seed, reps, n, visit_days, param_draws): i
+            pool.submit(_run_chunk, scenario, seed, reps, n, visit_days, taus, param_draws): i
             for i, reps in enumerate(chunks)
         }
         for fut in as_completed(futures):
@@ -241,21 +411,24 @@ def _run_parallel(scenario, seed, chunks, n, visit_days, procs, progress, param_
     return parts
 
 
-def _merge(scenario, seed, n_rep, n, parts, visit_days, elapsed) -> TrialRun:
+def _merge(scenario, seed, n_rep, n, parts: list[_Chunk], visit_days, elapsed) -> TrialRun:
     cat = lambda xs: np.concatenate(xs)  # noqa: E731
-    scr = [p[0] for p in parts]
-    evs = [p[3] for p in parts]
+    scr = [p.screened for p in parts]
+    evs = [p.events for p in parts]
     offsets = np.cumsum([0] + [e.death.size for e in evs[:-1]])
     iae = {
         k: cat([e.infusion_ae[k] + (o if k == "patient" else 0) for e, o in zip(evs, offsets)])
         for k in evs[0].infusion_ae
     }
-    order = np.lexsort((iae["related"], iae["infusion"], iae["patient"]))  # canonical record order
+    order = np.lexsort((iae["term"], iae["infusion"], iae["patient"]))  # canonical record order
     iae = {k: v[order] for k, v in iae.items()}
     events = Events(
         death=cat([e.death for e in evs]),
         intubation=cat([e.intubation for e in evs]),
+        extubation=cat([e.extubation for e in evs]),
         recovery=cat([e.recovery for e in evs]),
+        discharge=cat([e.discharge for e in evs]),
+        improvement=cat([e.improvement for e in evs]),
         sae_time=cat([e.sae_time for e in evs]),
         infusion_ae=iae,
         follow_up=float(scenario.follow_up_days),
@@ -264,9 +437,10 @@ def _merge(scenario, seed, n_rep, n, parts, visit_days, elapsed) -> TrialRun:
         "screening_ok": sum(s.status_counts["ok"] for s in scr),
         "screening_failed": sum(s.status_counts["failed"] for s in scr),
     }
-    st = cat([p[2] for p in parts])
+    st = cat([p.status for p in parts])
     status["followup_ok"] = int((st == 0).sum())
     status["followup_failed"] = int((st != 0).sum())
+    eff = [p.effects for p in parts]
     return TrialRun(
         scenario=scenario,
         seed=seed,
@@ -274,7 +448,7 @@ def _merge(scenario, seed, n_rep, n, parts, visit_days, elapsed) -> TrialRun:
         sample_size=n,
         arm_names=tuple(a.name for a in scenario.arms),
         replicate=cat([s.replicate for s in scr]),
-        arm=cat([p[1] for p in parts]),
+        arm=cat([p.arm for p in parts]),
         cohort=concat([s.cohort for s in scr]),
         ards=cat([s.ards for s in scr]),
         on_vent0=cat([s.on_vent for s in scr]),
@@ -282,11 +456,15 @@ def _merge(scenario, seed, n_rep, n, parts, visit_days, elapsed) -> TrialRun:
         solver_status=st,
         events=events,
         visit_days=visit_days,
-        visits={b: cat([p[4][b] for p in parts]) for b in BIOMARKERS},
-        infusion_days=cat([p[5] for p in parts]),
-        infusion_cells=cat([p[6] for p in parts]),
+        visits={b: cat([p.visits[b] for p in parts]) for b in BIOMARKERS},
+        infusion_days=cat([p.infusion_days for p in parts]),
+        infusion_cells=cat([p.infusion_cells for p in parts]),
         n_screened=cat([s.n_screened for s in scr]),
         excluded=[e for s in scr for e in s.excluded],
+        lung={k: cat([p.lung[k] for p in parts]) for k in parts[0].lung},
+        effects=TrialEffects(
+            *(cat([getattr(e, f) for e in eff]) for f in TrialEffects.__dataclass_fields__)
+        ),
         status_counts=status,
         timings={"simulate_s": elapsed},
     )

@@ -1,11 +1,14 @@
 """Clinical events from each enrolled patient's simulated trajectory.
 
-Death, invasive ventilation, recovery and disease serious adverse events (shock, secondary
-infection, thrombosis, respiratory failure needing intubation) are first-passage times of
-hazards driven by the simulated state; each patient's randomness is a fixed set of uniforms, so
-the same seed gives the same events. Death ends the trajectory: later events are censored.
+Death, invasive ventilation, recovery, discharge and disease serious adverse events (shock,
+secondary infection, thrombosis, respiratory failure needing intubation) are first-passage
+times of hazards driven by the simulated state; each patient's randomness is a fixed set of
+uniforms, so the same seed gives the same events. Death ends the trajectory: later events are
+censored. The death hazard follows organ failure (hypoxaemia, IL-6) through a first-order lag
+(``death_lag_days``) and carries the trial's baseline risk (:mod:`mscsim.trial._trial_effects`).
 Infusion-associated adverse events are drawn per infusion (disease-driven instability in every
-infused arm, product reactions in active arms) and timed in hours after the infusion.
+infused arm; product reactions and dose-dependent thrombo-embolic events in active arms) and
+timed in hours after the infusion.
 """
 
 from __future__ import annotations
@@ -13,17 +16,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.signal import lfilter
 
 from mscsim.model import MSC_COVID
 from mscsim.trial._clinical import (
     EVENT_PARAMS,
     EXTUBATE_PF,
+    OXYGEN_PF,
     U_DEATH,
     U_INFECT,
     U_SHOCK,
     U_THROMB,
     ventilation_threshold,
 )
+from mscsim.trial._trial_effects import TRIAL_PARAMS, TrialEffects
 
 P = EVENT_PARAMS
 IL6_0 = MSC_COVID.parameter("IL6_0").value
@@ -33,9 +39,29 @@ SAE_TERMS = (
     "shock",
     "secondary infection",
     "thrombosis",
+    "infusion-related thrombo-embolic event",
 )
-#: Terms of infusion-associated events: disease-driven (not related) and product reactions.
-INFUSION_TERMS = ("infusion-associated clinical instability", "infusion reaction")
+#: Terms of infusion-associated events: disease-driven (not related), product reactions and
+#: thrombo-embolic events (related).
+INFUSION_TERMS = (
+    "infusion-associated clinical instability",
+    "infusion reaction",
+    "infusion-related thrombo-embolic event",
+)
+#: Uniforms per infusion in the replicate's event stream.
+N_INFUSION_U = 7
+
+
+@dataclass(frozen=True)
+class Infusions:
+    """Infusions of each patient: days after enrollment (NaN padded), cell-equivalents,
+    cells per kg of embolic (cell) products, product reaction factor, active flag."""
+
+    days: np.ndarray  # (n, K)
+    amount: np.ndarray  # (n, K) cell-equivalents
+    embolic_per_kg: np.ndarray  # (n, K) cells/kg of products that lodge as cells (0 otherwise)
+    reaction_factor: np.ndarray  # (n, K)
+    active: np.ndarray  # (n,) bool
 
 
 @dataclass(frozen=True)
@@ -44,9 +70,14 @@ class Events:
 
     death: np.ndarray
     intubation: np.ndarray  # 0 when ventilated at enrollment
+    extubation: np.ndarray  # end of the ventilation episode (inf: not extubated)
     recovery: np.ndarray
+    discharge: np.ndarray
+    improvement: np.ndarray  # WHO clinical progression score down >= 2 points, or discharge
     sae_time: np.ndarray  # (n, len(SAE_TERMS))
-    infusion_ae: dict[str, np.ndarray]  # flat records: patient, infusion, hours, serious, related
+    infusion_ae: dict[
+        str, np.ndarray
+    ]  # flat records: patient, infusion, hours, serious, related, term
     follow_up: float
 
     @property
@@ -58,7 +89,10 @@ def _first_passage(t: np.ndarray, rate: np.ndarray, u: np.ndarray) -> np.ndarray
     """First time the cumulative hazard reaches -log(u) (linear interpolation), else inf."""
     dt = np.diff(t)
     cum = np.concatenate(
-        [np.zeros((rate.shape[0], 1)), np.cumsum(0.5 * (rate[:, 1:] + rate[:, :-1]) * dt, axis=1)],
+        [
+            np.zeros((rate.shape[0], 1)),
+            np.cumsum(0.5 * (rate[:, 1:] + rate[:, :-1]) * dt, axis=1),
+        ],
         axis=1,
     )
     target = -np.log(np.clip(u, 1e-300, 1.0))[:, None]
@@ -74,14 +108,14 @@ def _first_passage(t: np.ndarray, rate: np.ndarray, u: np.ndarray) -> np.ndarray
     return out
 
 
-def _ventilation(t, pf, on_vent0, theta):
-    """Intubation time and the on-ventilator indicator (one episode)."""
+def ventilation_course(t, pf, on_vent0, theta):
+    """Intubation time, extubation time and the on-ventilator indicator (one episode)."""
     below = pf < theta[:, None]
     start = np.where(on_vent0, 0.0, np.where(below.any(axis=1), t[below.argmax(axis=1)], np.inf))
     after = (t[None, :] > start[:, None]) & (pf > EXTUBATE_PF)
     stop = np.where(after.any(axis=1), t[after.argmax(axis=1)], np.inf)
     on = (t[None, :] >= start[:, None]) & (t[None, :] < stop[:, None])
-    return start, on
+    return start, stop, on
 
 
 def _recovery(t, pf, on, dead_at):
@@ -94,56 +128,145 @@ def _recovery(t, pf, on, dead_at):
     return np.where(run.any(axis=1), t[run.argmax(axis=1)], np.inf)
 
 
-def death_log_hazard(pf, il6, age, comorbidity, on_vent):
-    """Log death hazard per day (see events.csv for sources and calibration)."""
+def organ_failure(pf, il6):
+    """Log-hazard contribution of hypoxaemia and IL-6 at each time (before the lag)."""
+    return P["death_pf_slope"] * np.maximum(0.0, 300.0 - pf) / 100.0 + P[
+        "death_il6_slope"
+    ] * np.log(np.maximum(il6, 10.0) / 10.0)
+
+
+def lagged(t, x):
+    """First-order lag of ``x`` along the grid ``t`` (time constant ``death_lag_days``), from
+    0 at enrollment."""
+    a = np.exp(-(t[1] - t[0]) / P["death_lag_days"]) if t.size > 1 else 0.0
+    return lfilter([1.0 - a], [1.0, -a], x, axis=1)
+
+
+def death_log_hazard(t, pf, il6, age, comorbidity, on_vent, trial: TrialEffects):
+    """Log death hazard per day on grid ``t`` (see events.csv and trial_effects.csv)."""
+    tp = TRIAL_PARAMS
+    dex = np.where(
+        on_vent,
+        np.log(tp["dex_rr_ventilated"]),
+        np.where(pf < OXYGEN_PF, np.log(tp["dex_rr_oxygen"]), np.log(tp["dex_rr_no_oxygen"])),
+    )
     return (
         P["death_log_h0"]
-        + P["death_pf_slope"] * np.maximum(0.0, 300.0 - pf) / 100.0
-        + P["death_il6_slope"] * np.log(np.maximum(il6, 1.0) / 10.0)
+        + lagged(t, organ_failure(pf, il6))
         + P["death_age_slope"] * (age[:, None] - 60.0) / 10.0
         + P["death_comorbidity_slope"] * (comorbidity[:, None] - 1.0)
-        + P["death_vent_log_hr"] * on_vent
+        + (P["death_vent_log_hr"] + trial.vent_offset[:, None]) * on_vent
+        + trial.death_offset[:, None]
+        + np.where(trial.dexamethasone[:, None], dex, 0.0)
+        + np.where(trial.il6_blockade[:, None], np.log(tp["il6_blockade_rr"]), 0.0)
     )
 
 
-def derive_events(t, obs, tv, cohort, on_vent0, infusions, infusion_u, follow_up) -> Events:
+def who_score(pf, on_vent, discharged):
+    """WHO clinical progression score (Marshall 2020, https://doi.org/10.1016/S1473-3099(20)30483-7)
+    of living patients: 8/7 ventilated with P/F below/above 150; 6 high-flow or non-invasive
+    oxygen (P/F < 200); 5 oxygen (P/F < oxygen_pf); 4 in hospital without oxygen; 2 discharged."""
+    score = np.where(pf < 200, 6, np.where(pf < P["oxygen_pf"], 5, 4))
+    score = np.where(on_vent, np.where(pf < 150, 8, 7), score)
+    return np.where(discharged, 2, score)
+
+
+def _improvement(t, pf, on, discharge, death):
+    """First time the WHO score is >= 2 points below its enrollment value (or discharge)."""
+    score = who_score(pf, on, t[None, :] >= discharge[:, None])
+    better = (score <= score[:, :1] - 2) & (t[None, :] < death[:, None])
+    return np.where(better.any(axis=1), t[better.argmax(axis=1)], np.inf)
+
+
+def respiratory_failure(pf):
+    """Degree of respiratory failure, 0 at P/F >= 300 to 1 at P/F <= 100 mmHg."""
+    return np.clip((300.0 - pf) / 200.0, 0.0, 1.0)
+
+
+def shock_hazard(il6x, failing):
+    """Shock: inflammation (IL-6 excess) in patients with respiratory failure (per day)."""
+    return P["shock_rate"] * il6x / (il6x + 50.0) * failing
+
+
+def thrombosis_hazard(tv, failing):
+    """Venous thrombo-embolism: vascular injury, higher in respiratory failure (per day)."""
+    floor = P["thrombosis_ward_share"]
+    return P["thrombosis_rate"] * np.nan_to_num(tv) * (floor + (1.0 - floor) * failing)
+
+
+def derive_events(
+    t,
+    obs,
+    tv,
+    cohort,
+    on_vent0,
+    infusions: Infusions,
+    infusion_u,
+    follow_up,
+    trial: TrialEffects,
+    viral_discharge: bool = False,
+) -> Events:
     """Events of `cohort` from trajectories on grid `t` (days after enrollment).
 
-    `infusions` is ``(days (n, K) with nan padding, cells (n, K), active (n,))``;
-    `infusion_u` holds ``(n, K, 5)`` uniforms from the replicate's event stream.
+    `infusion_u` holds ``(n, K, N_INFUSION_U)`` uniforms from the replicate's event stream.
     """
     pf, il6 = obs["pf_ratio"], obs["il6"]
     pf = np.where(np.isfinite(pf), pf, 0.0)  # a failed solve is handled upstream; keep finite
     il6 = np.where(np.isfinite(il6), il6, 0.0)
     u = cohort.uniforms
-    intub, on = _ventilation(t, pf, on_vent0, ventilation_threshold(u))
-    rate = np.exp(death_log_hazard(pf, il6, cohort.age, cohort.comorbidity, on))
+    theta = ventilation_threshold(u, trial.vent_shift)
+    intub, extub, on = ventilation_course(t, pf, on_vent0, theta)
+    rate = np.exp(death_log_hazard(t, pf, il6, cohort.age, cohort.comorbidity, on, trial))
     death = _first_passage(t, rate, u[:, U_DEATH])
     alive = t[None, :] < death[:, None]
     il6x = np.maximum(il6 - IL6_0, 0.0)
+    sae_mult = np.exp(trial.sae_offset)[:, None]
+    failing = respiratory_failure(pf)
+    iae, embolic = _infusion_aes(t, pf, death, infusions, infusion_u, sae_mult[:, 0])
     sae = np.stack(
         [
             death,
             np.where(intub > 0, intub, np.inf),
-            _first_passage(t, P["shock_rate"] * il6x / (il6x + 50.0) * alive, u[:, U_SHOCK]),
-            _first_passage(t, P["infection_rate"] * on * alive, u[:, U_INFECT]),
-            _first_passage(t, P["thrombosis_rate"] * np.nan_to_num(tv) * alive, u[:, U_THROMB]),
+            _first_passage(t, shock_hazard(il6x, failing) * sae_mult * alive, u[:, U_SHOCK]),
+            _first_passage(t, P["infection_rate"] * sae_mult * on * alive, u[:, U_INFECT]),
+            _first_passage(t, thrombosis_hazard(tv, failing) * sae_mult * alive, u[:, U_THROMB]),
+            embolic,
         ],
         axis=1,
     )
     sae = np.where(sae <= np.minimum(death, follow_up)[:, None], sae, np.inf)
+    recovery = _recovery(t, pf, on, death)
+    ready = recovery
+    if viral_discharge:  # discharge also waits for the viral load to fall below detection
+        above = obs["viral_load"] >= P["viral_detection_copies_ml"]
+        last = np.where(above.any(axis=1), t.size - 1 - np.argmax(above[:, ::-1], axis=1), -1)
+        cleared = np.where(
+            last < 0, 0.0, np.where(last >= t.size - 1, np.inf, t[np.minimum(last + 1, t.size - 1)])
+        )
+        ready = np.maximum(recovery, cleared)
+    discharge = ready + P["discharge_delay_days"]
+    improvement = _improvement(t, pf, on, discharge, death)
     return Events(
         death=np.where(death <= follow_up, death, np.inf),
         intubation=np.where(intub <= np.minimum(death, follow_up), intub, np.inf),
-        recovery=_recovery(t, pf, on, death),
+        extubation=np.where(extub <= np.minimum(death, follow_up), extub, np.inf),
+        recovery=recovery,
+        discharge=np.where(discharge <= np.minimum(death, follow_up), discharge, np.inf),
+        improvement=np.where(improvement <= np.minimum(death, follow_up), improvement, np.inf),
         sae_time=sae,
-        infusion_ae=_infusion_aes(t, pf, death, infusions, infusion_u),
+        infusion_ae=iae,
         follow_up=float(follow_up),
     )
 
 
-def _infusion_aes(t, pf, death, infusions, iu) -> dict[str, np.ndarray]:
-    days, cells, active = infusions
+def _infusion_aes(
+    t, pf, death, inf: Infusions, iu, ascertainment
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Infusion-associated AE records and each patient's first thrombo-embolic event time.
+
+    Disease-driven instability is scaled by the trial's SAE effect (`ascertainment`: case mix
+    and how closely events are looked for and reported differ between trials)."""
+    days = inf.days
     n, k = days.shape
     given = np.isfinite(days) & (days < death[:, None])
     pf_at = np.empty((n, k))
@@ -152,34 +275,46 @@ def _infusion_aes(t, pf, death, infusions, iu) -> dict[str, np.ndarray]:
         pf_at[:, j] = pf[np.arange(n), col]
     p_dis = np.clip(
         P["infusion_ae_base"]
+        * ascertainment[:, None]
         * np.exp(P["infusion_ae_pf_slope"] * np.maximum(0, 200 - pf_at) / 100),
         0,
         0.5,
     )
     p_prod = np.where(
-        active[:, None],
-        P["product_ae_rate"] * (np.maximum(cells, 0) / 1e8) ** P["product_ae_dose_exponent"],
+        inf.active[:, None],
+        P["product_ae_rate"]
+        * inf.reaction_factor
+        * (np.maximum(inf.amount, 0) / 1e8) ** P["product_ae_dose_exponent"],
         0.0,
     )
-    hours_dis = -P["infusion_ae_mean_hours"] * np.log(np.clip(iu[..., 1], 1e-300, 1))
-    hours_prod = -P["infusion_ae_mean_hours"] * np.log(np.clip(iu[..., 4], 1e-300, 1))
-    dis = (
-        given & (iu[..., 0] < p_dis) & (hours_dis <= 24) & (days + hours_dis / 24 < death[:, None])
-    )
-    prod = given & (iu[..., 3] < p_prod) & (hours_prod <= 24)
+    d2 = inf.embolic_per_kg**2
+    p_emb = P["embolic_max"] * d2 / (d2 + P["embolic_d50"] ** 2)
+    hours = -P["infusion_ae_mean_hours"] * np.log(np.clip(iu[..., (1, 4, 6)], 1e-300, 1))
+    dis = given & (iu[..., 0] < p_dis) & (hours[..., 0] <= 24)
+    dis &= days + hours[..., 0] / 24 < death[:, None]
+    prod = given & (iu[..., 3] < p_prod) & (hours[..., 1] <= 24)
+    emb = given & (iu[..., 5] < p_emb) & (hours[..., 2] <= 24)
     rows = []
-    for mask, hours, serious, related in (
-        (dis, hours_dis, iu[..., 2] < P["infusion_ae_serious"], False),
-        (prod, hours_prod, np.zeros_like(dis), True),
+    for term, (mask, h, serious, related) in enumerate(
+        (
+            (dis, hours[..., 0], iu[..., 2] < P["infusion_ae_serious"], False),
+            (prod, hours[..., 1], np.zeros_like(dis), True),
+            (emb, hours[..., 2], np.ones_like(dis), True),
+        )
     ):
         pi, ki = np.nonzero(mask)
         rows.append(
             {
                 "patient": pi,
                 "infusion": ki,
-                "hours": hours[pi, ki],
+                "hours": h[pi, ki],
                 "serious": serious[pi, ki].astype(bool),
                 "related": np.full(pi.size, related),
+                "term": np.full(pi.size, term),
             }
         )
-    return {key: np.concatenate([r[key] for r in rows]) for key in rows[0]}
+    records = {key: np.concatenate([r[key] for r in rows]) for key in rows[0]}
+    emb_time = (
+        np.where(emb, days + hours[..., 2] / 24, np.inf).min(axis=1) if k else np.full(n, np.inf)
+    )
+    return records, emb_time

@@ -7,8 +7,9 @@ population, ...) are checked by :class:`mscsim.trial._scenario_model.Scenario`.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
 
+from mscsim.trial._products import PRODUCTS
 from mscsim.trial._scenario_fields import (
     BERLIN_PF_MMHG,
     DOI_PATTERN,
@@ -173,13 +174,48 @@ class Eligibility(BaseModel):
         return v
 
 
+class Infusion(BaseModel):
+    """One infusion of an arm whose infusions differ (e.g. MSC on day 0, EVs on day 2)."""
+
+    model_config = FROZEN
+
+    day: int = Field(ge=0, le=365, description="Day after enrollment (day 0 = enrollment).")
+    product: Product = Field(description="What is infused.")
+    dose: float = Field(gt=0, description="Amount in `unit`.")
+    unit: DoseUnit = Field(description="cells, cells/kg or mL.")
+
+    @model_validator(mode="after")
+    def _fits_product(self) -> Infusion:
+        _check_product_dose(self.product, self.unit, self.dose)
+        return self
+
+
+def _check_product_dose(product: str, unit: str, dose: float) -> None:
+    """Raise the scenario rule broken by `dose` `unit` of `product`, if any."""
+    spec = PRODUCTS.get(product)
+    if spec is not None and unit not in spec.units:
+        raise rule(f"product '{product}' is dosed in {' or '.join(spec.units)}", unit)
+    if dose > MAX_DOSE[unit]:
+        raise rule(f"must be <= {MAX_DOSE[unit]:.0e} {unit} per infusion", dose)
+
+
 class Arm(BaseModel):
-    """One arm: what is infused, how much, and when (days relative to enrollment)."""
+    """One arm: what is infused, how much, and when (days relative to enrollment).
+
+    Either ``product`` + ``dose_per_infusion`` + ``infusion_days`` (the same dose each time),
+    or ``infusions``: a list of infusions that may differ in product and dose (then
+    ``product`` names the arm's primary product, whose kinetics the patients get).
+    """
 
     model_config = FROZEN
 
     name: Slug = Field(description="Arm identifier, e.g. 'uc_msc' or 'vehicle'.")
     product: Product = Field(description="What is infused; 'standard-care' infuses nothing.")
+    infusions: tuple[Infusion, ...] | None = Field(
+        None,
+        description="Infusions that differ in product or dose (instead of dose_per_infusion "
+        "and infusion_days); days strictly increasing.",
+    )
     dose_unit: DoseUnit = Field("cells", description="Unit of dose_per_infusion.")
     dose_per_infusion: float = Field(
         0.0,
@@ -196,11 +232,24 @@ class Arm(BaseModel):
     )
     is_control: bool = Field(False, description="True for the single control arm.")
 
+    @field_validator("dose_unit")
+    @classmethod
+    def _unit_fits_product(cls, v: str, info: ValidationInfo) -> str:
+        product = info.data.get("product")
+        spec = PRODUCTS.get(str(product))
+        if spec is not None and not info.data.get("infusions") and v not in spec.units:
+            raise rule(f"product '{product}' is dosed in {' or '.join(spec.units)}", v)
+        return v
+
     @field_validator("dose_per_infusion")
     @classmethod
     def _dose_fits_product(cls, v: float, info: ValidationInfo) -> float:
         product = info.data.get("product")
         unit = info.data.get("dose_unit")
+        if info.data.get("infusions"):
+            if v != 0:
+                raise rule("must be absent when 'infusions' lists the doses", v)
+            return v
         if product in INACTIVE_PRODUCTS and v != 0:
             raise rule(f"must be 0 for product '{product}'", v)
         if product is not None and product not in INACTIVE_PRODUCTS and v <= 0:
@@ -213,6 +262,18 @@ class Arm(BaseModel):
     @classmethod
     def _schedule(cls, v: tuple[int, ...], info: ValidationInfo) -> tuple[int, ...]:
         product = info.data.get("product")
+        infusions = info.data.get("infusions")
+        if infusions:
+            if v:
+                raise rule("must be absent when 'infusions' lists the doses", list(v))
+            days = [i.day for i in infusions]
+            if any(b <= a for a, b in zip(days, days[1:], strict=False)):
+                raise rule("infusion days must be strictly increasing", days, at=())
+            if infusions[0].product != product:
+                raise rule(
+                    "the first infusion's product must be the arm's product", infusions[0].product
+                )
+            return v
         if any(d < 0 or d > 365 for d in v):
             raise rule("days must lie within [0, 365]", list(v))
         if any(b <= a for a, b in zip(v, v[1:], strict=False)):
@@ -222,6 +283,14 @@ class Arm(BaseModel):
         if product is not None and product != "standard-care" and not v:
             raise rule(f"must list at least one day for product '{product}'", list(v))
         return v
+
+    def schedule(self) -> list[tuple[int, str, float, str]]:
+        """``(day, product, dose, unit)`` of every infusion (zero-dose comparators included)."""
+        if self.infusions:
+            return [(i.day, i.product, i.dose, i.unit) for i in self.infusions]
+        return [
+            (d, self.product, self.dose_per_infusion, self.dose_unit) for d in self.infusion_days
+        ]
 
 
 class Randomization(BaseModel):

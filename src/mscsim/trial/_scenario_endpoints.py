@@ -14,7 +14,20 @@ sae                day                     >= 1 serious AE by ``day`` (binary)
 ventilation        day                     invasive ventilation needed by ``day`` (binary)
 time_to_recovery   day                     time to recovery, censored at ``day``
 biomarker_change   biomarker, day          value at ``day`` minus value at enrollment
+ventilator_free_   day                     days alive and off invasive ventilation up to
+days                                       ``day`` (0 for patients who die by ``day``)
+who_scale          day                     WHO clinical progression scale (0-10) at ``day``
+time_to_discharge  day                     time to hospital discharge, censored at ``day``
+time_to_improvement day                    time to a WHO-scale improvement of >= 2 points
+                                           (or discharge), censored at ``day``
+lung_outcome       measure, day            survivors with DLCO or FVC below 80% of
+                                           predicted, or a residual CT abnormality, at
+                                           ``day`` 180 or 365 (long-term follow-up)
 ================== ======================= ==============================================
+
+For the event kinds (survival, sae_free_survival, mortality, sae, ventilation,
+time_to_recovery, time_to_discharge) ``day`` may be omitted: the endpoint is then assessed at
+the end of follow-up ("deaths by end of follow-up"), with id ``mortality_end`` etc.
 
 Each endpoint has a derived, stable :attr:`Endpoint.id` (``survival_d31``,
 ``infusion_ae_6h``, ``il6_change_d6``) that keys results and published results.
@@ -29,12 +42,14 @@ from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_va
 from mscsim.trial._scenario_fields import (
     DOI_PATTERN,
     FROZEN,
+    LUNG_OUTCOME_DAYS,
     RATIO_MEASURES,
     URL_PATTERN,
     Biomarker,
     Confidence,
     EffectMeasure,
     EndpointKind,
+    LungMeasure,
     Slug,
     Text,
     rule,
@@ -50,7 +65,25 @@ ENDPOINT_PARAMS: dict[str, frozenset[str]] = {
     "ventilation": frozenset({"day"}),
     "time_to_recovery": frozenset({"day"}),
     "biomarker_change": frozenset({"biomarker", "day"}),
+    "ventilator_free_days": frozenset({"day"}),
+    "who_scale": frozenset({"day"}),
+    "time_to_discharge": frozenset({"day"}),
+    "time_to_improvement": frozenset({"day"}),
+    "lung_outcome": frozenset({"measure", "day"}),
 }
+#: Kinds whose ``day`` may be omitted, meaning the end of follow-up.
+END_OF_FOLLOW_UP_KINDS = frozenset(
+    {
+        "survival",
+        "sae_free_survival",
+        "mortality",
+        "sae",
+        "ventilation",
+        "time_to_recovery",
+        "time_to_discharge",
+        "time_to_improvement",
+    }
+)
 
 
 def _check_param(name: str, value: object, info: ValidationInfo) -> None:
@@ -58,6 +91,8 @@ def _check_param(name: str, value: object, info: ValidationInfo) -> None:
     if kind is None:
         return
     needed = name in ENDPOINT_PARAMS[kind]
+    if name == "day" and kind in END_OF_FOLLOW_UP_KINDS:
+        return  # omitted: end of follow-up
     if needed and value is None:
         raise rule(f"is required for kind '{kind}'")
     if not needed and value is not None:
@@ -89,13 +124,29 @@ class Endpoint(BaseModel):
         description="Biomarker for 'biomarker_change': crp (mg/L), il6, il10, tnf (pg/mL), "
         "pf_ratio (mmHg).",
     )
+    measure: LungMeasure | None = Field(
+        None,
+        validate_default=True,
+        description="Lung outcome for 'lung_outcome': dlco_below_80, fvc_below_80 or "
+        "ct_abnormal (share of survivors).",
+    )
     label: str | None = Field(None, min_length=1, description="Optional display label.")
 
-    @field_validator("day", "window_hours", "biomarker")
+    @field_validator("day", "window_hours", "biomarker", "measure")
     @classmethod
     def _params_fit_kind(cls, v: object, info: ValidationInfo) -> object:
         _check_param(str(info.field_name), v, info)
+        if (
+            info.field_name == "day"
+            and info.data.get("kind") == "lung_outcome"
+            and v not in LUNG_OUTCOME_DAYS
+        ):
+            raise rule(f"must be one of {list(LUNG_OUTCOME_DAYS)} for kind 'lung_outcome'", v)
         return v
+
+    def horizon(self, follow_up_days: float) -> float:
+        """Assessment day: ``day``, or the end of follow-up when ``day`` is omitted."""
+        return float(follow_up_days if self.day is None else self.day)
 
     @property
     def id(self) -> str:
@@ -104,6 +155,10 @@ class Endpoint(BaseModel):
             return f"infusion_ae_{self.window_hours}h"
         if self.kind == "biomarker_change":
             return f"{self.biomarker}_change_d{self.day}"
+        if self.kind == "lung_outcome":
+            return f"lung_{self.measure}_d{self.day}"
+        if self.day is None:
+            return f"{self.kind}_end"
         return f"{self.kind}_d{self.day}"
 
 

@@ -42,14 +42,26 @@ BERLIN_PF_MMHG: dict[str, tuple[float, float]] = {
     "severe": (0.0, 100.0),
 }
 
+#: Infused products: cell products, cell-free products (secretome, extracellular vesicles) and
+#: inactive comparators. Active products are described in ``mscsim/trial/products.csv``.
 Product = Literal[
-    "UC-MSC", "BM-MSC", "AD-MSC", "MSC-secretome", "vehicle", "placebo", "standard-care"
+    "UC-MSC",
+    "BM-MSC",
+    "AD-MSC",
+    "PL-MSC",
+    "MB-MSC",
+    "CD362-MSC",
+    "MSC-secretome",
+    "MSC-EV",
+    "vehicle",
+    "placebo",
+    "standard-care",
 ]
 #: Products that carry no cells: their dose must be 0.
 INACTIVE_PRODUCTS = frozenset({"vehicle", "placebo", "standard-care"})
-DoseUnit = Literal["cells", "cells/kg"]
+DoseUnit = Literal["cells", "cells/kg", "mL"]
 #: Upper sanity bound of one infusion, per unit (catches 1e6 vs 1e9 typos).
-MAX_DOSE = {"cells": 1e11, "cells/kg": 1e9}
+MAX_DOSE = {"cells": 1e11, "cells/kg": 1e9, "mL": 1000.0}
 
 RandomizationMethod = Literal["stratified_block", "block", "simple"]
 Covariate = Literal["ards_severity", "sex", "age_group"]
@@ -63,8 +75,18 @@ EndpointKind = Literal[
     "ventilation",
     "time_to_recovery",
     "biomarker_change",
+    "ventilator_free_days",
+    "who_scale",
+    "time_to_discharge",
+    "time_to_improvement",
+    "lung_outcome",
 ]
-Biomarker = Literal["crp", "il6", "il10", "tnf", "pf_ratio"]
+Biomarker = Literal["crp", "il6", "il10", "tnf", "pf_ratio", "oxygenation_index"]
+#: Long-term lung outcomes (kind 'lung_outcome'): share of survivors with DLCO below 80% of
+#: predicted, with FVC below 80% of predicted, or with a residual abnormality on chest CT.
+LungMeasure = Literal["dlco_below_80", "fvc_below_80", "ct_abnormal"]
+#: Days at which long-term lung outcomes are assessed (after enrollment).
+LUNG_OUTCOME_DAYS = (180, 365)
 #: Unit in which each biomarker (and its change from baseline) is reported.
 BIOMARKER_UNITS: dict[str, str] = {
     "crp": "mg/L",
@@ -72,6 +94,7 @@ BIOMARKER_UNITS: dict[str, str] = {
     "il10": "pg/mL",
     "tnf": "pg/mL",
     "pf_ratio": "mmHg",
+    "oxygenation_index": "cmH2O/mmHg x 100",
 }
 EffectMeasure = Literal["RR", "OR", "HR", "RD", "MD", "median_difference", "p_only"]
 RATIO_MEASURES = frozenset({"RR", "OR", "HR"})
@@ -93,6 +116,21 @@ def rule(allowed: str, got: object = None, at: tuple[int | str, ...] = ()) -> Py
     """
     ctx = {"allowed": allowed, "got": got, "at": at}
     return PydanticCustomError("scenario_rule", "{allowed}", ctx)
+
+
+def check_parameter(name: str, value: float) -> None:
+    """Raise the scenario rule broken by overriding model parameter `name` with `value`."""
+    from mscsim.model import MSC_COVID
+
+    if name not in MSC_COVID.parameter_names:
+        raise rule("must be a model parameter name (see `mscsim params`)", name, at=(name,))
+    p = MSC_COVID.parameter(name)
+    if not (p.lower <= value <= p.upper):
+        raise rule(
+            f"must lie within the parameter's bounds [{p.lower:g}, {p.upper:g}] {p.unit}",
+            value,
+            at=(name,),
+        )
 
 
 class TruncatedNormal(BaseModel):

@@ -9,7 +9,7 @@ enforces the rules that span blocks:
 - the eligibility window can be met by the screened population (age, onset day);
 - no endpoint is assessed after the end of follow-up;
 - each published result refers to a declared endpoint and to declared arms, and at most
-  one result per endpoint is ``used``.
+  one result per endpoint (and compared active arm) is ``used``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_va
 from mscsim.trial._scenario_design import Arm, Citation, Eligibility, Population, Randomization
 from mscsim.trial._scenario_endpoints import Endpoints, PublishedResult
 from mscsim.trial._scenario_errors import to_input_error
-from mscsim.trial._scenario_fields import FROZEN, Slug, Text, rule
+from mscsim.trial._scenario_fields import FROZEN, Slug, Text, check_parameter, rule
+from mscsim.trial._scenario_setting import Setting
 
 
 class Scenario(BaseModel):
@@ -48,6 +49,16 @@ class Scenario(BaseModel):
     endpoints: Endpoints = Field(description="Primary and secondary endpoints.")
     replicates: int = Field(1, ge=1, le=1_000_000, description="Independent virtual trials.")
     seed: int = Field(ge=0, lt=2**63, description="Seed of the trial's random generator.")
+    setting: Setting | None = Field(
+        None,
+        description="Enrollment period, care resources and standard of care (trial-level "
+        "baseline risk); absent: the calibration reference's care.",
+    )
+    parameters: dict[str, float] = Field(
+        default_factory=dict,
+        description="Model parameter overrides, NAME: VALUE within the parameter's bounds "
+        "(see `mscsim params`); each patient's value is scaled by VALUE / default.",
+    )
     published_results: tuple[PublishedResult, ...] = Field(
         (), description="Published results of the real trial, with sources."
     )
@@ -128,10 +139,23 @@ class Scenario(BaseModel):
         horizon = info.data.get("follow_up_days")
         for part in ("primary", "secondary"):
             for i, ep in enumerate(getattr(v, part)):
-                if horizon is not None and ep.day is not None and ep.day > horizon:
+                long_term = ep.kind == "lung_outcome"  # assessed at 6/12-month follow-up visits
+                if (
+                    horizon is not None
+                    and ep.day is not None
+                    and ep.day > horizon
+                    and not long_term
+                ):
                     raise rule(
                         f"must be <= follow_up_days ({horizon})", ep.day, at=(part, i, "day")
                     )
+        return v
+
+    @field_validator("parameters")
+    @classmethod
+    def _parameters_in_bounds(cls, v: dict[str, float]) -> dict[str, float]:
+        for name, value in v.items():
+            check_parameter(name, value)
         return v
 
     @field_validator("published_results")
@@ -149,13 +173,15 @@ class Scenario(BaseModel):
                     res.endpoint,
                     at=(i, "endpoint"),
                 )
-            if res.used and res.endpoint in used:
+            key = f"{res.endpoint}:{res.effect.arm if res.effect is not None else ''}"
+            if res.used and key in used:
                 raise rule(
-                    f"only one result per endpoint may be used ('{res.endpoint}' already has one)",
+                    f"only one result per endpoint (and compared arm) may be used "
+                    f"('{res.endpoint}' already has one)",
                     True,
                     at=(i, "used"),
                 )
-            used.add(res.endpoint if res.used else "")
+            used.add(key if res.used else "")
             if arms is None:
                 continue
             names = [a.name for a in arms]
@@ -193,11 +219,15 @@ class Scenario(BaseModel):
         seed: int | None = None,
         replicates: int | None = None,
         sample_size: int | None = None,
+        parameters: dict[str, float] | None = None,
     ) -> Scenario:
-        """Return a re-validated copy with the given run settings replaced (None keeps)."""
+        """Return a re-validated copy with the given run settings replaced (None keeps);
+        `parameters` are added to (and override) the scenario's own parameter overrides."""
         updates = {"seed": seed, "replicates": replicates, "sample_size": sample_size}
         data = self.model_dump()
         data.update({k: val for k, val in updates.items() if val is not None})
+        if parameters:
+            data["parameters"] = {**data.get("parameters", {}), **parameters}
         return Scenario.from_dict(data)
 
     @property
@@ -213,5 +243,14 @@ class Scenario(BaseModel):
         raise KeyError(name)
 
     def used_results(self) -> dict[str, PublishedResult]:
-        """Published results used for validation, keyed by endpoint id."""
-        return {r.endpoint: r for r in self.published_results if r.used}
+        """Published results used for validation, keyed by endpoint id (the first one per
+        endpoint; see :meth:`validated_results` for all of them)."""
+        out: dict[str, PublishedResult] = {}
+        for r in self.published_results:
+            if r.used:
+                out.setdefault(r.endpoint, r)
+        return out
+
+    def validated_results(self) -> list[PublishedResult]:
+        """Every published result used for validation (one per endpoint and compared arm)."""
+        return [r for r in self.published_results if r.used]

@@ -138,7 +138,7 @@ def screen(scenario, seed: int, replicates: np.ndarray, sample_size: int) -> Scr
             )
         cohort = concat(
             [
-                draw_block(scenario.population, seed, int(reps[g]), int(b))
+                draw_block(scenario.population, seed, int(reps[g]), int(b), scenario.parameters)
                 for g, k in zip(todo, per)
                 for b in range(blocks[g], blocks[g] + k)
             ]

@@ -1,5 +1,11 @@
 """Observed vs predicted: where each published number falls in the model's predictive
-distribution for that very design (same arms, doses, eligibility, sample size, follow-up)."""
+distribution for that very design (same arms, doses, eligibility, sample size, follow-up).
+
+Every number of a used published result is either compared or listed by
+:func:`unsupported_numbers` (never silently ignored): per-arm counts of patients with the
+event, percentages, event counts (infusion AEs), means and medians of numeric endpoints, and
+the p-value and RR/HR/MD estimate of the comparison.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from mscsim.stats import kaplan_meier
-from mscsim.trial._analysis import _binary, _times, analyse
+from mscsim.trial._analysis import analyse
+from mscsim.trial._outcomes import NUMERIC_KINDS, SURVIVAL_KINDS, binary, numeric, times
 
 
 @dataclass(frozen=True)
@@ -23,44 +30,60 @@ class ValidationRow:
     unit: str
     source: str
     confidence: str
+    primary: bool = False
+
+    @property
+    def inside(self) -> bool:
+        """Whether the observed value lies inside the 90% predictive interval."""
+        return bool(self.pi_low <= self.observed <= self.pi_high)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {**asdict(self), "inside_90": self.inside}
 
 
 def _percentile(sim: np.ndarray, obs: float) -> float:
     """Mid-rank percentile of `obs` among the simulated values (0-100)."""
-    sim = sim[np.isfinite(sim)]
+    sim = sim[~np.isnan(sim)]
     if sim.size == 0:
         return float("nan")
     return float(100.0 * (np.mean(sim < obs) + 0.5 * np.mean(sim == obs)))
 
 
 def _arm_stat(run, ep, arm_idx: int, kind: str) -> np.ndarray:
-    """Per-replicate statistic of one arm: 'events', 'percent' or 'mean'/'median' change."""
+    """Per-replicate statistic of one arm: 'events', 'percent', 'event_count', 'mean', 'median'."""
     m = run.as_matrix
     in_arm = m(run.arm == arm_idx)
-    if ep.kind == "biomarker_change":
-        vi = int(np.searchsorted(run.visit_days, ep.day))
-        chg = m(run.visits[ep.biomarker][:, vi] - run.visits[ep.biomarker][:, 0])
-        chg = np.where(in_arm, chg, np.nan)
+    if ep.kind in NUMERIC_KINDS:
+        base, value = numeric(run, ep)
+        chg = np.where(in_arm, m(value - base), np.nan)
         return np.nanmedian(chg, axis=1) if kind == "median" else np.nanmean(chg, axis=1)
-    if ep.kind in ("survival", "sae_free_survival", "time_to_recovery"):
-        t, e = _times(run, ep)
+    if ep.kind in SURVIVAL_KINDS:
+        t, e = times(run, ep)
         if kind == "events":
             return (m(e) & in_arm).sum(axis=1).astype(float)
         km = kaplan_meier(m(t), m(e), mask=in_arm)
-        s = np.asarray(km.survival_at(float(ep.day)).survival, dtype=float)
-        return 100.0 * (1.0 - s if ep.kind == "time_to_recovery" else s)
-    y = m(_binary(run, ep))
+        if kind == "median":  # median time to the event (inf when not reached)
+            return np.asarray(km.median, dtype=float)
+        s = np.asarray(km.survival_at(ep.horizon(run.events.follow_up)).survival, dtype=float)
+        done = ep.kind in ("time_to_recovery", "time_to_discharge", "time_to_improvement")
+        return 100.0 * (1.0 - s if done else s)
+    if kind == "event_count":  # infusion AEs: every event within the window, not patients
+        iae = run.events.infusion_ae
+        hit = iae["hours"] <= ep.window_hours
+        per = np.bincount(iae["patient"][hit], minlength=run.arm.size).astype(float)
+        return (m(per) * in_arm).sum(axis=1)
+    yv = m(np.asarray(binary(run, ep), dtype=float))
+    known = in_arm & ~np.isnan(yv)
+    hits = (np.nan_to_num(yv) * known).sum(axis=1)
     if kind == "events":
-        return (y & in_arm).sum(axis=1).astype(float)
-    return 100.0 * (y & in_arm).sum(axis=1) / in_arm.sum(axis=1)
+        return hits
+    return 100.0 * hits / np.maximum(known.sum(axis=1), 1)
 
 
-def _row(ep_id, quantity, obs, sim, unit, res) -> ValidationRow:
-    fin = sim[np.isfinite(sim)]
-    q = np.quantile(fin, [0.05, 0.5, 0.95]) if fin.size else [np.nan] * 3
+def _row(ep_id, quantity, obs, sim, unit, res, primary) -> ValidationRow:
+    fin = sim[~np.isnan(sim)]  # inf stays: e.g. a median time not reached
+    method = "linear" if np.isfinite(fin).all() else "inverted_cdf"
+    q = np.quantile(fin, [0.05, 0.5, 0.95], method=method) if fin.size else [np.nan] * 3
     return ValidationRow(
         ep_id,
         quantity,
@@ -72,7 +95,46 @@ def _row(ep_id, quantity, obs, sim, unit, res) -> ValidationRow:
         unit,
         res.source,
         res.confidence,
+        primary,
     )
+
+
+def _comparable(ep, field: str, v) -> bool:
+    """Whether validation compares `field` of a per-arm published value for endpoint `ep`."""
+    if field == "events":
+        return ep.kind not in NUMERIC_KINDS
+    if field == "value":
+        return "%" in (v.unit or "") and ep.kind not in NUMERIC_KINDS
+    if field == "event_count":
+        return ep.kind == "infusion_ae"
+    if field == "median" and ep.kind in SURVIVAL_KINDS:
+        return v.unit == "days"  # median time from enrollment (other origins are not comparable)
+    if field in ("mean", "median"):
+        return ep.kind in NUMERIC_KINDS
+    return True  # n, sd, q1, q3, unit: context for the compared numbers
+
+
+def unsupported_numbers(scenario) -> list[str]:
+    """Published numbers of used results that validation cannot compare (listed, not hidden)."""
+    eps = {ep.id: ep for ep in scenario.endpoints.all}
+    out = []
+    for res in scenario.validated_results():
+        ep_id = res.endpoint
+        ep = eps[ep_id]
+        for arm_name, v in (res.arms or {}).items():
+            for field in ("events", "event_count", "value", "mean", "median"):
+                if getattr(v, field) is not None and not _comparable(ep, field, v):
+                    out.append(
+                        f"{ep_id}: {arm_name}.{field} = {getattr(v, field)} is not compared "
+                        f"(kind '{ep.kind}' has no model counterpart for it)"
+                    )
+        eff = res.effect
+        if eff is not None and eff.estimate is not None and eff.measure not in ("RR", "HR", "MD"):
+            out.append(
+                f"{ep_id}: effect {eff.measure} = {eff.estimate} is not compared "
+                "(only RR, HR and MD estimates are)"
+            )
+    return out
 
 
 def validate_run(run, analyses=None) -> list[ValidationRow]:
@@ -80,90 +142,74 @@ def validate_run(run, analyses=None) -> list[ValidationRow]:
     (`analyses`: the result of `analyse(run)` when already computed)."""
     sc = run.scenario
     eps = {ep.id: ep for ep in sc.endpoints.all}
-    analyses = {a.id: a for a in (analyses if analyses is not None else analyse(run))}
+    primary = {ep.id for ep in sc.endpoints.primary}
+    analyses = {(a.id, a.arm): a for a in (analyses if analyses is not None else analyse(run))}
+    active = [a.name for a in sc.arms if not a.is_control]
     names = list(run.arm_names)
     rows = []
-    for ep_id, res in sc.used_results().items():
+    for res in sc.validated_results():
+        ep_id = res.endpoint
         ep = eps[ep_id]
+        first = ep_id in primary
+
+        def add(quantity, obs, sim, unit, res=res, ep_id=ep_id, first=first):
+            rows.append(_row(ep_id, quantity, obs, sim, unit, res, first))
+
         for arm_name, v in (res.arms or {}).items():
             a = names.index(arm_name)
-            if v.events is not None:
-                rows.append(
-                    _row(
-                        ep_id,
+            if v.events is not None and _comparable(ep, "events", v):
+                if ep.kind == "lung_outcome" and v.n:  # survivors assessed: compare the share
+                    add(
+                        f"{arm_name}: % with outcome",
+                        100.0 * v.events / v.n,
+                        _arm_stat(run, ep, a, "percent"),
+                        "%",
+                    )
+                else:
+                    add(
                         f"{arm_name}: patients with event",
                         v.events,
                         _arm_stat(run, ep, a, "events"),
                         "patients",
-                        res,
                     )
+            if v.event_count is not None and _comparable(ep, "event_count", v):
+                add(
+                    f"{arm_name}: events",
+                    v.event_count,
+                    _arm_stat(run, ep, a, "event_count"),
+                    "events",
                 )
-            if v.value is not None and "%" in (v.unit or ""):
-                rows.append(
-                    _row(
-                        ep_id,
-                        f"{arm_name}: {v.unit}",
-                        v.value,
-                        _arm_stat(run, ep, a, "percent"),
-                        "%",
-                        res,
-                    )
-                )
-            if v.mean is not None and ep.kind == "biomarker_change":
-                rows.append(
-                    _row(
-                        ep_id,
-                        f"{arm_name}: mean change",
-                        v.mean,
-                        _arm_stat(run, ep, a, "mean"),
-                        v.unit,
-                        res,
-                    )
-                )
-            if v.median is not None and ep.kind == "biomarker_change":
-                rows.append(
-                    _row(
-                        ep_id,
-                        f"{arm_name}: median change",
-                        v.median,
-                        _arm_stat(run, ep, a, "median"),
-                        v.unit,
-                        res,
-                    )
-                )
+            if v.value is not None and _comparable(ep, "value", v):
+                add(f"{arm_name}: {v.unit}", v.value, _arm_stat(run, ep, a, "percent"), "%")
+            if v.mean is not None and _comparable(ep, "mean", v):
+                add(f"{arm_name}: mean change", v.mean, _arm_stat(run, ep, a, "mean"), v.unit)
+            if v.median is not None and _comparable(ep, "median", v):
+                what = "median time" if ep.kind in SURVIVAL_KINDS else "median change"
+                add(f"{arm_name}: {what}", v.median, _arm_stat(run, ep, a, "median"), v.unit)
         eff = res.effect
-        an = analyses.get(ep_id)
+        an = analyses.get((ep_id, eff.arm or active[0])) if eff is not None else None
         if eff is not None and an is not None:
+            vs = f" {eff.arm} vs control" if len(active) > 1 else ""
             if eff.p_value is not None:
-                rows.append(
-                    _row(
-                        ep_id,
-                        f"p-value ({an.method.split(';')[-1].strip()})",
-                        eff.p_value,
-                        np.asarray(an.p_value, float),
-                        "",
-                        res,
-                    )
-                )
+                test = an.method.split(";")[-1].strip()
+                add(f"p-value{vs} ({test})", eff.p_value, np.asarray(an.p_value, float), "")
             if (
                 eff.estimate is not None
                 and eff.measure in ("RR", "HR", "MD")
                 and _matches(eff.measure, an.measure)
             ):
-                rows.append(
-                    _row(
-                        ep_id,
-                        f"{eff.measure} ({an.measure})",
-                        eff.estimate,
-                        np.asarray(an.result.estimate, float),
-                        "",
-                        res,
-                    )
+                add(
+                    f"{eff.measure}{vs} ({an.measure})",
+                    eff.estimate,
+                    np.asarray(an.result.estimate, float),
+                    "",
                 )
     return rows
 
 
 def _matches(measure: str, ours: str) -> bool:
-    return {"RR": "risk ratio", "HR": "hazard ratio", "MD": "difference in mean change"}[
-        measure
-    ] == ours
+    return {
+        "RR": ("risk ratio",),
+        "HR": ("hazard ratio",),
+        "MD": ("difference in mean change", "difference in means"),
+    }[measure].__contains__(ours)

@@ -1,0 +1,106 @@
+"""Each virtual trial's baseline risk: standard of care, care resources, between-trial effects.
+
+For replicate ``r`` of a scenario, three between-trial effects are drawn from the stream
+``SeedSequence([seed, STREAM_TRIAL, r])``: ``u_death ~ N(0, tau_death^2)`` (death
+log-hazard), ``u_sae ~ N(0, tau_sae^2)`` (disease SAE log-hazards) and a shift of the
+intubation threshold ``N(0, tau_vent_mmhg^2)``. Per patient, corticosteroid and IL-6-blocker
+use are drawn from the setting's shares (reserved uniforms). Parameters and sources:
+``trial_effects.csv``; the scenario vocabulary: :mod:`mscsim.trial._scenario_setting`.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from importlib.resources import files
+
+import numpy as np
+
+from mscsim.trial._clinical import U_DEX, U_IL6B
+
+STREAM_TRIAL = 4
+
+
+def _load() -> dict[str, float]:
+    text = files("mscsim.trial").joinpath("trial_effects.csv").read_text(encoding="utf-8")
+    rows = csv.DictReader(ln for ln in text.splitlines() if not ln.startswith("#"))
+    return {r["name"]: float(r["value"]) for r in rows}
+
+
+TRIAL_PARAMS = _load()
+
+
+@dataclass(frozen=True)
+class TrialEffects:
+    """Per-patient trial-level terms of the event model (arrays of length n)."""
+
+    death_offset: np.ndarray  # log-hazard: between-trial effect
+    vent_offset: np.ndarray  # log-hazard added while ventilated (care resources)
+    dexamethasone: np.ndarray  # bool
+    il6_blockade: np.ndarray  # bool
+    sae_offset: np.ndarray  # log-hazard of disease SAEs
+    vent_shift: np.ndarray  # mmHg added to the intubation threshold
+
+    @classmethod
+    def none(cls, n: int) -> TrialEffects:
+        """The calibration reference: no trial effect, no corticosteroids, no IL-6 blockade."""
+        z, f = np.zeros(n), np.zeros(n, dtype=bool)
+        return cls(z, z, f, f, z, z)
+
+
+def soc_shares(setting) -> tuple[float, float]:
+    """(corticosteroid share, IL-6-blocker share) of a setting, defaults by enrollment period."""
+    if setting is None:
+        return 0.0, 0.0
+    mid = setting.midpoint
+    steroid, il6 = setting.corticosteroids, setting.il6_blockade
+    if steroid is None:
+        late = mid is not None and mid >= "2020-07"
+        steroid = TRIAL_PARAMS[
+            "steroid_share_from_2020_07" if late else "steroid_share_before_2020_07"
+        ]
+    if il6 is None:
+        il6 = (
+            TRIAL_PARAMS["il6_share_from_2021_03"] if mid is not None and mid >= "2021-03" else 0.0
+        )
+    return float(steroid), float(il6)
+
+
+def draw_trial_effects(
+    setting,
+    seed: int,
+    replicates: np.ndarray,
+    uniforms: np.ndarray,
+    taus: dict[str, float] | None = None,
+) -> TrialEffects:
+    """Trial terms for patients of ``replicates`` (one entry per patient, replicate-major).
+
+    ``taus`` overrides the between-trial SDs (``tau_death``, ``tau_sae``, ``tau_vent_mmhg``);
+    zeros switch the between-trial effects off.
+    """
+    tp = {**TRIAL_PARAMS, **(taus or {})}
+    reps = np.asarray(replicates, dtype=int)
+    uniq = np.unique(reps)
+    z = (
+        np.stack(
+            [
+                np.random.default_rng(
+                    np.random.SeedSequence([seed, STREAM_TRIAL, int(r)])
+                ).standard_normal(3)
+                for r in uniq
+            ]
+        )
+        if uniq.size
+        else np.zeros((0, 3))
+    )
+    zi = z[np.searchsorted(uniq, reps)] if reps.size else np.zeros((0, 3))
+    steroid, il6 = soc_shares(setting)
+    limited = setting is not None and setting.care_resources == "limited"
+    return TrialEffects(
+        death_offset=tp["tau_death"] * zi[:, 0],
+        vent_offset=np.full(reps.size, tp["limited_resources_log_hr"] if limited else 0.0),
+        dexamethasone=uniforms[:, U_DEX] < steroid,
+        il6_blockade=uniforms[:, U_IL6B] < il6,
+        sae_offset=tp["tau_sae"] * zi[:, 1],
+        vent_shift=tp["tau_vent_mmhg"] * zi[:, 2],
+    )
