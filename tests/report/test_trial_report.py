@@ -19,6 +19,7 @@ BASE_SECTIONS = [
     "Participant flow (CONSORT)",
     "Survival",
     "Biomarkers",
+    "Long-term lung outcome",
     "Endpoints",
     "Adverse events",
 ]

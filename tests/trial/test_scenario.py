@@ -260,7 +260,7 @@ ERROR_CASES = [
         "endpoints.secondary[0].kind: must be one of 'survival', 'sae_free_survival', "
         "'mortality', 'infusion_ae', 'sae', 'ventilation', 'time_to_recovery', "
         "'biomarker_change', 'ventilator_free_days', 'who_scale', 'time_to_discharge', "
-        "'lung_outcome' (got 'death')",
+        "'time_to_improvement', 'lung_outcome' (got 'death')",
     ),
     (
         _set(("endpoints", "secondary", 0, "day"), 40),
@@ -299,8 +299,8 @@ ERROR_CASES = [
     ),
     (
         _set(("published_results", 3, "used"), True),
-        "published_results[3].used: only one result per endpoint may be used ('survival_d31' "
-        "already has one) (got True)",
+        "published_results[3].used: only one result per endpoint (and compared arm) may be "
+        "used ('survival_d31' already has one) (got True)",
     ),
     (
         _set(

@@ -152,7 +152,7 @@ def test_dilogo2021_and_shu2020_results() -> None:
     assert (dilogo.arms["uc_msc"].events, dilogo.arms["placebo"].events) == (10, 16)
     shu = load_scenario("shu2020").used_results()
     # Shu 2020 Table 3: time to clinical improvement 9.00 (6.00, 13.00) vs 14.00 (9.50, 21.00).
-    ttr = shu["time_to_recovery_d28"]
+    ttr = shu["time_to_improvement_d28"]
     assert (ttr.arms["uc_msc"].median, ttr.arms["standard_care"].median) == (9.0, 14.0)
     assert (
         shu["mortality_d28"].arms["standard_care"].events,

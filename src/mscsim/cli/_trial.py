@@ -23,6 +23,24 @@ WorkersOpt = Annotated[
     int | None, typer.Option(help="Processes (default: all cores for large runs).")
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+ParamOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--param",
+        metavar="NAME=VALUE",
+        help="Model parameter override, repeatable; checked against the parameter's bounds.",
+    ),
+]
+
+
+def _scenario(name: str, params: list[str] | None):
+    """Load a scenario and apply ``--param`` overrides (validated before any work)."""
+    from mscsim.trial import load_scenario
+    from mscsim.trial._scenario import parse_parameter_overrides
+
+    overrides = parse_parameter_overrides(params)
+    sc = load_scenario(name)
+    return sc.with_overrides(parameters=overrides) if overrides else sc
 
 
 def _dump(obj) -> None:
@@ -77,13 +95,14 @@ def run(
         bool, typer.Option("--json", help="Print the summary as one JSON object.")
     ] = False,
     workers: WorkersOpt = None,
+    param: ParamOpt = None,
 ) -> None:
     """Run a virtual trial (and K replicates): tables, manifest, report, results store."""
     from mscsim.io import record_run, write_run_folder
-    from mscsim.trial import analyse, load_scenario, run_summary, run_trial, validate_run
+    from mscsim.trial import analyse, run_summary, run_trial, validate_run
 
     _check_replicates(replicates)
-    sc = load_scenario(scenario)
+    sc = _scenario(scenario, param)
     k = sc.replicates if replicates is None else replicates
     s = sc.seed if seed is None else seed
     folder = Path(out) if out else DEFAULT_ROOT / f"{sc.name}-s{s}-r{k}"
@@ -184,13 +203,14 @@ def power(
     as_json: JsonOpt = False,
     workers: WorkersOpt = None,
     out: Annotated[str | None, typer.Option(help="Folder for power.json and report.html.")] = None,
+    param: ParamOpt = None,
 ) -> None:
     """Power of every endpoint at each sample size (share of replicates with p < 0.05)."""
-    from mscsim.trial import load_scenario, power_curve
+    from mscsim.trial import power_curve
 
     _check_replicates(replicates)
     sizes = _sizes(n)
-    sc = load_scenario(scenario)
+    sc = _scenario(scenario, param)
     for s in sizes:
         if s < len(sc.arms) or s % sum(sc.allocation.values()):
             raise InputError(
@@ -229,12 +249,17 @@ def validate(
     out: Annotated[
         str | None, typer.Option(help="Folder for validation.json and report.html.")
     ] = None,
+    param: ParamOpt = None,
 ) -> None:
-    """Where each published result falls in the model's predictive distribution."""
-    from mscsim.trial import load_scenario, run_trial, validate_run
+    """Where each published result falls in the model's predictive distribution.
+
+    Every number of a used published result is compared, or listed under "warnings" when the
+    model has no counterpart for it; "coverage" counts the numbers inside the 90% interval.
+    """
+    from mscsim.trial import run_trial, unsupported_numbers, validate_run
 
     _check_replicates(replicates)
-    sc = load_scenario(scenario)
+    sc = _scenario(scenario, param)
     if not sc.used_results():
         raise InputError(
             "SCENARIO", f"scenario {sc.name!r} has no published results to validate against"
@@ -248,13 +273,30 @@ def validate(
         progress=_progress(replicates, f"{sc.name} validate", as_json),
     )
     rows = [r.to_dict() for r in validate_run(trial)]
-    doc = {"scenario": sc.name, "seed": trial.seed, "replicates": replicates, "results": rows}
+    primary = [r for r in rows if r["primary"]]
+    doc = {
+        "scenario": sc.name,
+        "seed": trial.seed,
+        "replicates": replicates,
+        "coverage": {
+            "inside_90": sum(r["inside_90"] for r in rows),
+            "compared": len(rows),
+            "primary_inside_90": sum(r["inside_90"] for r in primary),
+            "primary_compared": len(primary),
+        },
+        "warnings": unsupported_numbers(sc),
+        "results": rows,
+    }
     if out is not None:
         _write_study(out, "validation.json", doc, "validation", rows, sc)
     if as_json:
         _dump(doc)
         return
     print(f"{sc.name}: observed vs predicted ({replicates} virtual trials of the published design)")
+    cov = doc["coverage"]
+    print(f"  inside the 90% interval: {cov['inside_90']} of {cov['compared']} published numbers")
+    for w in doc["warnings"]:
+        print(f"  warning: {w}")
     for r in rows:
         print(
             f"  {r['endpoint']:22s} {r['quantity']:36s} observed {r['observed']:8.3g}  predicted "

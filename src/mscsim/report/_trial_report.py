@@ -280,6 +280,38 @@ def _biomarkers(report: HtmlReport, run) -> None:
     )
 
 
+def _lung(report: HtmlReport, run) -> None:
+    from mscsim.trial import lung_summary
+
+    report.add_section(
+        "Long-term lung outcome",
+        "Survivors of follow-up at the 6- and 12-month visits: lung function (DLCO, FVC in % "
+        "of predicted, below 80% = impaired) and a residual abnormality on chest CT, from "
+        "each patient's simulated fibrosis (docs/model.md).",
+    )
+    for scope, rep in (
+        ("replicate trial 0", 0),
+        (f"all {run.n_replicates} replicate trials", None),
+    ):
+        if rep is None and run.n_replicates == 1:
+            continue
+        rows = []
+        for day in (180, 365):
+            for arm, v in lung_summary(run, rep, day).items():
+                rows.append(
+                    {
+                        "Month": day // 30,
+                        "Arm": arm,
+                        "Survivors assessed": v["assessed"],
+                        "DLCO < 80% (%)": _num(v["dlco_below_80_pct"]),
+                        "FVC < 80% (%)": _num(v["fvc_below_80_pct"]),
+                        "Residual CT abnormality (%)": _num(v["ct_abnormal_pct"]),
+                        "Median DLCO (% predicted)": _num(v["dlco_median"]),
+                    }
+                )
+        report.add_table(rows, caption=f"Lung outcome per arm, {scope}")
+
+
 # ----------------------------------------------------------------------------- endpoints
 def _per_arm_text(per_arm: dict[str, np.ndarray]) -> str:
     """``"events treatment 3 / control 5"`` from replicate 0 of the per-arm summaries."""
@@ -526,7 +558,8 @@ def trial_report(run, analyses, *, power=None, validation=None) -> HtmlReport:
     Returns
     -------
     HtmlReport
-        Sections: Design, Participant flow (CONSORT), Survival, Biomarkers, Endpoints,
+        Sections: Design, Participant flow (CONSORT), Survival, Biomarkers, Long-term lung
+        outcome, Endpoints,
         Adverse events, then Power by sample size and Observed vs predicted when given;
         provenance and the research-use notice come with every `HtmlReport`.
     """
@@ -541,6 +574,7 @@ def trial_report(run, analyses, *, power=None, validation=None) -> HtmlReport:
     _consort(report, run)
     _survival(report, run)
     _biomarkers(report, run)
+    _lung(report, run)
     _endpoints(report, run, analyses)
     _safety(report, run)
     if power is not None:

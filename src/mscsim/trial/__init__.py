@@ -4,6 +4,7 @@ from mscsim.trial._adverse import AE_TERMS, ae_records
 from mscsim.trial._analysis import EndpointAnalysis, analyse, arm_summary
 from mscsim.trial._dose_response import DosePoint, dose_response
 from mscsim.trial._engine import TrialRun, run_trial
+from mscsim.trial._outcomes import lung_summary
 from mscsim.trial._power import PowerCurve, power_curve, power_of
 from mscsim.trial._products import PRODUCTS, ProductSpec
 from mscsim.trial._scenario import (
@@ -25,6 +26,7 @@ from mscsim.trial._trial_effects import TRIAL_PARAMS, TrialEffects
 from mscsim.trial._validate import ValidationRow, unsupported_numbers, validate_run
 
 __all__ = [
+    "lung_summary",
     "DosePoint",
     "dose_response",
     "AE_TERMS",

@@ -14,7 +14,14 @@ from mscsim.stats import (
     kaplan_meier,
     logrank_test,
 )
-from mscsim.trial._outcomes import NUMERIC_KINDS, SURVIVAL_KINDS, binary, numeric, times
+from mscsim.trial._outcomes import (
+    NUMERIC_KINDS,
+    SURVIVAL_KINDS,
+    binary,
+    lung_summary,
+    numeric,
+    times,
+)
 
 
 @dataclass(frozen=True)
@@ -127,6 +134,7 @@ def arm_summary(run, replicate: int = 0, day: float = 28.0) -> dict[str, dict]:
     ev = run.events
     iae = np.zeros(run.arm.size, dtype=bool)
     iae[ev.infusion_ae["patient"]] = True
+    lung = lung_summary(run, replicate, 365)
     out = {}
     for a, name in enumerate(run.arm_names):
         k = sel & (run.arm == a)
@@ -138,5 +146,6 @@ def arm_summary(run, replicate: int = 0, day: float = 28.0) -> dict[str, dict]:
             "survival_day28": float(km.survival_at(horizon).survival),
             "patients_with_sae": int((ev.first_sae[k] <= ev.follow_up).sum()),
             "patients_with_infusion_ae": int(iae[k].sum()),
+            "lung_1y": lung[name],
         }
     return out

@@ -91,3 +91,28 @@ def who_scale(run, day: float) -> np.ndarray:
     vent = (ev.intubation <= day) & (day < ev.extubation)
     score = who_score(pf, vent, ev.discharge <= day)
     return np.where(ev.death <= day, WHO_DEAD, score).astype(float)
+
+
+def lung_summary(run, replicate: int | None = None, day: int = 365) -> dict[str, dict]:
+    """Long-term lung outcome per arm at `day` (180 or 365) among survivors of follow-up:
+    n assessed, % with DLCO < 80% and FVC < 80% of predicted, % with a residual CT
+    abnormality, median DLCO (% predicted). `replicate` None pools every replicate trial."""
+    sel = np.ones(run.arm.size, bool) if replicate is None else run.replicate == replicate
+    dlco, fvc = run.lung[f"dlco_d{day}"], run.lung[f"fvc_d{day}"]
+    ct = run.lung[f"ct_abnormal_d{day}"]
+    out = {}
+    for a, name in enumerate(run.arm_names):
+        k = sel & (run.arm == a) & ~np.isnan(dlco)
+        n = int(k.sum())
+
+        def pct(x, k=k, n=n):
+            return float(100.0 * x[k].mean()) if n else float("nan")
+
+        out[name] = {
+            "assessed": n,
+            "dlco_below_80_pct": pct(dlco < 80),
+            "fvc_below_80_pct": pct(fvc < 80),
+            "ct_abnormal_pct": pct(ct > 0.5),
+            "dlco_median": float(np.median(dlco[k])) if n else float("nan"),
+        }
+    return out

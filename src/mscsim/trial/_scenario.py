@@ -189,3 +189,36 @@ def scenario_hash(scenario: Scenario) -> str:
     identifies exactly the scenario a run used (e.g. in a run's ``manifest.json``).
     """
     return hashlib.sha256(canonical_json(scenario).encode("ascii")).hexdigest()
+
+
+def parse_parameter_overrides(items: list[str] | None, option: str = "--param") -> dict[str, float]:
+    """``["NAME=VALUE", ...]`` to a dict, each checked against the parameter's bounds.
+
+    Raises
+    ------
+    mscsim.InputError
+        Naming `option`, on a malformed item, an unknown name or a value out of bounds.
+    """
+    from mscsim.model import MSC_COVID
+
+    out: dict[str, float] = {}
+    for item in items or []:
+        name, sep, text = item.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise InputError(option, "must be NAME=VALUE, e.g. EC50_msc=1e8", item)
+        if name not in MSC_COVID.parameter_names:
+            raise InputError(option, "NAME must be a model parameter (see `mscsim params`)", name)
+        try:
+            value = float(text)
+        except ValueError:
+            raise InputError(option, f"VALUE of {name} must be a number", text) from None
+        p = MSC_COVID.parameter(name)
+        if not (p.lower <= value <= p.upper):  # also rejects nan
+            raise InputError(
+                option,
+                f"{name} must lie within its bounds [{p.lower:g}, {p.upper:g}] {p.unit}",
+                value,
+            )
+        out[name] = value
+    return out

@@ -173,7 +173,7 @@ class Scenario(BaseModel):
                     res.endpoint,
                     at=(i, "endpoint"),
                 )
-            key = f"{res.endpoint}:{res.effect.arm if res.effect is not None else ''}"
+            key = f"{res.endpoint}:{(res.effect.arm if res.effect is not None else None) or ''}"
             if res.used and key in used:
                 raise rule(
                     f"only one result per endpoint (and compared arm) may be used "

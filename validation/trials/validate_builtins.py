@@ -1,0 +1,54 @@
+"""Observed vs predicted for every built-in trial: the table of docs/trials.md and its coverage.
+
+    python validation/trials/validate_builtins.py [REPLICATES] [--markdown]
+
+Runs `mscsim trial validate NAME --replicates K` (seed 1) for each built-in scenario and
+prints each published number with the model's median and 90% predictive interval, then the
+share of numbers inside the interval and, per trial, whether every primary-endpoint number is.
+"""
+
+import sys
+
+from mscsim.trial import builtin_names, load_scenario, run_trial, validate_run
+
+
+def main(argv: list[str]) -> None:
+    reps = int(next((a for a in argv if a.isdigit()), 200))
+    markdown = "--markdown" in argv
+    total = inside = 0
+    primary_ok = {}
+    if markdown:
+        print(
+            "| scenario | endpoint | quantity | observed | predicted median (90% PI) | percentile | inside |"
+        )
+        print("|---|---|---|---|---|---|---|")
+    for name in builtin_names():
+        sc = load_scenario(name)
+        rows = validate_run(run_trial(sc, replicates=reps, seed=1))
+        total += len(rows)
+        inside += sum(r.inside for r in rows)
+        prim = [r for r in rows if r.primary]
+        primary_ok[name] = all(r.inside for r in prim) if prim else None
+        for r in rows:
+            q = r.quantity.replace("|", "/")
+            if markdown:
+                print(
+                    f"| {name} | {r.endpoint}{' (primary)' if r.primary else ''} | {q} | {r.observed:.3g} | "
+                    f"{r.predicted_median:.3g} ({r.pi_low:.3g} to {r.pi_high:.3g}) | {r.percentile:.1f} | "
+                    f"{'yes' if r.inside else '**no**'} |"
+                )
+            else:
+                print(
+                    f"{name:20s} {r.endpoint:24s} {q:40s} {r.observed:8.3g} "
+                    f"{r.predicted_median:8.3g} [{r.pi_low:.3g}, {r.pi_high:.3g}] {'in' if r.inside else 'OUT'}"
+                )
+    print()
+    print(f"inside the 90% predictive interval: {inside} of {total} ({100 * inside / total:.1f}%)")
+    ok = [n for n, v in primary_ok.items() if v]
+    print(
+        f"trials with every primary-endpoint number inside: {len(ok)} of {len(primary_ok)} ({', '.join(ok)})"
+    )
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
