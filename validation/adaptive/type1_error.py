@@ -6,8 +6,8 @@ batch of R replicate trials at the maximum size (n = 96) is analysed at looks af
 simulated rejection rate is compared with its nominal alpha using the Monte Carlo SE
 sqrt(alpha (1 - alpha) / R).
 
-Run: PYTHONPATH=src python validation/adaptive/type1_error.py [R]   (R = 10000: ~6 min, 2 cores)
-Writes validation/adaptive/results/type1_lanzoni2021.json.
+Run: PYTHONPATH=src python validation/adaptive/type1_error.py [R] [SEED]
+(R = 10000: ~12 min on 2 cores). Writes validation/adaptive/results/type1_lanzoni2021[_sSEED].json.
 """
 
 from __future__ import annotations
@@ -18,12 +18,14 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 from mscsim.design import AdaptiveDesign, look_statistics, null_scenario, pick_endpoint
 from mscsim.design._adaptive import summarize
 from mscsim.trial import load_scenario, run_trial
 
 R = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
-SEED = 20261201
+SEED = int(sys.argv[2]) if len(sys.argv) > 2 else 20261201
 LOOKS = (1 / 3, 2 / 3, 1.0)
 DESIGNS = {
     "fixed (K=1)": {"looks": (1.0,), "rule": {"spending": "asOF"}},
@@ -43,6 +45,7 @@ def main() -> None:
     elapsed = time.perf_counter() - t0
     ep = pick_endpoint(sc, "survival_d31")
     rows = {}
+    extra: dict = {}
     for name, spec in DESIGNS.items():
         d = AdaptiveDesign(
             scenario="lanzoni2021",
@@ -54,7 +57,12 @@ def main() -> None:
             seed=SEED,
         )
         sizes = (96,) if len(d.looks) == 1 else (32, 64, 96)
-        oc = summarize(look_statistics(run, ep, "uc_msc", sizes), d, run)
+        stats = look_statistics(run, ep, "uc_msc", sizes)
+        oc = summarize(stats, d, run)
+        if len(sizes) == 1:  # the harm-side tail of the same statistic: is the test symmetric?
+            lower = float(np.mean(np.nan_to_num(stats.z[:, 0]) <= -1.959964))
+            print(f"fixed design, lower tail P(z <= -1.96) = {lower:.4f}")
+            extra = {"lower_tail_fixed": lower, "undefined_z": int(np.isnan(stats.z).sum())}
         mc = math.sqrt(0.025 * 0.975 / R)
         rows[name] = {
             "type1_error": oc.reject,
@@ -76,8 +84,10 @@ def main() -> None:
         "simulate_s": elapsed,
         "provenance": run.provenance,
         "designs": rows,
+        **extra,
     }
-    out = Path(__file__).parent / "results" / f"type1_{sc.name}.json"
+    tag = "" if SEED == 20261201 else f"_s{SEED}"
+    out = Path(__file__).parent / "results" / f"type1_{sc.name}{tag}.json"
     out.write_text(json.dumps(doc, indent=1))
     print(f"{R} trials of n = 96 simulated in {elapsed:.0f} s; wrote {out}")
 
