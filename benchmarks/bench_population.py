@@ -131,7 +131,7 @@ def clock(fn, *args):
 
 
 # mscsim ------------------------------------------------------------------------------------
-BACKEND = "numpy"  # set from --backend in main(); "numba" runs its compiled twin (bit-identical)
+BACKEND = "numpy"  # set from --backend in main(); "numba" runs its compiled twin (to round-off)
 
 
 def run_mscsim(c: Cohort, solver: Rodas4 = SOLVER) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -507,9 +507,9 @@ def main() -> None:  # noqa: PLR0915
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument(
         "--backend",
-        default="numpy",
-        choices=["numpy", "numba"],
-        help="mscsim solver backend (numba: compiled, uses all cores in one process)",
+        default="auto",
+        choices=["auto", "numpy", "numba", "jax"],
+        help="mscsim solver backend (default: the fastest installed, numba when installed)",
     )
     ap.add_argument(
         "--repeats",
@@ -534,7 +534,9 @@ def main() -> None:  # noqa: PLR0915
     )
     args = ap.parse_args()
     global BACKEND  # noqa: PLW0603
-    BACKEND = args.backend
+    from mscsim.solve import resolve_backend
+
+    BACKEND = resolve_backend(args.backend)
     n, w, rep = args.patients, args.workers, max(args.repeats, 1)
     nb = min(args.baseline_patients or min(n, 1000), n)
     ns = min(args.scipy_patients or nb, n)

@@ -30,7 +30,10 @@ def test_json_contract(capsys):
         == 0
     )
     doc = json.loads(capsys.readouterr().out)
-    assert set(doc) >= {"time", "series", "units", "status"}
+    assert set(doc) >= {"time", "series", "units", "status", "provenance"}
+    assert (
+        doc["provenance"]["backend"] in ("numpy", "numba", "jax") and doc["provenance"]["cpu_simd"]
+    )
     assert doc["status"] == "ok"
     assert set(doc["series"]) == set(MSC_COVID.observable_names) == set(doc["units"])
     assert len(doc["time"]) == len(doc["series"]["crp"]) == 31

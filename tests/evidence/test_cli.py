@@ -175,7 +175,8 @@ def test_bad_input_exits_2_with_one_line(capsys, tmp_path):
     assert "method:" in _one_line_error(capsys, "meta", "--method", "BAYES")
     assert "measure:" in _one_line_error(capsys, "meta", "--measure", "HR")
     assert "by:" in _one_line_error(capsys, "meta", "--by", "colour")
-    assert "plot:" in _one_line_error(capsys, "meta", "--plot", str(tmp_path / "f.pdf"))
+    assert "--plot:" in _one_line_error(capsys, "meta", "--plot", str(tmp_path / "f.pdf"))
+    assert "--funnel:" in _one_line_error(capsys, "meta", "--funnel", str(tmp_path / "f.pdf"))
     assert "data:" in _one_line_error(capsys, "meta", "--data", str(tmp_path / "nope.csv"))
     bad = tmp_path / "bad.yaml"
     bad.write_text("id: X\n", encoding="utf-8")

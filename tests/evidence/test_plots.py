@@ -52,9 +52,9 @@ def test_funnel_and_drawing_on_callers_axes(results, tmp_path):
 
 
 def test_bad_plot_paths(results, tmp_path):
-    with pytest.raises(InputError, match="^plot: a file name ending in .png or .svg"):
+    with pytest.raises(InputError, match="^--plot: a file name ending in .png or .svg"):
         plot_forest(results["meta"], tmp_path / "f.jpg")
-    with pytest.raises(InputError, match="^plot: a path in an existing directory"):
+    with pytest.raises(InputError, match="^--plot: a file in an existing folder"):
         plot_forest(results["meta"], tmp_path / "no" / "f.png")
 
 

@@ -82,5 +82,5 @@ def test_bad_files(tmp_path):
         add_trials(tmp_path / "missing.yaml", tmp_path / "s.yaml")
     bad = tmp_path / "bad.yaml"
     bad.write_text("trials: [\n", encoding="utf-8")
-    with pytest.raises(InputError, match="^file: valid YAML"):
+    with pytest.raises(InputError, match="^(file|FILE): malformed YAML"):
         add_trials(bad, tmp_path / "s.yaml")

@@ -107,6 +107,7 @@ def test_adsl_values_come_from_the_run(run, tables):
         "failed: max_steps",
         "failed: step_too_small",
         "failed: nonfinite",
+        "failed: out_of_bounds",
     }
 
 
@@ -117,12 +118,15 @@ def _expected_events(run) -> dict[str, np.ndarray]:
         "SAEFS": ev.sae_time.min(axis=1) <= fu,
         "RECOV": ev.recovery <= fu,
         "VENT": (ev.intubation > 0) & (ev.intubation <= fu),
+        "RECOVCD": ev.recovery <= fu,
+        "DISCH": ev.discharge <= fu,
+        "IMPROV": ev.improvement <= fu,
     }
 
 
 def test_adtte_cnsr_is_zero_exactly_for_events_before_the_horizon(run, tables):
     adtte, fu = tables["ADTTE"], run.events.follow_up
-    assert adtte.num_rows == 4 * run.arm.size
+    assert adtte.num_rows == 7 * run.arm.size
     paramcd, cnsr, aval = col(adtte, "PARAMCD"), col(adtte, "CNSR"), col(adtte, "AVAL")
     expected = _expected_events(run)
     assert sum(e.sum() for e in expected.values()) > 0  # the run has events to check
@@ -149,7 +153,7 @@ def test_adtte_censoring_by_death_and_ventilation_at_enrollment(run):
     death[2], intub[2], recov[2] = np.inf, 2.5, 20.0
     sae[2] = [np.inf, 2.5, np.inf, 10.0, np.inf, np.inf]
     events = dataclasses.replace(ev, death=death, intubation=intub, recovery=recov, sae_time=sae)
-    adtte = adam_tables(dataclasses.replace(run, events=events))["ADTTE"].slice(0, 12)
+    adtte = adam_tables(dataclasses.replace(run, events=events))["ADTTE"].slice(0, 21)
     got = list(
         zip(
             col(adtte, "PARAMCD"),
@@ -160,19 +164,24 @@ def test_adtte_censoring_by_death_and_ventilation_at_enrollment(run):
             strict=True,
         )
     )
+    # (DISCH and IMPROV of these patients come from the run's own discharge/improvement times)
+    got = [g for g in got if g[0] in ("OS", "SAEFS", "RECOV", "VENT", "RECOVCD")]
     assert got == [
         ("OS", 5.0, 0, "DEATH", None),
         ("SAEFS", 5.0, 0, "DEATH", None),
-        ("RECOV", 5.0, 1, None, "DEATH"),
+        ("RECOV", fu, 1, None, "DEATH, CENSORED AT END OF FOLLOW-UP"),
         ("VENT", 0.0, 1, None, "VENTILATED AT ENROLLMENT"),
+        ("RECOVCD", 5.0, 1, None, "DEATH"),
         ("OS", fu, 1, None, "END OF FOLLOW-UP"),
         ("SAEFS", fu, 1, None, "END OF FOLLOW-UP"),
         ("RECOV", 3.0, 0, "RECOVERY", None),
         ("VENT", fu, 1, None, "END OF FOLLOW-UP"),
+        ("RECOVCD", 3.0, 0, "RECOVERY", None),
         ("OS", fu, 1, None, "END OF FOLLOW-UP"),
         ("SAEFS", 2.5, 0, "RESPIRATORY FAILURE REQUIRING INVASIVE VENTILATION", None),
         ("RECOV", 20.0, 0, "RECOVERY", None),
         ("VENT", 2.5, 0, "INVASIVE MECHANICAL VENTILATION", None),
+        ("RECOVCD", 20.0, 0, "RECOVERY", None),
     ]
 
 

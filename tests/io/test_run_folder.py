@@ -14,7 +14,8 @@ import pytest
 
 import mscsim.io._run_folder as run_folder
 from mscsim._errors import InputError
-from mscsim.io import endpoint_rows, list_runs, record_run, write_run_folder
+from mscsim.app import write_run_folder
+from mscsim.io import endpoint_rows, list_runs, record_run
 from mscsim.trial import run_summary, scenario_hash
 
 TABLES = ("adsl", "adtte", "adae", "adlb")
@@ -215,7 +216,7 @@ def test_an_existing_folder_is_kept_as_it_was_when_the_report_fails(
 def test_bad_destination_and_formats_are_input_errors(
     tmp_path, lanzoni_run, lanzoni_analyses, summary
 ):
-    with pytest.raises(InputError, match="out_dir"):
+    with pytest.raises(InputError, match="^--out: "):  # the CLI option, not an internal name
         write_run_folder(
             lanzoni_run, tmp_path / "missing" / "out", analyses=lanzoni_analyses, summary=summary
         )

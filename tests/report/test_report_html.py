@@ -175,7 +175,7 @@ def test_write_failure_leaves_nothing_behind(tmp_path, monkeypatch):
     def broken_replace(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr("mscsim.report._atomic.os.replace", broken_replace)
+    monkeypatch.setattr("mscsim._atomic.os.replace", broken_replace)
     with pytest.raises(OSError, match="disk full"):
         _report().write(target)
     assert target.read_text(encoding="utf-8") == "previous report"

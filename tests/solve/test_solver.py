@@ -110,7 +110,8 @@ def test_error_shrinks_with_tolerance_and_bolus_is_exact():
 
 def test_failures_are_reported_not_raised():
     params, y0 = random_cohort(3, seed=3)
-    params["k_inj"] = np.array([params["k_inj"][0], np.nan, params["k_inj"][2]])
+    y0 = {k: np.array(v, dtype=float) for k, v in y0.items()}
+    y0["V"][1] = np.nan
     sol = simulate(MSC_COVID, params, y0, t_eval=np.arange(0.0, 30.0))
     assert list(sol.status) == [Status.OK, Status.NONFINITE, Status.OK]
     assert sol.status_counts() == {"failed: nonfinite": 1, "ok": 2}

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, get_type_hints
@@ -22,25 +23,49 @@ app = typer.Typer(
 )
 
 # Options shared by meta, cumulative and leave-one-out.
-STORE = typer.Option(None, "--store", help="User store (default $MSCSIM_HOME/evidence.yaml).")
+STORE = typer.Option(None, "--store", help="User store (default: evidence.yaml in $MSCSIM_HOME).")
 JSON = typer.Option(False, "--json", help="Print one JSON object.")
 OUTCOME = typer.Option("mortality", "--outcome", help="mortality | sae | ae (built-in data).")
 DATA = typer.Option(None, "--data", help="CSV of your own studies instead of the built-ins.")
-MEASURE = typer.Option(None, "--measure", help="RR|OR|RD or MD|SMD (default RR; MD for means).")
-METHOD = typer.Option("REML", "--method", help="FE|MH|PETO|DL|REML|PM|ML.")
-HKSJ = typer.Option(False, "--hksj", help="Hartung-Knapp-Sidik-Jonkman adjustment.")
+MEASURE = typer.Option(None, "--measure", help="RR, OR, RD or MD, SMD (default RR; MD for means).")
+METHOD = typer.Option("REML", "--method", help="FE, MH, PETO, DL, REML, PM or ML.")
+HKSJ = typer.Option(False, "--hksj", help="Hartung-Knapp (Sidik-Jonkman) adjustment.")
 RCT = typer.Option(False, "--randomized-only", help="Keep randomized trials only.")
 BLIND = typer.Option(False, "--blinded-only", help="Keep single/double-blind trials only.")
 PRODUCTS = typer.Option("cells", "--products", help="cells | derived (secretome/EV) | all.")
 LEVEL = typer.Option(95.0, "--level", help="Confidence level in percent.")
 ADD = typer.Option(0.5, "--add", help="Constant added to 2x2 tables with a zero cell.")
-TO = typer.Option("only0", "--to", help="Which tables get --add: only0|all|if0all|none.")
+TO = typer.Option("only0", "--to", help="Which tables get --add: only0, all, if0all or none.")
 DROP00 = typer.Option(
     None,
     "--drop-double-zero/--keep-double-zero",
     help="Double-zero studies (default: dropped for RR/OR, kept for RD).",
 )
 PLOT = typer.Option(None, "--plot", help="Write a forest plot (.png or .svg).")
+
+
+#: Fields the core names in its errors -> the command-line option that sets them.
+_OPTION_OF = {
+    name: f"--{name}"
+    for name in ("outcome", "data", "measure", "method", "hksj", "products", "level", "add", "to")
+} | {"by": "--by", "store": "--store", "file": "FILE"}
+
+
+@contextlib.contextmanager
+def _options_named() -> Iterator[None]:
+    """Re-raise the core's `InputError` under the command-line option's name."""
+    try:
+        yield
+    except InputError as exc:
+        option = _OPTION_OF.get(exc.field)
+        if option is None:
+            raise
+        raise InputError(option, exc.allowed, exc.got) from None
+
+
+def _check_store(store: Path | None) -> None:
+    if store is not None and store.is_dir():
+        raise InputError("--store", "a YAML file, not a folder", got=str(store))
 
 
 def _shared(option: Any) -> Any:
@@ -75,6 +100,9 @@ class _Pooling:
         """The study table, the engine keyword arguments and the selection report."""
         from mscsim.evidence import ZeroCellCorrection, load_trials, read_table_csv, select_outcome
 
+        if self.plot is not None:
+            _check_figure(self.plot, "--plot")
+        _check_store(self.store)
         if self.data is not None:
             if self.randomized_only or self.blinded_only:
                 raise InputError("randomized-only/blinded-only", "only with the built-in evidence")
@@ -99,8 +127,9 @@ class _Pooling:
 
     def run(self, analyse: Callable[..., Any]) -> None:
         """Load and validate the studies, pool them with ``analyse(table, **kw)``, report."""
-        table, kw, info = self.prepare()
-        self.report(analyse(table, **kw), info)
+        with _options_named():
+            table, kw, info = self.prepare()
+            self.report(analyse(table, **kw), info)
 
     def report(
         self,
@@ -181,6 +210,12 @@ def _emit(
             typer.echo(f"note: {note}")
 
 
+def _check_figure(path: Path, option: str) -> None:
+    from mscsim.report._evidence_plots import check_figure_path
+
+    check_figure_path(path, option)
+
+
 def _plot(kind: str, obj: Any, path: Path | None) -> None:
     if path is not None:
         from mscsim.report import _evidence_plots
@@ -193,7 +228,9 @@ def list_trials(store: Path | None = STORE, as_json: bool = JSON) -> None:
     """List the trials: the built-ins merged with the user store."""
     from mscsim.evidence import default_store_path, load_trials
 
-    trials = load_trials(store)
+    _check_store(store)
+    with _options_named():
+        trials = load_trials(store)
     if as_json:
         typer.echo(
             json.dumps(
@@ -236,11 +273,14 @@ def meta(
     """Pool the evidence (or --data FILE.csv) and report the estimate, CI, PI and heterogeneity."""
     from mscsim.evidence import egger_test, meta_analysis, subgroup_analysis
 
-    table, kw, info = pool.prepare()
-    res = subgroup_analysis(table, by, **kw) if by else meta_analysis(table, **kw)
-    overall = res.overall if by else res
-    extra = {"egger": egger_test(overall).to_dict()} if egger else None
-    pool.report(res, info, extra, funnel=(overall, funnel))
+    if funnel is not None:
+        _check_figure(funnel, "--funnel")
+    with _options_named():
+        table, kw, info = pool.prepare()
+        res = subgroup_analysis(table, by, **kw) if by else meta_analysis(table, **kw)
+        overall = res.overall if by else res
+        extra = {"egger": egger_test(overall).to_dict()} if egger else None
+        pool.report(res, info, extra, funnel=(overall, funnel))
 
 
 @_pooling_command("cumulative")
@@ -268,7 +308,9 @@ def add_cmd(
     """Validate trials from FILE.yaml and append them to the user store."""
     from mscsim.evidence import add_trials, default_store_path
 
-    added = add_trials(file, store)
+    _check_store(store)
+    with _options_named():
+        added = add_trials(file, store)
     path = str(store or default_store_path())
     if as_json:
         typer.echo(json.dumps({"added": [t.id for t in added], "store": path}))

@@ -10,7 +10,7 @@ from typing import Annotated
 import numpy as np
 import typer
 
-from mscsim import __version__
+from mscsim._atomic import check_output_dir
 from mscsim._errors import InputError
 from mscsim.cli._patient_opts import (
     AT_HELP,
@@ -20,8 +20,7 @@ from mscsim.cli._patient_opts import (
     WEIGHT_HELP,
     build_regimen,
 )
-from mscsim.model import MSC_COVID, Regimen, typical_patient
-from mscsim.solve import simulate as run_simulation
+from mscsim.model import MSC_COVID, Regimen
 
 
 def simulate(
@@ -40,38 +39,17 @@ def simulate(
     ] = False,
 ) -> None:
     """Simulate a typical patient, with and without MSC infusions."""
+    from mscsim.app import simulate_typical
+
     if not math.isfinite(days) or not 1 <= days <= 3650:
         raise InputError("--days", "must be between 1 and 3650", days)
-    if not math.isfinite(step) or not 0.01 <= step <= days:
-        raise InputError("--step", "must be between 0.01 and --days", step)
-    patient = typical_patient(severity)
     regimen = build_regimen(dose, dose_per_kg, at, weight, days)
-    t = np.unique(np.r_[np.arange(0.0, days, step), days])
-    sols = {}
-    if regimen:
-        sols["untreated"] = run_simulation(
-            MSC_COVID, patient.params, patient.y0, Regimen(), t_eval=t
-        )
-    arm = "treated" if regimen else "untreated"
-    sols[arm] = run_simulation(MSC_COVID, patient.params, patient.y0, regimen, t_eval=t)
-    main = sols[arm]
+    if out is not None:
+        check_output_dir(out, "--out")
+    doc, sols = simulate_typical(severity, days, regimen, step)
     if out is not None:
         _write_outputs(out, sols, severity, regimen)
     if as_json:
-        from mscsim.io import jsonable
-
-        doc = {
-            "time": t.tolist(),
-            "series": {k: jsonable(v[0]) for k, v in main.observables.items()},
-            "units": dict(main.units),
-            "status": main.messages()[0],
-            "severity": severity,
-            "infusions": [{"day": d, "cells": c} for d, c in regimen.infusions],
-            "model": MSC_COVID.name,
-            "version": __version__,
-        }
-        if regimen:
-            doc["untreated"] = {k: jsonable(v[0]) for k, v in sols["untreated"].observables.items()}
         json.dump(doc, sys.stdout, allow_nan=False)
         sys.stdout.write("\n")
     elif out is None:

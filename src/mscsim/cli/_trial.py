@@ -1,4 +1,4 @@
-"""`mscsim trial list | run | power | validate`: a thin shell over `mscsim.trial`."""
+"""`mscsim trial list | run | power | validate`: a thin shell over `mscsim.app`."""
 
 from __future__ import annotations
 
@@ -9,20 +9,31 @@ from typing import Annotated
 
 import typer
 
+from mscsim._atomic import check_output_dir
 from mscsim._errors import InputError
-from mscsim.cli._progress import Progress
+from mscsim.cli._progress import Progress, wanted
 
 app = typer.Typer(no_args_is_help=True, help="Virtual randomized trials of MSC therapy.")
 
-DEFAULT_ROOT = Path("mscsim-runs")
-CSV_MAX_REPLICATES = 100
 SCENARIO_HELP = "Built-in scenario name (see 'mscsim trial list') or a YAML file."
 ScenarioArg = Annotated[str, typer.Argument(help=SCENARIO_HELP, metavar="SCENARIO_OR_YAML")]
-SeedOpt = Annotated[int | None, typer.Option(help="Random seed (default: the scenario's).")]
+SEED_MAX = 2**63 - 1
+SeedOpt = Annotated[
+    int | None,
+    typer.Option(min=0, max=SEED_MAX, help="Random seed, 0 to 2^63-1 (default: the scenario's)."),
+]
 WorkersOpt = Annotated[
     int | None, typer.Option(help="Processes (default: all cores for large runs).")
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+DaskOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--dask",
+        help="Run replicates on a Dask cluster: a scheduler address, or local:N for N local "
+        "worker processes (default $MSCSIM_DASK; none: local processes).",
+    ),
+]
 ParamOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -52,17 +63,20 @@ def _dump(obj) -> None:
 
 
 def _check_replicates(k: int | None) -> None:
-    if k is not None and not 1 <= k <= 1_000_000:
-        raise InputError("--replicates", "must be an integer between 1 and 1000000", k)
+    from mscsim.app._trial import check_replicates
+
+    check_replicates(k)
 
 
 def _check_workers(w: int | None) -> None:
-    if w is not None and not 1 <= w <= 256:
-        raise InputError("--workers", "must be an integer between 1 and 256", w)
+    from mscsim.app._trial import check_workers
+
+    check_workers(w)
 
 
 def _progress(total: int, label: str, quiet: bool) -> Progress:
-    return Progress(total, label, enabled=not quiet and sys.stderr.isatty() or total >= 200)
+    """A progress bar for `total` units; never drawn with --json/--quiet or off a terminal."""
+    return Progress(total, label, enabled=wanted(quiet))
 
 
 @app.command("list")
@@ -86,7 +100,8 @@ def run(
         int | None, typer.Option(help="Independent virtual trials to run.")
     ] = None,
     out: Annotated[
-        str | None, typer.Option(help="Run folder (default mscsim-runs/<scenario>-s<seed>-r<K>).")
+        str | None,
+        typer.Option(help="Run folder (default: in mscsim-runs/, named <scenario>-s<seed>-r<K>)."),
     ] = None,
     store: Annotated[
         str | None, typer.Option(help="SQLite results store (default mscsim-runs/mscsim.sqlite).")
@@ -95,45 +110,36 @@ def run(
         bool, typer.Option("--json", help="Print the summary as one JSON object.")
     ] = False,
     workers: WorkersOpt = None,
+    dask: DaskOpt = None,
     param: ParamOpt = None,
 ) -> None:
     """Run a virtual trial (and K replicates): tables, manifest, report, results store."""
-    from mscsim.io import record_run, write_run_folder
-    from mscsim.trial import analyse, run_summary, run_trial, validate_run
+    from mscsim.app import cluster_executor, run_trial_job
 
     _check_replicates(replicates)
+    _check_workers(workers)
     sc = _scenario(scenario, param)
     k = sc.replicates if replicates is None else replicates
-    s = sc.seed if seed is None else seed
-    folder = Path(out) if out else DEFAULT_ROOT / f"{sc.name}-s{s}-r{k}"
-    db = (
-        Path(store) if store else (DEFAULT_ROOT if out is None else folder.parent) / "mscsim.sqlite"
-    )
-    if out is None:
-        DEFAULT_ROOT.mkdir(exist_ok=True)
-    _check_workers(workers)
-    trial = run_trial(
-        sc, seed=s, replicates=k, workers=workers, progress=_progress(k, f"{sc.name}", as_json)
-    )
-    analyses = analyse(trial)
-    summary = run_summary(trial, analyses)
-    validation = validate_run(trial, analyses) if k >= 20 and sc.used_results() else None
-    # CSV copies of the tables only for small runs (ADLB alone is ~2.5 GB at 10,000 x 24)
-    formats = ("parquet", "csv") if k <= CSV_MAX_REPLICATES else ("parquet",)
-    written = write_run_folder(
-        trial,
-        folder,
-        analyses=analyses,
-        summary=summary,
-        validation=validation,
-        command=" ".join(["mscsim", *sys.argv[1:]]),
-        formats=formats,
-    )
-    record_run(db, trial, summary, written)
+    with cluster_executor(dask) as executor:
+        res = run_trial_job(
+            sc,
+            seed=seed,
+            replicates=replicates,
+            out=out,
+            store=store,
+            workers=workers,
+            executor=executor,
+            progress=_progress(k, f"{sc.name}", as_json),
+            command=_command(),
+        )
     if as_json:
-        _dump(summary)
+        _dump(res.summary)
     else:
-        _print_run(summary, written, db)
+        _print_run(res.summary, res.folder, res.store)
+
+
+def _command() -> str:
+    return " ".join(["mscsim", *sys.argv[1:]])
 
 
 def _print_run(summary: dict, folder: Path, db: Path) -> None:
@@ -153,33 +159,6 @@ def _print_run(summary: dict, folder: Path, db: Path) -> None:
         p = "nan" if e["p_value"] is None else f"{e['p_value']:.3g}"
         print(f"  {e['name']:24s} {e['measure']:26s} {est:>8s} ({lo}, {hi})  p={p}")
     print(f"wrote {folder} (report.html, ADaM tables, manifest.json); recorded in {db}")
-
-
-def _write_study(out: str, name: str, doc: dict, kind: str, payload, sc) -> None:
-    """Write `name` (JSON) and report.html into `out`, atomically."""
-    from mscsim import __version__
-    from mscsim.io import atomic_output_dir, jsonable
-    from mscsim.report import power_report, validation_report
-    from mscsim.trial import scenario_hash
-
-    prov = {
-        "mscsim_version": __version__,
-        "scenario": sc.name,
-        "scenario_hash": scenario_hash(sc),
-        "seed": doc.get("seed"),
-        "replicates": doc.get("replicates"),
-        "command": " ".join(["mscsim", *sys.argv[1:]]),
-    }
-    with atomic_output_dir(out) as folder:
-        (folder / name).write_text(
-            json.dumps(jsonable({**doc, "provenance": prov}), indent=1, allow_nan=False)
-        )
-        rep = (
-            power_report(payload, prov)
-            if kind == "power"
-            else validation_report(sc.name, payload, prov)
-        )
-        rep.write(folder / "report.html")
 
 
 def _sizes(text: str) -> list[int]:
@@ -203,35 +182,33 @@ def power(
     as_json: JsonOpt = False,
     workers: WorkersOpt = None,
     out: Annotated[str | None, typer.Option(help="Folder for power.json and report.html.")] = None,
+    dask: DaskOpt = None,
     param: ParamOpt = None,
 ) -> None:
     """Power of every endpoint at each sample size (share of replicates with p < 0.05)."""
-    from mscsim.trial import power_curve
+    from mscsim.app import cluster_executor, power_study
 
     _check_replicates(replicates)
-    sizes = _sizes(n)
-    sc = _scenario(scenario, param)
-    for s in sizes:
-        if s < len(sc.arms) or s % sum(sc.allocation.values()):
-            raise InputError(
-                "--n",
-                f"each size must be a multiple of the allocation total "
-                f"({sum(sc.allocation.values())})",
-                s,
-            )
     _check_workers(workers)
-    curve = power_curve(
-        sc,
-        sizes,
-        replicates=replicates,
-        seed=seed,
-        workers=workers,
-        progress=_progress(replicates * len(sizes), f"{sc.name} power", as_json),
-    )
+    sizes = _sizes(n)
     if out is not None:
-        _write_study(out, "power.json", curve.to_dict(), "power", curve, sc)
+        check_output_dir(out, "--out")
+    sc = _scenario(scenario, param)
+    with cluster_executor(dask) as executor:
+        res = power_study(
+            sc,
+            sizes,
+            replicates=replicates,
+            seed=seed,
+            workers=workers,
+            executor=executor,
+            out=out,
+            progress=_progress(replicates * len(sizes), f"{sc.name} power", as_json),
+            command=_command(),
+        )
+    curve = res.payload
     if as_json:
-        _dump(curve.to_dict())
+        _dump(res.doc)
         return
     print(f"power of {sc.name} ({replicates} virtual trials per size, alpha 0.05)")
     print(f"{'endpoint':28s}" + "".join(f"{'n=' + str(s):>9s}" for s in curve.n))
@@ -249,6 +226,7 @@ def validate(
     out: Annotated[
         str | None, typer.Option(help="Folder for validation.json and report.html.")
     ] = None,
+    dask: DaskOpt = None,
     param: ParamOpt = None,
 ) -> None:
     """Where each published result falls in the model's predictive distribution.
@@ -256,42 +234,28 @@ def validate(
     Every number of a used published result is compared, or listed under "warnings" when the
     model has no counterpart for it; "coverage" counts the numbers inside the 90% interval.
     """
-    from mscsim.trial import run_trial, unsupported_numbers, validate_run
+    from mscsim.app import cluster_executor, validate_study
 
     _check_replicates(replicates)
-    sc = _scenario(scenario, param)
-    if not sc.used_results():
-        raise InputError(
-            "SCENARIO", f"scenario {sc.name!r} has no published results to validate against"
-        )
     _check_workers(workers)
-    trial = run_trial(
-        sc,
-        seed=seed,
-        replicates=replicates,
-        workers=workers,
-        progress=_progress(replicates, f"{sc.name} validate", as_json),
-    )
-    rows = [r.to_dict() for r in validate_run(trial)]
-    primary = [r for r in rows if r["primary"]]
-    doc = {
-        "scenario": sc.name,
-        "seed": trial.seed,
-        "replicates": replicates,
-        "coverage": {
-            "inside_90": sum(r["inside_90"] for r in rows),
-            "compared": len(rows),
-            "primary_inside_90": sum(r["inside_90"] for r in primary),
-            "primary_compared": len(primary),
-        },
-        "warnings": unsupported_numbers(sc),
-        "results": rows,
-    }
     if out is not None:
-        _write_study(out, "validation.json", doc, "validation", rows, sc)
+        check_output_dir(out, "--out")
+    sc = _scenario(scenario, param)
+    with cluster_executor(dask) as executor:
+        res = validate_study(
+            sc,
+            replicates=replicates,
+            seed=seed,
+            workers=workers,
+            executor=executor,
+            out=out,
+            progress=_progress(replicates, f"{sc.name} validate", as_json),
+            command=_command(),
+        )
     if as_json:
-        _dump(doc)
+        _dump(res.doc)
         return
+    doc, rows = res.doc, res.doc["results"]
     print(f"{sc.name}: observed vs predicted ({replicates} virtual trials of the published design)")
     cov = doc["coverage"]
     print(f"  inside the 90% interval: {cov['inside_90']} of {cov['compared']} published numbers")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
@@ -18,11 +17,11 @@ from typing import Any
 
 import yaml
 
+from mscsim._atomic import locked, write_text_atomic
 from mscsim._errors import InputError
+from mscsim._yaml import load_yaml
 from mscsim.evidence._checks import check_unique, parse_trials
 from mscsim.evidence._schema import Trial
-
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def default_store_path() -> Path:
@@ -47,19 +46,17 @@ def _raw_trials(doc: Any, where: str) -> list[Mapping[str, Any]]:
 
 def _read_yaml(path: Path, where: str) -> list[Mapping[str, Any]]:
     try:
-        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 (safe)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f"line {mark.line + 1}" if mark is not None else "?"
-        raise InputError(where, "valid YAML", got=f"parse error at {line}") from None
-    return _raw_trials(doc, where)
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(where, "a UTF-8 text file", got=f"byte {exc.start} undecodable") from None
+    return _raw_trials(load_yaml(text, where), where)
 
 
 @functools.cache
 def builtin_trials() -> tuple[Trial, ...]:
     """The curated trials shipped with mscsim (validated once, then cached; records are frozen)."""
     text = resources.files("mscsim.evidence").joinpath("data/trials.yaml").read_text("utf-8")
-    doc = yaml.load(text, Loader=_Loader)  # noqa: S506 (a safe loader)
+    doc = load_yaml(text, "builtin")
     return parse_trials(_raw_trials(doc, "builtin"), where="builtin")
 
 
@@ -80,27 +77,14 @@ def load_trials(
     return trials
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".evidence-", suffix=".yaml", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def add_trials(file: str | Path, store: str | Path | None = None) -> tuple[Trial, ...]:
     """Validate the trials in YAML ``file`` and append them to the user ``store``.
 
     The file holds one trial mapping, a list of them, or ``{trials: [...]}``. Every trial
     is schema-checked and checked for duplicates against the built-ins and the store;
-    on any error nothing is written. The store is rewritten atomically.
+    on any error nothing is written. The store is rewritten atomically, under an exclusive
+    lock on ``<store>.lock`` held from reading the store to replacing it, so concurrent
+    adds (several processes) each keep their records.
 
     Returns
     -------
@@ -111,16 +95,22 @@ def add_trials(file: str | Path, store: str | Path | None = None) -> tuple[Trial
     if not src.is_file():
         raise InputError("file", "an existing YAML file", got=str(file))
     path = Path(store) if store is not None else default_store_path()
-    existing_raw: Sequence[Mapping[str, Any]] = _read_yaml(path, "store") if path.is_file() else []
-    existing = builtin_trials() + parse_trials(existing_raw, where=str(path))
-    new = parse_trials(_read_yaml(src, "file"), existing=existing, where=src.name)
-    if not new:
-        raise InputError("file", "at least one trial", got="empty")
-    dumped = [dict(r) for r in existing_raw] + [
-        t.model_dump(mode="json", exclude_none=True, exclude_defaults=True) for t in new
-    ]
-    header = "# mscsim user evidence store: trials added with `mscsim evidence add`\n"
-    _atomic_write(
-        path, header + yaml.safe_dump({"trials": dumped}, sort_keys=False, allow_unicode=True)
-    )
+    if path.is_dir():
+        raise InputError("store", "a YAML file, not a folder", got=str(path))
+    incoming = _read_yaml(src, "file")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with locked(path):
+        existing_raw: Sequence[Mapping[str, Any]] = (
+            _read_yaml(path, "store") if path.is_file() else []
+        )
+        existing = builtin_trials() + parse_trials(existing_raw, where=str(path))
+        new = parse_trials(incoming, existing=existing, where=src.name)
+        if not new:
+            raise InputError("file", "at least one trial", got="empty")
+        dumped = [dict(r) for r in existing_raw] + [
+            t.model_dump(mode="json", exclude_none=True, exclude_defaults=True) for t in new
+        ]
+        header = "# mscsim user evidence store: trials added with `mscsim evidence add`\n"
+        text = yaml.safe_dump({"trials": dumped}, sort_keys=False, allow_unicode=True)
+        write_text_atomic(path, header + text, option="store")
     return new

@@ -15,8 +15,13 @@ on the event model's grid, not integer study days. In ADTTE, ``CNSR = 0`` marks 
 
     \mathrm{AVAL} = \min(T_\text{event}, C), \qquad \mathrm{CNSR} = 1[T_\text{event} > C],
 
-with :math:`C` the end of follow-up, or for recovery and ventilation the earlier death
-(and 0 for patients already ventilated at enrollment, who are not at risk of intubation).
+with :math:`C` the end of follow-up, or for VENT and RECOVCD the earlier death (and 0 for
+patients already ventilated at enrollment, who are not at risk of intubation). ADTTE stores what
+the trial analysis analyses (`ENDPOINT_PARAMS`: survival -> OS, SAE-free survival -> SAEFS,
+time to recovery -> RECOV), so lifelines or R's ``survival`` on the written table reproduces
+each reported log-rank p and Cox HR: in RECOV a death before recovery is censored at the end of
+follow-up (the dead stay in the risk set, as `mscsim.trial.analyse` does), while RECOVCD is the
+cause-specific alternative, censored at death.
 
 Variables that are not plain ADaM:
 
@@ -70,8 +75,20 @@ LUNG_PARAMS = {
 TTE_PARAMS = {
     "OS": "Time to death (days)",
     "SAEFS": "Time to first serious adverse event or death (days)",
-    "RECOV": "Time to recovery (days)",
+    "RECOV": "Time to recovery, death censored at end of follow-up (days)",
     "VENT": "Time to invasive mechanical ventilation (days)",
+    "RECOVCD": "Time to recovery, censored at death (days)",
+    "DISCH": "Time to discharge, death censored at end of follow-up (days)",
+    "IMPROV": "Time to clinical improvement, death censored at end of follow-up (days)",
+}
+#: The ADTTE parameter each time-to-event endpoint kind of a scenario is analysed on (an
+#: endpoint with a horizon before the end of follow-up censors AVAL at its horizon).
+ENDPOINT_PARAMS = {
+    "survival": "OS",
+    "sae_free_survival": "SAEFS",
+    "time_to_recovery": "RECOV",
+    "time_to_discharge": "DISCH",
+    "time_to_improvement": "IMPROV",
 }
 #: Terms of infusion-associated events: (not related, related to the product).
 #: Units of the model observables (``MSC_COVID``).
@@ -197,7 +214,7 @@ def adsl(run, ids: dict) -> pa.Table:
 
 
 def _tte_columns(run) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """AVAL, CNSR, event-description and censoring-description codes, shape (n, 4).
+    """AVAL, CNSR, event-description and censoring-description codes, shape (n, 7).
 
     Description codes index ``_EVENT_TEXT`` and ``_CENSOR_TEXT`` (-1 = not applicable).
     """
@@ -207,18 +224,26 @@ def _tte_columns(run) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     dead = ev.death <= fu
     end = np.where(dead, ev.death, fu)  # end of observation: death or end of follow-up
     first = ev.first_sae
+    intub = np.where(ev.intubation > 0, ev.intubation, np.inf)
     times = np.stack(
-        [ev.death, first, ev.recovery, np.where(ev.intubation > 0, ev.intubation, np.inf)], axis=1
+        [ev.death, first, ev.recovery, intub, ev.recovery, ev.discharge, ev.improvement], axis=1
     )
     event = times <= fu
     vent0 = ev.intubation == 0
-    cens_t = np.stack([np.full(n, fu), np.full(n, fu), end, np.where(vent0, 0.0, end)], axis=1)
+    full = np.full(n, fu)
+    cens_t = np.stack([full, full, full, np.where(vent0, 0.0, end), end, full, full], axis=1)
     aval = np.where(event, times, cens_t)
     sae_term = np.argmin(ev.sae_time, axis=1)
-    ev_code = np.stack([np.zeros(n, int), 3 + sae_term, np.ones(n, int), np.full(n, 2)], axis=1)
-    cn_code = np.zeros((n, 4), int)  # END OF FOLLOW-UP
-    cn_code[:, 2:] = np.where(dead, 1, 0)[:, None]
-    cn_code[:, 3] = np.where(vent0, 2, cn_code[:, 3])
+    one, two = np.ones(n, int), np.full(n, 2)
+    k = 3 + len(SAE_TERMS)  # DISCHARGE, CLINICAL IMPROVEMENT
+    ev_code = np.stack(
+        [np.zeros(n, int), 3 + sae_term, one, two, one, np.full(n, k), np.full(n, k + 1)], axis=1
+    )
+    cn_code = np.zeros((n, 7), int)  # END OF FOLLOW-UP
+    death_at_end = np.where(dead, 3, 0)  # a death censored at the end of follow-up
+    cn_code[:, 2] = cn_code[:, 5] = cn_code[:, 6] = death_at_end
+    cn_code[:, 3] = np.where(vent0, 2, np.where(dead, 1, 0))
+    cn_code[:, 4] = np.where(dead, 1, 0)
     return (
         aval,
         (~event).astype(np.int8),
@@ -232,12 +257,14 @@ _EVENT_TEXT = (
     "RECOVERY",
     "INVASIVE MECHANICAL VENTILATION",
     *(t.upper() for t in SAE_TERMS),
+    "DISCHARGE",
+    "CLINICAL IMPROVEMENT",
 )
-_CENSOR_TEXT = (_END, _DEATH, _VENT0)
+_CENSOR_TEXT = (_END, _DEATH, _VENT0, "DEATH, CENSORED AT END OF FOLLOW-UP")
 
 
 def adtte(run, ids: dict) -> pa.Table:
-    """Time to event: one row per patient and parameter (OS, SAEFS, RECOV, VENT)."""
+    """Time to event: one row per patient and parameter (`TTE_PARAMS`)."""
     aval, cnsr, ev_code, cn_code = _tte_columns(run)
     n, k = aval.shape
     patient = np.repeat(np.arange(n), k)

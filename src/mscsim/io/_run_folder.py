@@ -7,8 +7,11 @@ Layout (all files written together, or none: see :func:`mscsim.io.atomic_output_
     adae.parquet  adae.csv     one row per adverse event
     adlb.parquet  adlb.csv     biomarkers at the visit days
     summary.json               the summary given by the caller
-    report.html                self-contained report (mscsim.report.trial_report)
+    report.html                self-contained report (built by the caller, e.g. mscsim.app)
     manifest.json              provenance and the sha256 of every other file
+
+This module only writes: the caller (:mod:`mscsim.app`) runs the trial, analyses it and builds
+the report.
 """
 
 from __future__ import annotations
@@ -28,9 +31,9 @@ import numpy as np
 import pyarrow as pa
 
 from mscsim import __version__
+from mscsim._atomic import atomic_output_dir
 from mscsim._errors import InputError
 from mscsim.io._adam import adam_tables
-from mscsim.io._outdir import atomic_output_dir
 from mscsim.io._tables import write_table
 
 _CHUNK = 1 << 20
@@ -68,13 +71,11 @@ def sha256_of(path: Path) -> str:
 
 
 def _scenario_block(run) -> dict[str, Any]:
-    from mscsim.trial import scenario_hash
-
     sc = run.scenario
     return {
         "name": sc.name,
         "title": sc.title,
-        "hash": scenario_hash(sc),
+        "hash": run.provenance["scenario_hash"],
         "citation": sc.citation.model_dump(mode="json"),
     }
 
@@ -138,10 +139,8 @@ def write_run_folder(
     run,
     out_dir: str | Path,
     *,
-    analyses,
     summary: Mapping[str, Any],
-    power=None,
-    validation=None,
+    report=None,
     command: str | None = None,
     formats: Sequence[str] = TABLE_FORMATS,
 ) -> Path:
@@ -156,14 +155,10 @@ def write_run_folder(
         Result of :func:`mscsim.trial.run_trial`.
     out_dir : str or pathlib.Path
         Destination folder; its parent must exist. Files of the same names are replaced.
-    analyses : list of mscsim.trial.EndpointAnalysis
-        Endpoint analyses of `run` (:func:`mscsim.trial.analyse`), for the report.
     summary : mapping
         Written as ``summary.json`` (numpy values made plain, NaN/inf as null).
-    power : mscsim.trial.PowerCurve, optional
-        Power curve shown in the report.
-    validation : list of mscsim.trial.ValidationRow, optional
-        Observed-vs-predicted rows shown in the report.
+    report : object with a ``write(path)`` method, optional
+        The report (e.g. :func:`mscsim.report.trial_report`), written as ``report.html``.
     command : str, optional
         Command line recorded in the manifest.
     formats : sequence of str
@@ -176,12 +171,10 @@ def write_run_folder(
     pathlib.Path
         `out_dir`.
     """
-    from mscsim.report import trial_report
-
     if isinstance(formats, str) or not formats or not set(formats) <= set(TABLE_FORMATS):
         raise InputError("formats", f"a non-empty subset of {list(TABLE_FORMATS)}", got=formats)
     final = Path(out_dir)
-    with atomic_output_dir(final, option="out_dir") as tmp:
+    with atomic_output_dir(final, option="--out") as tmp:
         t0 = time.perf_counter()
         tables = adam_tables(run)
         t1 = time.perf_counter()
@@ -190,10 +183,11 @@ def write_run_folder(
             files += [p.name for p in write_table(table, tmp, name.lower(), formats)]
         t2 = time.perf_counter()
         _write_json(tmp / "summary.json", summary)
-        report = trial_report(run, analyses, power=power, validation=validation)
-        report.write(tmp / "report.html")
+        files.append("summary.json")
+        if report is not None:
+            report.write(tmp / "report.html")
+            files.append("report.html")
         t3 = time.perf_counter()
-        files += ["summary.json", "report.html"]
         timings = {"adam_tables_s": t1 - t0, "write_tables_s": t2 - t1, "report_s": t3 - t2}
         _write_json(
             tmp / "manifest.json",

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import libsbml
 
-from mscsim._errors import InputError
+from mscsim._atomic import write_text_atomic
 from mscsim.model import Model, Regimen
 from mscsim.model._symbolic import L3FormulaPrinter, SymbolicModel
 
@@ -110,14 +110,5 @@ def validate_sbml(text: str) -> list[str]:
 
 
 def write_sbml(path: str | Path, text: str) -> Path:
-    """Write `text` atomically to `path` (temp file in the same folder, then rename)."""
-    path = Path(path)
-    if not path.parent.exists():
-        raise InputError("OUT", f"folder {path.parent} does not exist")
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    """Write `text` to `path` atomically (see `mscsim._atomic`); errors name ``OUT.xml``."""
+    return write_text_atomic(path, text, option="OUT.xml")

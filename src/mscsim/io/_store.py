@@ -129,8 +129,6 @@ def record_run(
     folder : str or pathlib.Path, optional
         The run folder written by :func:`write_run_folder`.
     """
-    from mscsim.trial import scenario_hash
-
     text = json.dumps(jsonable(summary), allow_nan=False, sort_keys=True)
     created = datetime.now(UTC).isoformat(timespec="seconds")
     where = None if folder is None else str(Path(folder).resolve())
@@ -141,7 +139,7 @@ def record_run(
             (
                 created,
                 run.scenario.name,
-                scenario_hash(run.scenario),
+                run.provenance["scenario_hash"],
                 int(run.seed),
                 int(run.n_replicates),
                 int(run.sample_size),

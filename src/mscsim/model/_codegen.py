@@ -70,7 +70,7 @@ def _emit_function(name: str, exprs: list[sp.Expr], states: list[str], params: l
 
 def _min_degree_order(n: int, pattern: set[tuple[int, int]]) -> list[int]:
     """Greedy minimum-degree ordering on the symmetrised pattern (limits LU fill-in)."""
-    adj = {i: set() for i in range(n)}
+    adj: dict[int, set[int]] = {i: set() for i in range(n)}
     for i, j in pattern:
         if i != j:
             adj[i].add(j)
@@ -147,6 +147,7 @@ class LUPlan:
         lines = []
         for i, j, k in self.entries:
             if i != j:
+                assert k is not None  # off-diagonal entries are Jacobian entries
                 lines.append(f"    a_{i}_{j} = -{jac(k)}")
             else:
                 lines.append(f"    a_{i}_{j} = " + (c_only if k is None else f"(c - {jac(k)})"))

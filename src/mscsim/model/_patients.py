@@ -8,7 +8,9 @@ lower airways hold ``V0_onset`` and the infected epithelium is at quasi-steady s
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -30,7 +32,9 @@ def host_parameters(score: float | np.ndarray, model: Model = MSC_COVID) -> dict
     return {k: defaults[k] * SEVERITY_TABLE[f"fold_{k}"].value ** s for k in _SCALED}
 
 
-def onset_state(params: dict[str, float | np.ndarray], model: Model = MSC_COVID) -> dict:
+def onset_state(
+    params: Mapping[str, float | np.ndarray], model: Model = MSC_COVID
+) -> dict[str, Any]:
     """Initial state at symptom onset for the given (possibly per-patient) parameters."""
     values = {**model.default_parameters(), **params}
     v0 = SEVERITY_TABLE["V0_onset"].value

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 ParameterClass = Literal["measured", "calibrated", "assumed"]
+#: How far beyond its plausible bounds a parameter may go in a solve (`Parameter.admissible`).
+ADMISSIBLE_FACTOR = 100.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,6 +43,21 @@ class Parameter:
         if self.kind == "measured" and not self.source:
             raise ValueError(f"parameter {self.name}: measured parameters need a source")
 
+    @property
+    def admissible(self) -> tuple[float, float]:
+        """The values a solve accepts: `ADMISSIBLE_FACTOR` beyond the plausible bounds on
+        either side, never of another sign than `lower` (so positive parameters stay positive),
+        and at most 1 for a fraction (unit ``1`` with upper bound 1).
+
+        Virtual patients vary beyond the typical range: the built-in populations draw k_A down
+        to ~3x below its lower bound, with a log-normal tail that would cross a factor 10 once
+        in ~4e7 patients (5.5 SD) but a factor 100 practically never (9.6 SD); and any value
+        x0.1-x10 of an in-bounds one stays admissible."""
+        f = ADMISSIBLE_FACTOR
+        lo = self.lower / f if self.lower > 0 else self.lower * f
+        hi = self.upper if self.unit == "1" and self.upper == 1.0 else self.upper * f
+        return lo, hi
+
 
 @dataclass(frozen=True, kw_only=True)
 class State:
@@ -52,6 +69,13 @@ class State:
     healthy: float = 0.0
     group: str = ""
     scale: float = 1.0  # absolute tolerances are atol * scale (cells: 1e11, i.e. ~100 cells)
+    nonnegative: bool = True  # a solve going below -scale is flagged out of bounds
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """Values a trustworthy solve stays within: ``(-scale, 1e6 * scale)`` for a
+        non-negative state (``-1e6 * scale`` below for others); see `mscsim.solve._guards`."""
+        return (-self.scale if self.nonnegative else -1e6 * self.scale), 1e6 * self.scale
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -5,8 +5,8 @@ The figures draw precomputed results (they never compute statistics) and return 
 no network or external files.
 """
 
+from mscsim._atomic import write_text_atomic as write_text_atomic
 from mscsim.report._ae_table import ae_table_rows as ae_table_rows
-from mscsim.report._atomic import write_text_atomic as write_text_atomic
 from mscsim.report._biomarker_plot import plot_biomarker_trajectories as plot_biomarker_trajectories
 from mscsim.report._consort_plot import plot_consort as plot_consort
 from mscsim.report._design_reports import adaptive_report as adaptive_report

@@ -9,12 +9,11 @@ the figures use the Agg canvas, so no global backend is changed.
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mscsim._atomic import atomic_file, check_output_file
 from mscsim._errors import InputError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -281,23 +280,17 @@ def plot_funnel(
     return fig
 
 
-def save_figure(fig: Figure, path: str | Path) -> Path:
-    """Write ``fig`` to ``path`` (.png at 300 dpi or .svg) via a temp file and a rename."""
-    p = Path(path)
-    fmt = _FORMATS.get(p.suffix.lower())
-    if fmt is None:
-        raise InputError("plot", "a file name ending in .png or .svg", got=str(path))
-    if not p.parent.exists():
-        raise InputError("plot", "a path in an existing directory", got=str(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.stem}-", suffix=p.suffix, dir=p.parent)
-    os.close(fd)
-    try:
-        fig.savefig(tmp, format=fmt, dpi=300, bbox_inches="tight")
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def check_figure_path(path: str | Path, option: str = "--plot") -> Path:
+    """Check that `path` can take a figure (.png or .svg in an existing folder)."""
+    p = check_output_file(path, option)
+    if p.suffix.lower() not in _FORMATS:
+        raise InputError(option, "a file name ending in .png or .svg", got=str(path))
+    return p
+
+
+def save_figure(fig: Figure, path: str | Path, option: str = "--plot") -> Path:
+    """Write ``fig`` to ``path`` (.png at 300 dpi or .svg) atomically (see `mscsim._atomic`)."""
+    p = check_figure_path(path, option)
+    with atomic_file(p, option) as handle:
+        fig.savefig(handle, format=_FORMATS[p.suffix.lower()], dpi=300, bbox_inches="tight")
     return p

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, final
 
+from mscsim._atomic import write_text_atomic
 from mscsim._errors import InputError
-from mscsim.report._atomic import write_text_atomic
 from mscsim.report._embed import figure_html
 from mscsim.report._style import CSS, RESEARCH_NOTICE
 from mscsim.report._tables import kv_html, table_html

@@ -9,13 +9,13 @@ SymPy expressions (`SymbolicModel.rhs`, `.jacobian`) as straight-line scalar Pyt
 * ``factor(c, y, p, lu)``: the Jacobian entries as local scalars, then the sparse LU without
   pivoting of ``W = c*I - J`` laid out by `plan_lu` (the very statements of the vector
   code), stored in ``lu`` (``n_lu`` entries: off-diagonal factors, then the inverted pivots);
-* ``solve(lu, b, x)``: ``x = W^{-1} b``, forward and back substitution.
+* ``solve(lu, b, x)``: ``x = W^{-1} b``, forward and back substitution;
+* ``observe(y, p, out)``: the observables of one patient at one time.
 
 Expressions go through the same common-subexpression elimination as the vector code
 (``sympy.cse``, basic optimisations); ``Max`` propagates NaN like ``numpy.maximum``,
 ``Heaviside(x)`` is ``1.0 if x > 0 else 0.0``, ``exp``/``log`` are ``math.exp``/``math.log`` and
-integer powers up to 8 are products. Observables are not needed by the solver and are left to
-the vector code.
+integer powers up to 8 are products.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ DECORATOR = '@njit(cache=True, fastmath=False, error_model="numpy", nogil=True)'
 
 HEADER = f'''"""mscsim Numba backend: generated code for model {{name!r}} (do not edit; see
 mscsim.solve._numba_codegen and mscsim.solve._rosenbrock_numba)."""
+
+from __future__ import annotations
 
 import math
 
@@ -75,11 +77,11 @@ def _cse(exprs: list[sp.Expr], prefix: str) -> tuple[list[str], list[str]]:
     return ([f"    {s.name} = {pr.doprint(v)}" for s, v in repl], [pr.doprint(e) for e in reduced])
 
 
-def emit_rhs(exprs: list[sp.Expr], states: list[str], params: list[str]) -> str:
-    """Source of ``rhs(y, p, out)``."""
+def emit_rhs(exprs: list[sp.Expr], states: list[str], params: list[str], name: str = "rhs") -> str:
+    """Source of ``rhs(y, p, out)`` (or of `name`, e.g. ``observe``, with the same layout)."""
     lines, out = _cse(exprs, "_t")
     body = _bind(exprs, states, params) + lines + [f"    out[{i}] = {e}" for i, e in enumerate(out)]
-    return "\n".join([DECORATOR, "def rhs(y, p, out):", *body]) + "\n"
+    return "\n".join([DECORATOR, f"def {name}(y, p, out):", *body]) + "\n"
 
 
 def emit_lu(cm: CompiledModel) -> tuple[str, str, int]:
@@ -112,6 +114,7 @@ def model_source(cm: CompiledModel) -> str:
         HEADER.format(name=cm.model.name),
         f"N_LU = {n_lu}\n",
         emit_rhs(cm.symbolic.rhs, st, pa),
+        emit_rhs(cm.symbolic.observables, st, pa, name="observe"),
         factor,
         solve,
     ]

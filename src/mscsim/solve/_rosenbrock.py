@@ -5,6 +5,8 @@ running are advanced together by vectorised straight-line code (states as rows, 
 columns). Finished or failed patients leave the working set, so the cost is the sum of the
 patients' steps, not the worst patient's steps times the cohort size.
 
+The rules and constants of a step (error norm, step-size control, landing on doses, dense
+output, failure) are data, `mscsim.solve._policy.StepPolicy`, shared by every backend.
 Bolus doses are handled as events: a patient's step never crosses its next dose time; on
 landing, the dose is added to the dose state and the step size restarts small. Output on the
 requested grid comes from the method's dense output, so the grid does not limit step sizes.
@@ -17,31 +19,20 @@ from typing import Any
 
 import numpy as np
 
+from mscsim.solve._policy import StepPolicy, dense_output, error_norm, slack, step_factor
 from mscsim.solve._status import Status
-from mscsim.solve._tableau import RodasTableau
 
 
 @dataclass
 class RawSolution:
-    """Integrator output: `ys` has shape (batch, len(t_eval), n_states)."""
+    """Integrator output: `ys` has shape (batch, len(t_eval), n_states); `observables`, when a
+    backend computes them itself, ``(n_observables, batch, len(t_eval))``."""
 
     ys: np.ndarray
     status: np.ndarray
     n_steps: np.ndarray
     n_rejected: np.ndarray
-
-
-def _norm(err: np.ndarray, y0: np.ndarray, y1: np.ndarray, atol: np.ndarray, rtol: float):
-    """RMS of the scaled error per patient.
-
-    Rows are accumulated one by one (not with a numpy reduction, whose summation order
-    depends on the memory layout) so a patient's result never depends on the batch size.
-    """
-    e = err / (atol + rtol * np.maximum(np.abs(y0), np.abs(y1)))
-    acc = e[0] * e[0]
-    for row in e[1:]:
-        acc = acc + row * row
-    return np.sqrt(acc / e.shape[0])
+    observables: np.ndarray | None = None
 
 
 def integrate(
@@ -53,7 +44,7 @@ def integrate(
     dose_times: np.ndarray,
     dose_amounts: np.ndarray,
     dose_index: int,
-    tab: RodasTableau,
+    policy: StepPolicy,
     *,
     rtol: float,
     atol: np.ndarray,
@@ -82,6 +73,7 @@ def integrate(
     status = np.zeros(batch, dtype=np.int8)
     n_steps = np.zeros(batch, dtype=np.int64)
     n_rej = np.zeros(batch, dtype=np.int64)
+    tab = policy.tableau
     g = tab.gamma
     K = dose_times.shape[1]
     dt_pad = np.concatenate([dose_times, np.full((batch, 1), np.inf)], axis=1)
@@ -101,7 +93,7 @@ def integrate(
         got = np.zeros_like(mask)
         for _ in range(K):
             nxt = dt_pad[gid, jd]
-            due = mask & (nxt <= t + 1e-12 * np.maximum(1.0, np.abs(t)))
+            due = mask & (nxt <= t + slack(t, policy.event_rtol, np))
             if not due.any():
                 break
             y[dose_index, due] += da_pad[gid[due], jd[due]]
@@ -109,18 +101,26 @@ def integrate(
             got |= due
         return got
 
-    def record(mask: np.ndarray, ta, tb, ya, yb, kd1, kd2) -> None:
+    def record(
+        mask: np.ndarray,
+        ta: np.ndarray,
+        tb: np.ndarray,
+        ya: np.ndarray,
+        yb: np.ndarray,
+        kd1: np.ndarray,
+        kd2: np.ndarray,
+    ) -> None:
         """Store outputs with ta < t_eval <= tb (or == ta at the start) for columns in mask."""
         while True:
             jj = np.minimum(jo, T - 1)
             te = t_eval[jj]
-            m = mask & (jo < T) & (te <= tb + 1e-12 * np.maximum(1.0, np.abs(tb)))
+            m = mask & (jo < T) & (te <= tb + slack(tb, policy.event_rtol, np))
             if not m.any():
                 return
             hh = (tb - ta)[m]
             th = np.where(hh > 0, (te[m] - ta[m]) / np.where(hh > 0, hh, 1.0), 1.0)
             th = np.clip(th, 0.0, 1.0)
-            val = (1 - th) * ya[:, m] + th * (yb[:, m] + (1 - th) * (kd1[:, m] + th * kd2[:, m]))
+            val = dense_output(th, ya[:, m], yb[:, m], kd1[:, m], kd2[:, m])
             ys[gid[m], jo[m], :] = val.T
             jo[m] += 1
 
@@ -146,11 +146,11 @@ def integrate(
         # step size: never cross the next dose or the end
         t_ev = np.minimum(dt_pad[gid, jd], t_end[gid])
         gap = t_ev - t
-        land = h >= gap * (1 - 1e-10)
+        land = h >= gap * (1 - policy.land_rtol)
         h = np.where(land, gap, h)
         c = 1.0 / (g * h)
         fac = cm.lu_factor(c, cm.jac(y, p, xp), xp)
-        ks = []
+        ks: list[np.ndarray] = []
         rhs_i = f0
         u = y
         for i in range(6):
@@ -165,16 +165,14 @@ def integrate(
             else:
                 u = u + k  # stiffly accurate: u5 + k5, then + k6
         y1 = u
-        en = _norm(ks[5], y, y1, atol, rtol)
-        finite = np.isfinite(en) & np.all(np.isfinite(y1), axis=0)
-        en = np.where(finite, en, np.inf)
+        en = error_norm(ks[5], y, y1, atol, rtol, np)
         acc = en <= 1.0
         n_steps[gid] += 1
         n_rej[gid] += ~acc
         t1 = np.where(land, t_ev, t + h)
         if acc.any():
-            kd1 = sum(hj * kj for hj, kj in zip(tab.h2, ks))
-            kd2 = sum(hj * kj for hj, kj in zip(tab.h3, ks))
+            kd1 = np.asarray(sum(hj * kj for hj, kj in zip(tab.h2, ks)))
+            kd2 = np.asarray(sum(hj * kj for hj, kj in zip(tab.h3, ks)))
             record(acc, t, t1, y, y1, kd1, kd2)
             y = np.where(acc, y1, y)
             t = np.where(acc, t1, t)
@@ -182,20 +180,15 @@ def integrate(
             f0 = np.where(acc, np.stack(cm.rhs(y, p, xp)), f0)
         else:
             dosed = np.zeros_like(acc)
-        # new step sizes (Hairer-style controller, exponent 1/order)
+        # new step sizes (Hairer-style controller, exponent -1/order)
         with np.errstate(divide="ignore"):
-            grow = np.where(
-                acc,
-                np.clip(0.9 * en ** (-1.0 / tab.order), 0.2, 6.0),
-                np.clip(0.9 * en ** (-1.0 / tab.order), 0.1, 0.5),
-            )
-        grow = np.where(np.isfinite(grow), grow, 0.1)
+            grow = step_factor(en, acc, policy, np)
         h = np.where(dosed, h0, h * grow)
         if dosed.any():
             f0 = np.where(dosed, np.stack(cm.rhs(y, p, xp)), f0)
         # termination and failure
-        fin = t >= t_end[gid] * (1 - 1e-12)
-        tiny = h < 1e-12 * np.maximum(1.0, np.abs(t))
+        fin = t >= t_end[gid] * (1 - policy.end_rtol)
+        tiny = h < slack(t, policy.min_step_rtol, np)
         over = n_steps[gid] >= max_steps
         bad = ~fin & (tiny | over)
         status[gid[bad & over]] = Status.MAX_STEPS

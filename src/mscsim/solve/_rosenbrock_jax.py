@@ -1,7 +1,9 @@
 """Batched adaptive Rodas4 on JAX/XLA: the whole cohort solve is one loop on the device.
 
-The algorithm, constants, error norm and status codes are those of
-`mscsim.solve._rosenbrock.integrate` (read that module first); only the data layout differs.
+The algorithm and status codes are those of `mscsim.solve._rosenbrock.integrate` (read that
+module first), and every rule and constant of a step comes from the shared
+`mscsim.solve._policy.StepPolicy` (error norm, step-size control, landing, failure; the same
+functions as the numpy backend); only the data layout differs.
 Instead of compacting the working set, every patient keeps its column and a mask freezes the
 patients that have finished or failed, so all shapes are static and the steps, the dosing
 events and the dense output run inside a single `jax.lax.while_loop` with no host round-trip.
@@ -30,48 +32,37 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
+from mscsim.solve._policy import StepPolicy, dense_output, error_norm, slack, step_factor
 from mscsim.solve._rosenbrock import RawSolution
 from mscsim.solve._status import Status
-from mscsim.solve._tableau import RodasTableau
 
 
 def _x64() -> Any:
     """Context manager that enables float64 for the calls made inside it only."""
     if hasattr(jax, "enable_x64"):
         return jax.enable_x64(True)
-    from jax.experimental import enable_x64  # jax < 0.6
+    from jax.experimental import enable_x64  # type: ignore[attr-defined]  # jax < 0.6
 
     return enable_x64()
 
 
-def _norm(err, y0, y1, atol, rtol):
-    """RMS of the scaled error per patient, rows accumulated one by one as in the NumPy solver."""
-    e = err / (atol + rtol * jnp.maximum(jnp.abs(y0), jnp.abs(y1)))
-    acc = e[0] * e[0]
-    for i in range(1, e.shape[0]):
-        acc = acc + e[i] * e[i]
-    return jnp.sqrt(acc / e.shape[0])
-
-
 def _solve(
-    cm, tab, dose_index, p, y0, t0, t_eval, t_end, dt_pad, da_pad, atol, rtol, h0, max_steps
+    cm, policy, dose_index, p, y0, t0, t_eval, t_end, dt_pad, da_pad, atol, rtol, h0, max_steps
 ):
     """Traced body of the solve; see `integrate` for the arguments."""
     n, batch = y0.shape
     T = t_eval.shape[0]
+    tab = policy.tableau
     cols = jnp.arange(batch)
     a = jnp.array([row + (0.0,) * (4 - len(row)) for row in tab.a])
     C = jnp.array([(0.0,) * 5] + [row + (0.0,) * (5 - len(row)) for row in tab.C])
-
-    def slack(t):
-        return 1e-12 * jnp.maximum(1.0, jnp.abs(t))
 
     def apply_due_doses(y, t, jd, mask):
         """Add every dose due at the current time (several may coincide); return who got one."""
 
         def one(_, c):
             y, jd, got = c
-            due = mask & (dt_pad[cols, jd] <= t + slack(t))
+            due = mask & (dt_pad[cols, jd] <= t + slack(t, policy.event_rtol, jnp))
             yd = jnp.where(due, y[dose_index] + da_pad[cols, jd], y[dose_index])
             return y.at[dose_index].set(yd), jd + due, got | due
 
@@ -79,7 +70,7 @@ def _solve(
 
     def record(ys, jo, mask, ta, tb, ya, yb, kd1, kd2):
         """Store outputs with ta < t_eval <= tb (or == ta at the start) for columns in mask."""
-        lim = tb + slack(tb)
+        lim = tb + slack(tb, policy.event_rtol, jnp)
 
         def due(jo):
             return mask & (jo < T) & (t_eval[jnp.minimum(jo, T - 1)] <= lim)
@@ -91,7 +82,7 @@ def _solve(
             hh = tb - ta
             th = jnp.where(hh > 0, (te - ta) / jnp.where(hh > 0, hh, 1.0), 1.0)
             th = jnp.clip(th, 0.0, 1.0)
-            val = (1 - th) * ya + th * (yb + (1 - th) * (kd1 + th * kd2))
+            val = dense_output(th, ya, yb, kd1, kd2)
             ys = ys.at[cols, jnp.where(m, jo, T)].set(val.T, mode="drop")  # T: no write
             return ys, jo + m
 
@@ -103,7 +94,7 @@ def _solve(
         # step size: never cross the next dose or the end
         t_ev = jnp.minimum(dt_pad[cols, jd], t_end)
         gap = t_ev - t
-        land = h >= gap * (1 - 1e-10)
+        land = h >= gap * (1 - policy.land_rtol)
         hs = jnp.where(land, gap, h)
         fac = cm.lu_factor(1.0 / (tab.gamma * hs), cm.jac(y, p, jnp), jnp)
 
@@ -119,9 +110,7 @@ def _solve(
 
         ks, u = lax.fori_loop(0, 6, stage, (jnp.zeros((6, n, batch), dtype=y.dtype), y))
         y1 = u
-        en = _norm(ks[5], y, y1, atol, rtol)
-        finite = jnp.isfinite(en) & jnp.all(jnp.isfinite(y1), axis=0)
-        en = jnp.where(finite, en, jnp.inf)
+        en = error_norm(ks[5], y, y1, atol, rtol, jnp)
         acc = live & (en <= 1.0)
         n_steps = n_steps + live
         n_rej = n_rej + (live & ~acc)
@@ -132,14 +121,12 @@ def _solve(
         y = jnp.where(acc, y1, y)
         t = jnp.where(acc, t1, t)
         y, jd, dosed = apply_due_doses(y, t, jd, acc & land)
-        # new step sizes (Hairer-style controller, exponent 1/order)
-        r = 0.9 * en ** (-1.0 / tab.order)
-        grow = jnp.where(acc, jnp.clip(r, 0.2, 6.0), jnp.clip(r, 0.1, 0.5))
-        grow = jnp.where(jnp.isfinite(grow), grow, 0.1)
+        # new step sizes (Hairer-style controller, exponent -1/order)
+        grow = step_factor(en, acc, policy, jnp)
         h = jnp.where(live, jnp.where(dosed, h0, hs * grow), h)
         # termination and failure
-        fin = t >= t_end * (1 - 1e-12)
-        tiny = h < 1e-12 * jnp.maximum(1.0, jnp.abs(t))
+        fin = t >= t_end * (1 - policy.end_rtol)
+        tiny = h < slack(t, policy.min_step_rtol, jnp)
         over = n_steps >= max_steps
         bad = live & ~fin & (tiny | over)
         code = jnp.where(
@@ -178,9 +165,9 @@ def _bucket(batch: int) -> int:
 
 
 @lru_cache(maxsize=8)
-def _jitted(cm: Any, tab: RodasTableau) -> Any:
-    """One jit-compiled solver per (compiled model, tableau); XLA caches per shape."""
-    return jax.jit(partial(_solve, cm, tab), static_argnums=0)
+def _jitted(cm: Any, policy: StepPolicy) -> Any:
+    """One jit-compiled solver per (compiled model, step policy); XLA caches per shape."""
+    return jax.jit(partial(_solve, cm, policy), static_argnums=0)
 
 
 def integrate(
@@ -192,7 +179,7 @@ def integrate(
     dose_times: np.ndarray,
     dose_amounts: np.ndarray,
     dose_index: int,
-    tab: RodasTableau,
+    policy: StepPolicy,
     *,
     rtol: float,
     atol: np.ndarray,
@@ -221,7 +208,7 @@ def integrate(
     t_end = np.full(batch, float(t_eval[-1])) if t_stop is None else np.minimum(t_stop, t_eval[-1])
     with _x64():
         f64 = partial(jnp.asarray, dtype=jnp.float64)
-        ys, status, n_steps, n_rej = _jitted(cm, tab)(
+        ys, status, n_steps, n_rej = _jitted(cm, policy)(
             int(dose_index),
             tuple(f64(v) for v in params),
             f64(y0[:, cols]),

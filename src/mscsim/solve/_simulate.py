@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from importlib.util import find_spec
@@ -13,9 +13,11 @@ import numpy as np
 from mscsim._errors import InputError
 from mscsim.model import Model, Regimen, stack_regimens
 from mscsim.model._codegen import CompiledModel
-from mscsim.solve._rosenbrock import integrate
+from mscsim.solve._guards import check_parameters, flag_out_of_bounds
+from mscsim.solve._platform import runtime_info
+from mscsim.solve._policy import RODAS4_POLICY
+from mscsim.solve._rosenbrock import RawSolution, integrate
 from mscsim.solve._solution import Solution
-from mscsim.solve._tableau import RODAS4
 
 ArrayLike = float | Sequence[float] | np.ndarray
 
@@ -26,7 +28,7 @@ class Rodas4:
 
     `rtol` is relative; `atol` is absolute in units of each state's typical `scale`. The
     defaults keep every observable within 1e-4 of libRoadRunner (relative to the observable's
-    peak); see tests/test_sbml_roadrunner.py.
+    peak); see tests/io/test_sbml.py.
     """
 
     rtol: float = 1e-6
@@ -67,7 +69,8 @@ def _batch_size(*groups: Mapping[str, ArrayLike] | None, extra: int = 1) -> int:
 
 def default_backend() -> str:
     """The backend ``"auto"`` means: ``$MSCSIM_BACKEND`` if set, else 'numba' when numba is
-    installed (the compiled twin of the numpy solver, bit-identical results), else 'numpy'."""
+    installed (the compiled twin of the numpy solver; results agree to round-off, see
+    docs/trials.md "Reproducibility"), else 'numpy'."""
     chosen = os.environ.get("MSCSIM_BACKEND", "").strip()
     if chosen:
         if chosen not in ("numpy", "numba", "jax"):
@@ -76,7 +79,14 @@ def default_backend() -> str:
     return "numba" if find_spec("numba") is not None else "numpy"
 
 
-def _integrator(backend: str):
+def resolve_backend(backend: str = "auto") -> str:
+    """The concrete backend `backend` names (``"auto"`` -> `default_backend`), checked installed."""
+    chosen = default_backend() if backend == "auto" else backend
+    _integrator(chosen)
+    return chosen
+
+
+def _integrator(backend: str) -> Callable[..., RawSolution]:
     """The `integrate` function of `backend` (JAX and Numba are imported only when asked for)."""
     if backend == "auto":
         backend = default_backend()
@@ -128,13 +138,18 @@ def simulate(
     outputs are NaN (saves work when patients need different horizons).
     backend : ``"auto"`` (default: ``"numba"`` when installed, else ``"numpy"``), ``"numpy"``,
     ``"numba"`` (the same algorithm compiled per patient, patients on Numba's threads; needs
-    ``mscsim[fast]``; bit-identical to numpy; the first solve of a model compiles it once into
-    an on-disk cache, see `mscsim.solve._rosenbrock_numba`) or ``"jax"`` (the same algorithm as
-    one compiled XLA loop, for GPUs; needs ``mscsim[jax]`` or ``mscsim[gpu]``; agrees with
-    numpy to round-off).
+    ``mscsim[fast]``; the first solve of a model compiles it once into an on-disk cache, see
+    `mscsim.solve._rosenbrock_numba`) or ``"jax"`` (the same algorithm as one compiled XLA
+    loop, for GPUs; needs ``mscsim[jax]`` or ``mscsim[gpu]``). Each backend is bitwise
+    reproducible for a patient whatever the batch it runs in (JAX: for equal padded sizes);
+    different backends agree to round-off (tested: 1e-10 relative), not bit for bit, because
+    NumPy's SIMD exp/log, libm and XLA differ in the last bit. ``Solution.provenance`` records
+    the backend that ran, the CPU's SIMD level and the library versions.
 
     Returns a `Solution`; a patient whose solve fails gets a status code and NaN trajectories
-    after the failure, and the rest of the cohort is unaffected.
+    after the failure, and the rest of the cohort is unaffected. Parameters are checked before
+    the solve and states after it (`mscsim.solve._guards`): an inadmissible parameter raises
+    `InputError`; a state leaving its bounds is status ``out_of_bounds``.
     """
     solver = solver or Rodas4()
     backend = default_backend() if backend == "auto" else backend
@@ -157,11 +172,11 @@ def simulate(
         raise InputError("y0", f"unknown state(s) {sorted(unknown)}")
 
     values = {**model.default_parameters(), **(params or {})}
-    prow = [
-        values[k] if np.ndim(values[k]) == 0 else np.asarray(values[k], float)
+    check_parameters(model, values)
+    prow: list[float | np.ndarray] = [
+        float(np.asarray(values[k])) if np.ndim(values[k]) == 0 else np.asarray(values[k], float)
         for k in model.parameter_names
     ]
-    prow = [float(v) if np.ndim(v) == 0 else v for v in prow]
     init = {**model.healthy_state(), **(y0 or {})}
     y = np.empty((len(model.states), batch))
     for i, s in enumerate(model.state_names):
@@ -184,16 +199,24 @@ def simulate(
             times,
             cells,
             model.state_names.index(model.dose_state),
-            RODAS4,
+            RODAS4_POLICY,
             rtol=solver.rtol,
             atol=atol,
             h0=solver.h0,
             max_steps=solver.max_steps,
             **({} if stop is None else {"t_stop": stop}),
         )
-        flat = raw.ys.reshape(-1, len(model.states)).T
-        rep = [v if np.ndim(v) == 0 else np.repeat(v, te.size) for v in prow]
-        obs = np.stack(cm.observe(flat, rep, np)).reshape(len(model.observables), batch, te.size)
+        status = np.array(raw.status, dtype=np.int8)  # a writable copy (JAX's may be read-only)
+        flagged = flag_out_of_bounds(model, raw.ys, status)
+        if raw.observables is not None:  # computed by the backend (Numba) from the same states
+            obs = raw.observables
+            for b, k in flagged:
+                obs[:, b, k:] = np.nan
+        else:
+            flat = raw.ys.reshape(-1, len(model.states)).T
+            rep = [v if np.ndim(v) == 0 else np.repeat(v, te.size) for v in prow]
+            obs = np.stack(cm.observe(flat, rep, np))
+            obs = obs.reshape(len(model.observables), batch, te.size)
     return Solution(
         model=model.name,
         t=te,
@@ -201,8 +224,9 @@ def simulate(
         states=raw.ys,
         observables={o.name: obs[k] for k, o in enumerate(model.observables)},
         units={o.name: o.unit for o in model.observables},
-        status=raw.status,
+        status=status,
         n_steps=raw.n_steps,
         n_rejected=raw.n_rejected,
         solver={"method": "Rodas4", "backend": backend, **asdict(solver)},
+        provenance={"backend": backend, **runtime_info()},
     )

@@ -12,6 +12,7 @@ class Status(IntEnum):
     MAX_STEPS = 1
     STEP_TOO_SMALL = 2
     NONFINITE = 3
+    OUT_OF_BOUNDS = 4
 
     @property
     def label(self) -> str:
@@ -20,4 +21,5 @@ class Status(IntEnum):
             1: "failed: max_steps",
             2: "failed: step_too_small",
             3: "failed: nonfinite",
+            4: "failed: out_of_bounds",
         }[int(self)]

@@ -17,11 +17,12 @@ from scipy.special import ndtri
 from mscsim import __version__
 from mscsim.model import MSC_COVID, Regimen
 from mscsim.population import Cohort, concat
-from mscsim.solve import default_backend, simulate
+from mscsim.solve import resolve_backend, runtime_info, simulate
 from mscsim.trial._clinical import EVENT_PARAMS, U_DLCO, U_FVC
 from mscsim.trial._events import N_INFUSION_U, Events, Infusions, derive_events
 from mscsim.trial._products import PRODUCTS
 from mscsim.trial._randomize import randomize, strata_keys
+from mscsim.trial._resolution import quantize, round_times
 from mscsim.trial._scenario import scenario_hash
 from mscsim.trial._scenario_fields import LUNG_OUTCOME_DAYS
 from mscsim.trial._scenario_model import Scenario
@@ -64,6 +65,7 @@ class TrialRun:
     effects: TrialEffects | None = None  # trial-level terms of each patient's events
     status_counts: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    solver_backend: str = ""  # the backend that ran every solve of this run
 
     @property
     def provenance(self) -> dict:
@@ -75,7 +77,8 @@ class TrialRun:
             "replicates": self.n_replicates,
             "sample_size": self.sample_size,
             "model": MSC_COVID.name,
-            "solver_backend": default_backend(),
+            "solver_backend": self.solver_backend,
+            **runtime_info(),  # machine, cpu_simd, python, numpy, numba, jax
         }
 
     def head(self, replicates: int) -> TrialRun:
@@ -249,8 +252,10 @@ def _apply_param_draws(params: dict, param_draws, seed: int, reps, n: int) -> No
         params[name] = col
 
 
-def _run_chunk(scenario, seed, reps, n, visit_days, taus=None, param_draws=None) -> _Chunk:
-    scr = screen(scenario, seed, reps, n)
+def _run_chunk(
+    scenario, seed, reps, n, visit_days, taus=None, backend="auto", param_draws=None
+) -> _Chunk:
+    scr = screen(scenario, seed, reps, n, backend=backend)
     if param_draws is not None:  # after screening: enrollment does not depend on the draw
         _apply_param_draws(scr.cohort.params, param_draws, seed, reps, n)
     arm_names = [a.name for a in scenario.arms]
@@ -281,7 +286,11 @@ def _run_chunk(scenario, seed, reps, n, visit_days, taus=None, param_draws=None)
         regs,
         t_eval=np.concatenate([t, t_long]),
         solver=TRIAL_SOLVER,
+        backend=backend,
     )
+    # clinical tables come from values at a stated resolution (see trial/_resolution.py)
+    sol = replace(sol, observables={k: quantize(v) for k, v in sol.observables.items()})
+    scr.baseline = {k: quantize(v) for k, v in scr.baseline.items()}
     nt = t.size
     obs = {k: v[:, :nt] for k, v in sol.observables.items()}
     iu = np.concatenate(
@@ -297,7 +306,7 @@ def _run_chunk(scenario, seed, reps, n, visit_days, taus=None, param_draws=None)
     ev = derive_events(
         t,
         obs,
-        sol.state("Tv")[:, :nt],
+        quantize(sol.state("Tv")[:, :nt]),
         scr.cohort,
         scr.on_vent,
         infusions,
@@ -306,6 +315,7 @@ def _run_chunk(scenario, seed, reps, n, visit_days, taus=None, param_draws=None)
         effects,
         viral_discharge=setting is not None and setting.discharge_requires_viral_clearance,
     )
+    ev = round_times(ev)
     vi = np.searchsorted(t, visit_days)
     alive = visit_days[None, :] < ev.death[:, None]
     observed = {
@@ -335,21 +345,29 @@ def run_trial(
     workers: int | None = None,
     progress=None,
     taus: dict[str, float] | None = None,
+    backend: str = "auto",
+    executor=None,
     param_draws=None,
 ) -> TrialRun:
     """Run `replicates` virtual trials of `scenario` (defaults from the scenario).
 
     Replicates are processed in chunks of `chunk` trials, spread over `workers` processes
-    (default: one for small runs, every core for large ones). Each replicate draws only from
-    streams keyed by (seed, replicate), so the result is identical for any `chunk` and
-    `workers`. ``taus`` overrides the between-trial SDs of ``trial_effects.csv`` (e.g. zeros
-    for the fixed-effect calibration reference).
+    (default: one for small runs, every core for large ones), or over `executor` when given (a
+    ``concurrent.futures.Executor``, e.g. a Dask cluster's; its ``max_workers`` attribute, if
+    any, sets how finely the replicates are split). Each replicate draws only from streams
+    keyed by (seed, replicate), so the result is identical for any `chunk`, `workers` and
+    `executor`. ``taus`` overrides the between-trial SDs of ``trial_effects.csv`` (e.g. zeros
+    for the fixed-effect calibration reference). `backend` is the solver backend
+    (`mscsim.solve.simulate`); it is resolved once here (``"auto"``: ``$MSCSIM_BACKEND``, else
+    the fastest installed) and recorded in the run's provenance. Event tables are the same for
+    every backend (see trial/_resolution.py).
 
     `param_draws`, if given, is a picklable callable ``(seed, replicate) -> {parameter: value}``
     giving the typical value of those model parameters in that replicate, applied after
     screening (e.g. a draw of the MSC effect from its prior, for assurance); a parameter that
     varies between patients is scaled by value / default, so patients keep their variation.
     """
+    backend = resolve_backend(backend)
     seed = scenario.seed if seed is None else int(seed)
     n_rep = scenario.replicates if replicates is None else int(replicates)
     n = scenario.sample_size if sample_size is None else int(sample_size)
@@ -362,30 +380,49 @@ def run_trial(
     }
     visit_days = np.array(sorted(days), dtype=float)
     t0 = time.perf_counter()
+    if executor is not None:  # a few chunks per worker, so that every worker gets some
+        chunk = min(chunk, max(1, -(-n_rep // (4 * getattr(executor, "max_workers", 1)))))
     chunks = [np.arange(s, min(n_rep, s + chunk)) for s in range(0, n_rep, chunk)]
     procs = _default_workers(n_rep * n) if workers is None else int(workers)
     procs = max(1, min(procs, len(chunks)))
-    if procs == 1:
+    if executor is not None:
+        procs = getattr(executor, "max_workers", 1)
+        parts = _gather(
+            executor, scenario, seed, chunks, n, visit_days, progress, taus, backend, param_draws
+        )
+    elif procs == 1:
         parts = []
         for reps in chunks:
-            parts.append(_run_chunk(scenario, seed, reps, n, visit_days, taus, param_draws))
+            parts.append(
+                _run_chunk(scenario, seed, reps, n, visit_days, taus, backend, param_draws)
+            )
             if progress is not None:
                 progress(len(reps))
     else:
         parts = _run_parallel(
-            scenario, seed, chunks, n, visit_days, procs, progress, taus, param_draws
+            scenario, seed, chunks, n, visit_days, procs, progress, taus, backend, param_draws
         )
     run = _merge(scenario, seed, n_rep, n, parts, visit_days, time.perf_counter() - t0)
     run.timings["workers"] = float(procs)
+    run.solver_backend = backend
     return run
 
 
 def _run_parallel(
-    scenario, seed, chunks, n, visit_days, procs, progress, taus=None, param_draws=None
+    scenario,
+    seed,
+    chunks,
+    n,
+    visit_days,
+    procs,
+    progress,
+    taus=None,
+    backend="auto",
+    param_draws=None,
 ):
     """Chunks on a pool of forked processes; results are put back in chunk order."""
     import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import ProcessPoolExecutor
 
     from mscsim.model import MSC_COVID as model
     from mscsim.solve import compiled
@@ -397,17 +434,37 @@ def _run_parallel(
     ctx = mp.get_context(
         "fork" if "fork" in mp.get_all_start_methods() and not threaded else "spawn"
     )
-    parts: list = [None] * len(chunks)
     with ProcessPoolExecutor(max_workers=procs, mp_context=ctx) as pool:
-        futures = {
-            pool.submit(_run_chunk, scenario, seed, reps, n, visit_days, taus, param_draws): i
-            for i, reps in enumerate(chunks)
-        }
-        for fut in as_completed(futures):
-            i = futures[fut]
-            parts[i] = fut.result()
-            if progress is not None:
-                progress(len(chunks[i]))
+        return _gather(
+            pool, scenario, seed, chunks, n, visit_days, progress, taus, backend, param_draws
+        )
+
+
+def _gather(
+    pool,
+    scenario,
+    seed,
+    chunks,
+    n,
+    visit_days,
+    progress,
+    taus=None,
+    backend="auto",
+    param_draws=None,
+):
+    """Run every chunk on `pool` (any Executor); results are put back in chunk order."""
+    from concurrent.futures import as_completed
+
+    parts: list = [None] * len(chunks)
+    futures = {
+        pool.submit(_run_chunk, scenario, seed, reps, n, visit_days, taus, backend, param_draws): i
+        for i, reps in enumerate(chunks)
+    }
+    for fut in as_completed(futures):
+        i = futures[fut]
+        parts[i] = fut.result()
+        if progress is not None:
+            progress(len(chunks[i]))
     return parts
 
 

@@ -57,6 +57,7 @@ def power_curve(
     seed: int | None = None,
     workers: int | None = None,
     progress=None,
+    executor=None,
 ) -> PowerCurve:
     """Run `replicates` virtual trials at each size in `sizes` (total enrolled)."""
     seed = scenario.seed if seed is None else int(seed)
@@ -70,6 +71,7 @@ def power_curve(
             sample_size=int(n),
             workers=workers,
             progress=progress,
+            executor=executor,
         )
         for a in analyse(run):
             key = a.id if len(run.arm_names) == 2 else f"{a.id}:{a.arm}"

@@ -43,7 +43,7 @@ def randomize(
     ratios = np.array(list(allocation.values()))
     n = keys.shape[0]
     if method == "simple":
-        return rng.choice(ratios.size, size=n, p=ratios / ratios.sum())
+        return np.asarray(rng.choice(ratios.size, size=n, p=ratios / ratios.sum()))
     size = block_size or int(ratios.sum())
     block = np.repeat(np.arange(ratios.size), ratios * (size // ratios.sum()))
     out = np.empty(n, dtype=int)

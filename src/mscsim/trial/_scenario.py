@@ -20,6 +20,7 @@ import yaml
 from pydantic import BaseModel, Field
 
 from mscsim._errors import InputError
+from mscsim._yaml import load_yaml
 from mscsim.trial._scenario_fields import FROZEN
 from mscsim.trial._scenario_model import Scenario
 
@@ -71,13 +72,7 @@ def builtin_names() -> list[str]:
 
 
 def _parse_yaml(text: str, where: str) -> Any:
-    try:
-        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise InputError(where, f"malformed YAML: {problem}{at}") from None
+    return load_yaml(text, where, _StrictLoader)  # bounded: no alias bombs, plain keys
 
 
 def scenario_from_yaml(text: str, where: str = "scenario") -> Scenario:

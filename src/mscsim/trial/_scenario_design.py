@@ -53,6 +53,10 @@ class Citation(BaseModel):
         return v
 
 
+#: Longest symptom-onset-to-screening interval a scenario may ask for (days).
+MAX_ONSET_DAYS = 90
+
+
 class Population(BaseModel):
     """The virtual population that is screened (before eligibility is applied)."""
 
@@ -78,6 +82,13 @@ class Population(BaseModel):
     def _age_bounds(cls, v: TruncatedNormal) -> TruncatedNormal:
         if v.min < 0 or v.max > 120:
             raise rule("bounds must lie within [0, 120] years", f"[{v.min:g}, {v.max:g}]")
+        return v
+
+    @field_validator("onset_to_screening_days")
+    @classmethod
+    def _onset_bounds(cls, v: DayRange) -> DayRange:
+        if v.max > MAX_ONSET_DAYS:  # also bounds the memory of the pre-screening simulation
+            raise rule(f"must be <= {MAX_ONSET_DAYS} days", v.max, at=("max",))
         return v
 
     @field_validator("weight_kg")
@@ -310,6 +321,7 @@ class Randomization(BaseModel):
     block_size: int | None = Field(
         None,
         ge=1,
+        le=100_000,
         validate_default=True,
         description="Patients per permuted block; a multiple of the allocation-ratio sum. "
         "Required for block methods, absent for 'simple'.",

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from mscsim._errors import InputError
+from mscsim._errors import InputError, short_repr
 from mscsim.trial._scenario_fields import PATTERN_TEXT
 
 _SCALAR = (str, int, float, bool)
@@ -141,8 +141,8 @@ def _got(err: dict[str, Any]) -> object:
         return None
     if isinstance(got, float) and abs(got) >= 1e6:
         return _Abbrev(f"{got:g}")
-    if not isinstance(got, _SCALAR) or len(repr(got)) > _MAX_GOT:
-        text = repr(got)
+    text = short_repr(got)  # bounded: never renders a huge value whole
+    if not isinstance(got, _SCALAR) or len(text) > _MAX_GOT:
         return _Abbrev(text if len(text) <= _MAX_GOT else text[: _MAX_GOT - 3] + "...")
     return got
 

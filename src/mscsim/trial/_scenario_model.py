@@ -40,11 +40,11 @@ class Scenario(BaseModel):
     population: Population = Field(description="Virtual population screened.")
     eligibility: Eligibility = Field(description="Criteria applied at screening.")
     arms: tuple[Arm, ...] = Field(min_length=2, description="Trial arms (>= 2).")
-    allocation: dict[Slug, Annotated[int, Field(ge=1)]] = Field(
+    allocation: dict[Slug, Annotated[int, Field(ge=1, le=1000)]] = Field(
         description="Allocation ratio per arm name, integers >= 1 (e.g. {uc_msc: 1, vehicle: 1})."
     )
     randomization: Randomization = Field(description="Assignment of enrolled patients.")
-    sample_size: int = Field(ge=2, description="Total number of patients enrolled.")
+    sample_size: int = Field(ge=2, le=100_000, description="Total number of patients enrolled.")
     follow_up_days: int = Field(ge=1, le=3650, description="Follow-up after enrollment (days).")
     endpoints: Endpoints = Field(description="Primary and secondary endpoints.")
     replicates: int = Field(1, ge=1, le=1_000_000, description="Independent virtual trials.")

@@ -87,7 +87,9 @@ def _failures(cohort: Cohort, obs: dict, on_vent: np.ndarray, elig) -> np.ndarra
     return np.where(np.isnan(pf), -1, first)  # -1: failed solve
 
 
-def _simulate_to_screening(cohort: Cohort) -> tuple[np.ndarray, dict, np.ndarray, np.ndarray]:
+def _simulate_to_screening(
+    cohort: Cohort, backend: str = "auto"
+) -> tuple[np.ndarray, dict, np.ndarray, np.ndarray]:
     last = int(cohort.screening_day.max())
     sol = simulate(
         MSC_COVID,
@@ -96,6 +98,7 @@ def _simulate_to_screening(cohort: Cohort) -> tuple[np.ndarray, dict, np.ndarray
         t_eval=np.arange(0.0, last + 1.0),
         t_stop=cohort.screening_day.astype(float),
         solver=TRIAL_SOLVER,
+        backend=backend,
     )
     i = np.arange(cohort.size)
     d = cohort.screening_day
@@ -109,10 +112,12 @@ def _simulate_to_screening(cohort: Cohort) -> tuple[np.ndarray, dict, np.ndarray
     intubated = below.any(axis=1)
     first = np.where(intubated, below.argmax(axis=1), last + 1)
     recovered = ((pf > EXTUBATE_PF) & (days > first[:, None]) & before).any(axis=1)
-    return state, obs, intubated & ~recovered, sol.status
+    return state, obs, np.asarray(intubated & ~recovered), sol.status
 
 
-def screen(scenario, seed: int, replicates: np.ndarray, sample_size: int) -> Screened:
+def screen(
+    scenario, seed: int, replicates: np.ndarray, sample_size: int, *, backend: str = "auto"
+) -> Screened:
     """Screen candidates of each replicate (in order) until `sample_size` are eligible."""
     reps = np.asarray(replicates, dtype=int)
     need = np.full(reps.size, sample_size)
@@ -145,7 +150,7 @@ def screen(scenario, seed: int, replicates: np.ndarray, sample_size: int) -> Scr
         )
         blocks[todo] += per
         group = np.repeat(todo, per * BLOCK)  # candidates are contiguous per replicate, in order
-        state, obs, on_vent, st = _simulate_to_screening(cohort)
+        state, obs, on_vent, st = _simulate_to_screening(cohort, backend)
         status["ok"] += int((st == 0).sum())
         status["failed"] += int((st != 0).sum())
         fail = _failures(cohort, obs, on_vent, scenario.eligibility)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 from mscsim._errors import InputError
+from mscsim.evidence.meta._dist import norm_ppf, norm_sf
 from mscsim.evidence.meta._effects import EffectSizes, ZeroCellCorrection, compute_effects
 from mscsim.evidence.meta._fit import PooledFit, fit_iv, q_based
 from mscsim.evidence.meta._mh import mantel_haenszel, peto
@@ -52,10 +52,10 @@ def _count_fit(
         het = q_based(max(0.0, float(np.sum((eff.yi - pooled.estimate) ** 2 / eff.vi))), eff.k)
     else:
         het = q_based(0.0, 1 if not np.isfinite(pooled.estimate) else eff.k)
-    z = float(stats.norm.ppf(1 - (1 - level) / 2))
+    z = float(norm_ppf(1 - (1 - level) / 2))
     mu, se = pooled.estimate, pooled.se
     stat = mu / se if se > 0 else float("nan")
-    p = float(2 * stats.norm.sf(abs(stat)))
+    p = float(2 * norm_sf(abs(stat)))
     notes = () if np.isfinite(mu) else (f"{method} estimate not estimable from these counts",)
     return PooledFit(
         mu,
@@ -135,7 +135,7 @@ def meta_analysis(
         fit = _count_fit(table, eff, method, measure, level)
     else:
         fit = fit_iv(eff.yi, eff.vi, method, hksj=hksj, level=level)
-    z = float(stats.norm.ppf(1 - (1 - level) / 2))
+    z = float(norm_ppf(1 - (1 - level) / 2))
     binary = measure in BINARY_MEASURES
     return MetaResult(
         measure=measure,

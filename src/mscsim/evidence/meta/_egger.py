@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
-from scipy import stats
 
 from mscsim._errors import InputError
+from mscsim.evidence.meta._dist import t_ppf, t_sf
 from mscsim.evidence.meta._metareg import meta_regression
 from mscsim.evidence.meta._result import MetaResult, num
 
@@ -101,7 +101,7 @@ def egger_test(result: MetaResult, *, model: Literal["rma", "lm"] = "rma") -> Eg
     sigma2 = float(np.sum(w * (y - X @ b) ** 2) / (k - 2))
     se = np.sqrt(np.diag(XtWX_inv) * sigma2)
     t = b / se
-    crit = stats.t.ppf(1 - (1 - result.level) / 2, k - 2)
+    crit = t_ppf(1 - (1 - result.level) / 2, k - 2)
     return EggerResult(
         "lm",
         "FE",
@@ -109,7 +109,7 @@ def egger_test(result: MetaResult, *, model: Literal["rma", "lm"] = "rma") -> Eg
         "t",
         float(t[1]),
         k - 2,
-        float(2 * stats.t.sf(abs(t[1]), k - 2)),
+        float(2 * t_sf(abs(t[1]), k - 2)),
         float(b[1]),
         float(se[1]),
         float(b[0]),

@@ -26,8 +26,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
+from mscsim.evidence.meta._dist import chi2_sf, norm_ppf, norm_sf, t_ppf, t_sf
 from mscsim.evidence.meta._tau2 import Tau2Estimate, estimate_tau2
 
 
@@ -76,7 +76,7 @@ def q_based(q: float, k: int) -> Heterogeneity:
     if df < 1:
         return Heterogeneity(0.0, 0, 1.0, 0.0, 1.0)
     i2 = 0.0 if q <= 0 else max(0.0, 100.0 * (q - df) / q)
-    return Heterogeneity(q, df, float(stats.chi2.sf(q, df)), i2, q / df)
+    return Heterogeneity(q, df, float(chi2_sf(q, df)), i2, q / df)
 
 
 def _heterogeneity(y: np.ndarray, v: np.ndarray, tau2: float, fixed: bool) -> Heterogeneity:
@@ -89,7 +89,7 @@ def _heterogeneity(y: np.ndarray, v: np.ndarray, tau2: float, fixed: bool) -> He
     return Heterogeneity(
         q,
         k - 1,
-        float(stats.chi2.sf(q, k - 1)),
+        float(chi2_sf(q, k - 1)),
         float(100 * tau2 / (tau2 + s2)),
         float(tau2 / s2 + 1),
     )
@@ -128,12 +128,12 @@ def fit_iv(
     elif hksj:
         notes.append("k = 1: HKSJ needs two studies; normal-theory interval reported")
     alpha = 1.0 - level
-    crit = float(stats.t.ppf(1 - alpha / 2, df) if df else stats.norm.ppf(1 - alpha / 2))
+    crit = float(t_ppf(1 - alpha / 2, df) if df else norm_ppf(1 - alpha / 2))
     stat = mu / se if se > 0 else float("nan")
     if df:
-        p = float(2 * stats.t.sf(abs(stat), df))
+        p = float(2 * t_sf(abs(stat), df))
     else:
-        p = float(2 * stats.norm.sf(abs(stat)))
+        p = float(2 * norm_sf(abs(stat)))
     pi_half = crit * np.sqrt(se**2 + tau.tau2)
     return PooledFit(
         estimate=mu,

@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from mscsim._errors import InputError
+from mscsim.evidence.meta._dist import chi2_sf, f_sf, norm_ppf, norm_sf, t_ppf, t_sf
 from mscsim.evidence.meta._result import num
-from mscsim.evidence.meta._tau2 import estimate_tau2, proj
+from mscsim.evidence.meta._tau2 import estimate_tau2, project
 
 
 @dataclass(frozen=True)
@@ -129,12 +129,12 @@ def meta_regression(
     stat = coef / se
     alpha = 1.0 - level
     if df:
-        pv, crit = 2 * stats.t.sf(np.abs(stat), df), stats.t.ppf(1 - alpha / 2, df)
+        pv, crit = 2 * t_sf(np.abs(stat), df), t_ppf(1 - alpha / 2, df)
     else:
-        pv, crit = 2 * stats.norm.sf(np.abs(stat)), stats.norm.ppf(1 - alpha / 2)
-    P_fe = proj(1.0 / v, X)
-    qe = max(0.0, float(y @ P_fe @ y))
-    s2 = (k - p) / np.trace(P_fe)
+        pv, crit = 2 * norm_sf(np.abs(stat)), norm_ppf(1 - alpha / 2)
+    p_fe = project(1.0 / v, X, y)
+    qe = max(0.0, p_fe.ypy)
+    s2 = (k - p) / p_fe.trace
     i2 = 100 * tau.tau2 / (s2 + tau.tau2) if method != "FE" else max(0.0, 100 * (qe - (k - p)) / qe)
     h2 = tau.tau2 / s2 + 1 if method != "FE" else qe / (k - p)
     has_int = bool(np.allclose(X[:, 0], X[0, 0]))
@@ -144,9 +144,9 @@ def meta_regression(
         qm = float(b @ np.linalg.solve(V, b))
         if df:
             qm /= idx.size
-            qm_df, qm_p = (int(idx.size), df), float(stats.f.sf(qm, idx.size, df))
+            qm_df, qm_p = (int(idx.size), df), float(f_sf(qm, idx.size, df))
         else:
-            qm_df, qm_p = (int(idx.size),), float(stats.chi2.sf(qm, idx.size))
+            qm_df, qm_p = (int(idx.size),), float(chi2_sf(qm, idx.size))
     else:
         qm, qm_df, qm_p = float("nan"), (0,), float("nan")
     r2 = float("nan")
@@ -171,7 +171,7 @@ def meta_regression(
         r2=float(r2),
         qe=qe,
         qe_df=k - p,
-        qe_p=float(stats.chi2.sf(qe, k - p)),
+        qe_p=float(chi2_sf(qe, k - p)),
         qm=qm,
         qm_df=qm_df,
         qm_p=qm_p,

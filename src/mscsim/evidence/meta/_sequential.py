@@ -78,6 +78,18 @@ class SequentialResult:
         return "\n".join(lines)
 
 
+#: Most studies a cumulative or leave-one-out analysis takes: both refit k models of up to k
+#: studies (time and output grow as k^2; 2,000 studies take about a minute).
+MAX_SEQUENTIAL_K = 2000
+
+
+def _check_size(table: StudyTable, analysis: str) -> None:
+    if table.k > MAX_SEQUENTIAL_K:
+        raise InputError(
+            "data", f"at most {MAX_SEQUENTIAL_K} studies for a {analysis} analysis", got=table.k
+        )
+
+
 def _years(table: StudyTable, idx: np.ndarray) -> tuple[int | None, ...]:
     return tuple(None if table.year is None else table.year[i] for i in idx)
 
@@ -98,6 +110,7 @@ def cumulative(
     year go last. Without years (or with ``order_by_year=False``) the table order is
     used. Step ``j`` is the model fitted to the first ``j`` studies.
     """
+    _check_size(table, "cumulative")
     years = table.year
     if order_by_year and years is not None:
         keys = [(y is None, y if y is not None else 0) for y in years]
@@ -140,6 +153,7 @@ def leave_one_out(
     """Refit the model ``k`` times, each time without one study (needs ``k >= 2``)."""
     if table.k < 2:
         raise InputError("data", "at least two studies for leave-one-out", got=table.k)
+    _check_size(table, "leave-one-out")
     idx = np.arange(table.k)
     steps = tuple(
         meta_analysis(

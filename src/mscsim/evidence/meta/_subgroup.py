@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from mscsim._errors import InputError
 from mscsim.evidence.meta._api import meta_analysis
+from mscsim.evidence.meta._dist import chi2_sf
 from mscsim.evidence.meta._effects import ZeroCellCorrection
 from mscsim.evidence.meta._result import MetaResult, num
 from mscsim.evidence.meta._table import StudyTable
@@ -100,7 +100,7 @@ def subgroup_analysis(
         mu = np.sum(w * est[ok]) / np.sum(w)
         qb = float(np.sum(w * (est[ok] - mu) ** 2))
         df = int(ok.sum() - 1)
-        p = float(stats.chi2.sf(qb, df))
+        p = float(chi2_sf(qb, df))
     else:
         qb, df, p = 0.0, 0, float("nan")
     return SubgroupResult(by, tuple(groups), overall, qb, df, p)

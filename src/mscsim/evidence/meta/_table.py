@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Mapping, Sequence
+import math
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -138,11 +139,47 @@ class StudyTable:
         )
 
 
+#: Bounds on what a user's CSV may ask for (a meta-analysis of more studies is not plausible).
+MAX_CSV_BYTES = 64 * 2**20
+MAX_STUDIES = 100_000
+
+
 def _parse_number(text: str, where: str) -> float:
     try:
         return float(text)
     except ValueError:
         raise InputError(where, "a number", got=text) from None
+
+
+def _parse_year(text: str, where: str) -> int:
+    value = _parse_number(text.strip(), where)
+    if not (math.isfinite(value) and value == int(value) and 1800 <= value <= 2200):
+        raise InputError(where, "a whole year between 1800 and 2200", got=text.strip())
+    return int(value)
+
+
+def _read_rows(reader: Iterator[list[str]]) -> tuple[list[str], list[dict[str, str]]]:
+    """Header and rows of a CSV; duplicated or empty column names and ragged rows are errors."""
+    header = [h.strip() for h in next(reader, [])]
+    seen: set[str] = set()
+    for name in header:
+        if not name:
+            raise InputError("columns", "a name for every column", got=",".join(header))
+        if name in seen:
+            raise InputError("columns", "each column name once", got=f"{name} repeated")
+        seen.add(name)
+    rows = []
+    for line, cells in enumerate(reader, start=2):
+        if not any(c.strip() for c in cells):
+            continue  # blank line
+        if len(cells) != len(header):
+            raise InputError(
+                f"line {line}", f"{len(header)} fields like the header", got=len(cells)
+            )
+        if len(rows) >= MAX_STUDIES:
+            raise InputError("data", f"at most {MAX_STUDIES} studies", got="more rows")
+        rows.append(dict(zip(header, cells, strict=True)))
+    return header, rows
 
 
 def read_table_csv(path: str | Path) -> StudyTable:
@@ -156,9 +193,15 @@ def read_table_csv(path: str | Path) -> StudyTable:
     p = Path(path)
     if not p.is_file():
         raise InputError("data", "an existing CSV file", got=str(path))
-    with p.open(newline="", encoding="utf-8-sig") as fh:
-        rows = list(csv.DictReader(fh))
-        header = [] if not rows else list(rows[0].keys())
+    if p.stat().st_size > MAX_CSV_BYTES:
+        raise InputError("data", f"a CSV file of at most {MAX_CSV_BYTES // 2**20} MiB", got=str(p))
+    try:
+        with p.open(newline="", encoding="utf-8-sig") as fh:
+            header, rows = _read_rows(csv.reader(fh))
+    except UnicodeDecodeError as exc:
+        raise InputError("data", "a UTF-8 text file", got=f"byte {exc.start} undecodable") from None
+    except csv.Error as exc:
+        raise InputError("data", "a well-formed CSV file", got=str(exc)) from None
     if not rows or "study" not in header:
         raise InputError("columns", _CSV_HELP, got=",".join(header) or "empty file")
     kind = next((k for k in ("binary", "continuous") if set(COLUMNS[k]) <= set(header)), None)
@@ -171,8 +214,7 @@ def read_table_csv(path: str | Path) -> StudyTable:
     year = None
     if "year" in header:
         year = tuple(
-            int(_parse_number(r["year"].strip(), f"year (line {i})"))
-            for i, r in enumerate(rows, start=2)
+            _parse_year(r["year"], f"year (line {i})") for i, r in enumerate(rows, start=2)
         )
     extra = [c for c in header if c not in COLUMNS[kind] and c not in ("study", "year")]
     fields = {c: tuple((r[c] or "").strip() for r in rows) for c in extra}

@@ -1,7 +1,7 @@
 """Between-study variance (tau^2) estimators, written for a design matrix ``X`` (k x p).
 
 All follow metafor ``rma.uni`` (Viechtbauer 2005, 2010). With ``W = diag(w)`` and
-``P(w) = W - W X (X'W X)^{-1} X'W``:
+``P(w) = W - W X (X'W X)^{-1} X'W`` (through `project`, never formed: memory is O(k)):
 
 * HE (Hedges): ``(y'P0 y - tr(P0 V)) / (k - p)`` with ``P0 = I - X(X'X)^{-1}X'``; it is the
   starting value of the Fisher scoring below.
@@ -26,7 +26,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import brentq
 
 #: metafor ``control`` defaults: Fisher-scoring threshold, iteration cap, ll0check tolerance.
 THRESHOLD = 1e-5
@@ -48,35 +47,61 @@ def _design(k: int, X: np.ndarray | None) -> np.ndarray:
     return np.ones((k, 1)) if X is None else np.asarray(X, dtype=float).reshape(k, -1)
 
 
-def proj(w: np.ndarray, X: np.ndarray) -> np.ndarray:
-    """``P = W - W X (X'WX)^{-1} X'W`` for weights ``w``."""
+@dataclass(frozen=True)
+class Projected:
+    """What the estimators need of ``P = W - W X (X'WX)^{-1} X'W``, in O(k p^2) time and
+    O(k p) memory (P itself, k x k, is never formed).
+
+    ``Py`` (vector), ``ypy = y'Py``, ``trace = tr P`` and ``trace_pp = tr(PP) = sum(P * P)``.
+    With ``A = X'WX`` and ``B_j = X'W^j X``: ``Py = w (y - X beta)``, ``tr P = sum w -
+    tr(A^-1 B_2)``, ``tr PP = sum w^2 - 2 tr(A^-1 B_3) + tr((A^-1 B_2)^2)``.
+    """
+
+    Py: np.ndarray
+    ypy: float
+    trace: float
+    trace_pp: float
+
+
+def project(w: np.ndarray, X: np.ndarray, y: np.ndarray) -> Projected:
+    """`Projected` quantities of ``P(w)`` for design ``X`` and effects ``y``."""
     WX = X * w[:, None]
-    return np.diag(w) - WX @ np.linalg.solve(X.T @ WX, WX.T)
+    A = X.T @ WX
+    beta = np.linalg.solve(A, WX.T @ y)
+    Py = w * (y - X @ beta)
+    A_b2 = np.linalg.solve(A, WX.T @ WX)
+    A_b3 = np.linalg.solve(A, WX.T @ (WX * w[:, None]))
+    trace = float(np.sum(w) - np.trace(A_b2))
+    trace_pp = float(np.sum(w * w) - 2 * np.trace(A_b3) + np.sum(A_b2 * A_b2.T))
+    return Projected(Py, float(y @ Py), trace, trace_pp)
 
 
 def tau2_he(y: np.ndarray, v: np.ndarray, X: np.ndarray | None = None) -> float:
     """Hedges' (HE) estimator, untruncated (metafor uses it as the Fisher-scoring start)."""
     X = _design(len(y), X)
     k, p = X.shape
-    P0 = np.eye(k) - X @ np.linalg.solve(X.T @ X, X.T)
-    return float((y @ P0 @ y - np.trace(P0 * v[None, :])) / (k - p))
+    # P0 = I - X (X'X)^-1 X' (never formed): y'P0y is the OLS residual sum of squares and
+    # tr(P0 V) = sum v - tr((X'X)^-1 X'VX)
+    XtX = X.T @ X
+    resid = y - X @ np.linalg.solve(XtX, X.T @ y)
+    tr_p0v = float(np.sum(v) - np.trace(np.linalg.solve(XtX, X.T @ (X * v[:, None]))))
+    return float((resid @ resid - tr_p0v) / (k - p))
 
 
 def tau2_dl(y: np.ndarray, v: np.ndarray, X: np.ndarray | None = None) -> Tau2Estimate:
     """DerSimonian-Laird moment estimator."""
     X = _design(len(y), X)
     k, p = X.shape
-    w = 1.0 / v
-    P = proj(w, X)
-    tr_p = float(np.trace(P))
-    tau2 = max(0.0, float((y @ P @ y - (k - p)) / tr_p))
-    se = np.sqrt(1 / tr_p**2 * (2 * (k - p) + 4 * tau2 * tr_p + 2 * tau2**2 * np.sum(P * P)))
+    pr = project(1.0 / v, X, y)
+    tr_p = pr.trace
+    tau2 = max(0.0, float((pr.ypy - (k - p)) / tr_p))
+    se = np.sqrt(1 / tr_p**2 * (2 * (k - p) + 4 * tau2 * tr_p + 2 * tau2**2 * pr.trace_pp))
     return Tau2Estimate(tau2, float(se))
 
 
 def q_generalised(tau2: float, y: np.ndarray, v: np.ndarray, X: np.ndarray) -> float:
     """Generalised Q statistic ``y'P(1/(v + tau^2))y``."""
-    return float(y @ proj(1.0 / (v + tau2), X) @ y)
+    return project(1.0 / (v + tau2), X, y).ypy
 
 
 def tau2_pm(y: np.ndarray, v: np.ndarray, X: np.ndarray | None = None) -> Tau2Estimate:
@@ -90,6 +115,8 @@ def tau2_pm(y: np.ndarray, v: np.ndarray, X: np.ndarray | None = None) -> Tau2Es
         hi = max(1.0, 10 * float(np.var(y)))
         while q_generalised(hi, y, v, X) > target:
             hi *= 10
+        from scipy.optimize import brentq  # ~0.1 s to import: only for this estimator
+
         tau2 = brentq(lambda t: q_generalised(t, y, v, X) - target, 0.0, hi, xtol=1e-12)
     w = 1.0 / (v + tau2)
     se = np.sqrt(2 * k**2 / (k - p) / np.sum(w) ** 2)
@@ -124,10 +151,10 @@ def tau2_likelihood(
     while change > threshold:
         it += 1
         w = 1.0 / (v + tau2)
-        P = proj(w, X)
-        Py = P @ y
+        pr = project(w, X, y)
+        Py = pr.Py
         if reml:
-            adj = (Py @ Py - np.trace(P)) / np.sum(P * P)
+            adj = (Py @ Py - pr.trace) / pr.trace_pp
         else:
             adj = (Py @ Py - np.sum(w)) / np.sum(w**2)
         while tau2 + adj < 0:
@@ -145,8 +172,7 @@ def tau2_likelihood(
         tau2 = 0.0
     w = 1.0 / (v + tau2)
     if reml:
-        P = proj(w, X)
-        se = np.sqrt(2 / np.sum(P * P))
+        se = np.sqrt(2 / project(w, X, y).trace_pp)
     else:
         se = np.sqrt(2 / np.sum(w**2))
     return Tau2Estimate(max(0.0, tau2), float(se), iterations=it, converged=conv)

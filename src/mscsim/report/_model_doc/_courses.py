@@ -23,7 +23,7 @@ CLEARED = 1e3  # copies/mL
 ARDS_PF = 300.0  # mmHg (Berlin definition)
 # 10x looser than the solver defaults (1e-6, 1e-9) for speed; the tables agree at the shown
 # precision (tests/model/test_model_docs.py).
-SOLVER = {"rtol": 1e-5, "atol": 1e-8}
+SOLVER: dict[str, Any] = {"rtol": 1e-5, "atol": 1e-8}
 GRID = np.concatenate([np.arange(0.0, 60.0, 0.05), np.arange(60.0, 366.0)])
 
 

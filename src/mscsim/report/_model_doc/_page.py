@@ -9,8 +9,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from mscsim._atomic import write_text_atomic
 from mscsim.model import MSC_COVID, Model
-from mscsim.report._atomic import write_text_atomic
 from mscsim.report._model_doc._markdown import template
 
 REGENERATE = "python -m mscsim.report._model_doc docs/model.md"

@@ -1,0 +1,165 @@
+"""Power and observed-vs-predicted studies as jobs: a JSON document and an optional folder."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mscsim._errors import InputError
+from mscsim.app._trial import check_replicates, check_workers
+
+MAX_SIZE = 100_000
+
+
+@dataclass(frozen=True)
+class StudyResult:
+    """A power or validation study: the document ``--json`` prints and its folder, if any."""
+
+    doc: dict[str, Any]
+    folder: Path | None
+    payload: Any = None  # the PowerCurve or the validation rows
+
+
+def _load(scenario):
+    from mscsim.trial import load_scenario
+
+    return load_scenario(scenario) if isinstance(scenario, str | Path) else scenario
+
+
+def _check_out(out: str | Path | None) -> None:
+    """An output folder is checked before any work (see mscsim._atomic.check_output_dir)."""
+    from mscsim._atomic import check_output_dir
+
+    if out is not None:
+        check_output_dir(out, "--out")
+
+
+def _write_study(out, name: str, doc: dict, kind: str, payload, sc, command) -> Path:
+    """Write `name` (JSON, with provenance) and report.html into `out`, atomically."""
+    from mscsim import __version__
+    from mscsim.io import atomic_output_dir, jsonable
+    from mscsim.report import power_report, validation_report
+    from mscsim.trial import scenario_hash
+
+    prov = {
+        "mscsim_version": __version__,
+        "scenario": sc.name,
+        "scenario_hash": scenario_hash(sc),
+        "seed": doc.get("seed"),
+        "replicates": doc.get("replicates"),
+        "command": command,
+    }
+    with atomic_output_dir(out) as folder:
+        (folder / name).write_text(
+            json.dumps(jsonable({**doc, "provenance": prov}), indent=1, allow_nan=False)
+        )
+        rep = (
+            power_report(payload, prov)
+            if kind == "power"
+            else validation_report(sc.name, payload, prov)
+        )
+        rep.write(folder / "report.html")
+    return Path(out)
+
+
+def check_sizes(sizes: Sequence[int], sc, option: str = "--n") -> list[int]:
+    """Total sample sizes: each between 2 and 100000 and a multiple of the allocation total."""
+    sizes = [int(s) for s in sizes]
+    if not sizes or any(s < 2 or s > MAX_SIZE for s in sizes):
+        raise InputError(option, f"must be integers between 2 and {MAX_SIZE}", sizes)
+    total = sum(sc.allocation.values())
+    for s in sizes:
+        if s < len(sc.arms) or s % total:
+            raise InputError(
+                option, f"each size must be a multiple of the allocation total ({total})", s
+            )
+    return sizes
+
+
+def power_study(
+    scenario,
+    sizes: Sequence[int],
+    *,
+    replicates: int = 200,
+    seed: int | None = None,
+    workers: int | None = None,
+    executor=None,
+    out: str | Path | None = None,
+    progress: Callable[[int], None] | None = None,
+    command: str | None = None,
+) -> StudyResult:
+    """Power of every endpoint at each total sample size (share of replicates with p < 0.05)."""
+    from mscsim.trial import power_curve
+
+    check_replicates(replicates)
+    check_workers(workers)
+    _check_out(out)
+    sc = _load(scenario)
+    sizes = check_sizes(sizes, sc)
+    curve = power_curve(
+        sc,
+        sizes,
+        replicates=replicates,
+        seed=seed,
+        workers=workers,
+        executor=executor,
+        progress=progress,
+    )
+    doc = curve.to_dict()
+    folder = None
+    if out is not None:
+        folder = _write_study(out, "power.json", doc, "power", curve, sc, command)
+    return StudyResult(doc=doc, folder=folder, payload=curve)
+
+
+def validate_study(
+    scenario,
+    *,
+    replicates: int = 200,
+    seed: int | None = None,
+    workers: int | None = None,
+    executor=None,
+    out: str | Path | None = None,
+    progress: Callable[[int], None] | None = None,
+    command: str | None = None,
+) -> StudyResult:
+    """Where each published result falls in the model's predictive distribution.
+
+    Every number of a used published result is compared, or listed under ``warnings`` when the
+    model has no counterpart for it; ``coverage`` counts the numbers inside the 90% interval.
+    """
+    from mscsim.trial import run_trial, unsupported_numbers, validate_run
+
+    check_replicates(replicates)
+    check_workers(workers)
+    _check_out(out)
+    sc = _load(scenario)
+    if not sc.used_results():
+        raise InputError(
+            "SCENARIO", f"scenario {sc.name!r} has no published results to validate against"
+        )
+    trial = run_trial(
+        sc, seed=seed, replicates=replicates, workers=workers, executor=executor, progress=progress
+    )
+    rows = [r.to_dict() for r in validate_run(trial)]
+    primary = [r for r in rows if r["primary"]]
+    doc = {
+        "scenario": sc.name,
+        "seed": trial.seed,
+        "replicates": replicates,
+        "coverage": {
+            "inside_90": sum(r["inside_90"] for r in rows),
+            "compared": len(rows),
+            "primary_inside_90": sum(r["inside_90"] for r in primary),
+            "primary_compared": len(primary),
+        },
+        "warnings": unsupported_numbers(sc),
+        "results": rows,
+    }
+    folder = None
+    if out is not None:
+        folder = _write_study(out, "validation.json", doc, "validation", rows, sc, command)
+    return StudyResult(doc=doc, folder=folder, payload=rows)

@@ -1,0 +1,62 @@
+"""Guards around a solve: parameters checked before it, states checked after it.
+
+Before solving, every parameter value must be finite and within its `Parameter.admissible`
+range (the declared plausible bounds widened by a factor 100 each way; positive parameters stay
+positive, fractions at most 1): otherwise one `InputError` names the parameter. After solving, a patient reported
+``ok`` whose state leaves `State.bounds` at any output time (below ``-scale`` for a
+non-negative state, above ``1e6 * scale``, or infinite) gets status ``OUT_OF_BOUNDS`` and NaN
+outputs from that time on: garbage is counted as a failure, never reported as a result. (The
+integrators already reject steps with non-finite values, status ``NONFINITE``.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from mscsim._errors import InputError
+from mscsim.model import Model
+from mscsim.model._spec import ADMISSIBLE_FACTOR
+from mscsim.solve._status import Status
+
+
+def check_parameters(model: Model, values: Mapping[str, Any]) -> None:
+    """Raise `InputError` naming the first parameter with a non-finite or inadmissible value."""
+    for p in model.parameters:
+        v = np.asarray(values[p.name], dtype=float)
+        lo, hi = p.admissible
+        bad = ~np.isfinite(v) | (v < lo) | (v > hi)
+        if np.any(bad):
+            got = float(v.reshape(-1)[np.argmax(bad.reshape(-1))])
+            raise InputError(
+                f"params.{p.name}",
+                f"must be a finite number in [{lo:g}, {hi:g}] {p.unit} (plausible "
+                f"[{p.lower:g}, {p.upper:g}] widened x{ADMISSIBLE_FACTOR:g})",
+                got,
+            )
+
+
+def flag_out_of_bounds(model: Model, ys: np.ndarray, status: np.ndarray) -> list[tuple[int, int]]:
+    """Mark ``ok`` patients whose states leave their bounds (in place: `status`, `ys`).
+
+    `ys` is ``(batch, T, n_states)``; outputs from the first offending time on become NaN.
+    Returns the (patient, first offending output index) pairs.
+    """
+    lo = np.array([s.bounds[0] for s in model.states])
+    hi = np.array([s.bounds[1] for s in model.states])
+    # one pass of min/max over time (NaN after t_stop ignored), then the offenders in detail
+    if ys.shape[0] == 0 or ys.shape[1] == 0:
+        return []
+    with np.errstate(invalid="ignore"):
+        low, high = np.fmin.reduce(ys, axis=1), np.fmax.reduce(ys, axis=1)
+        bad = ((low < lo) | (high > hi)).any(axis=1)
+    rows = np.flatnonzero(bad & (status == Status.OK))
+    flagged = []
+    for b in rows:
+        off = ((ys[b] < lo) | (ys[b] > hi)).any(axis=1)
+        flagged.append((int(b), int(off.argmax())))
+        ys[b, flagged[-1][1] :, :] = np.nan
+    status[rows] = Status.OUT_OF_BOUNDS
+    return flagged
