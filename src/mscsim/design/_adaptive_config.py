@@ -126,7 +126,7 @@ class AdaptiveDesign(BaseModel):
     looks: tuple[float, ...] = Field(
         (1.0,), description="Fractions of max_sample_size enrolled (and followed up) at each look."
     )
-    rule: Rule = Field(default_factory=GroupSequentialRule)
+    rule: Rule = GroupSequentialRule.model_validate({})
     reestimation: Reestimation | None = Field(
         None, description="Sample-size re-estimation (two looks, group-sequential rule only)."
     )

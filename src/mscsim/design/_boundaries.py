@@ -165,7 +165,7 @@ def _spending_bounds(spending: str, alpha: float, t: np.ndarray) -> np.ndarray:
 def design_boundaries(
     looks: int,
     alpha: float = 0.025,
-    spending: Spending = "asOF",
+    spending: Spending | str = "asOF",
     info: Sequence[float] | None = None,
     futility: Sequence[float] | None = None,
 ) -> GroupSequentialDesign:

@@ -119,7 +119,7 @@ class OptimizationResult:
 def _summary(rows: list[dict]) -> tuple[dict, dict]:
     best = max(rows, key=lambda r: (r["utility"], -r["trial"]))
     near = [r for r in rows if r["utility"] >= best["utility"] - best["utility_se"]]
-    rng = {
+    rng: dict[str, object] = {
         k: [min(r[k] for r in near), max(r[k] for r in near)]
         for k in ("dose", "infusions", "spacing_days", "first_day")
     }
@@ -164,13 +164,14 @@ def optimize(
 
     study.optimize(objective, n_trials=spec.trials)
     best, near = _summary(rows)
+    n = spec.sample_size
     sc_name = scenario.name if scenario is not None else spec.scenario
     return OptimizationResult(
         scenario=sc_name,
         seed=spec.seed if spec.seed is not None else getattr(scenario, "seed", 0),
         optimizer_seed=spec.optimizer_seed,
         replicates=spec.replicates,
-        sample_size=spec.sample_size or getattr(scenario, "sample_size", 0),
+        sample_size=int(getattr(scenario, "sample_size", 0) if n is None else n),
         candidates=rows,
         best=best,
         near_optimal=near,

@@ -77,8 +77,8 @@ class OptimizeSpec(BaseModel):
 
     scenario: str
     arm: str | None = None
-    space: SearchSpace = Field(default_factory=SearchSpace)
-    utility: Utility = Field(default_factory=Utility)
+    space: SearchSpace = SearchSpace.model_validate({})
+    utility: Utility = Utility.model_validate({})
     trials: int = Field(40, ge=1, le=10_000, description="Candidates evaluated (optuna trials).")
     replicates: int = Field(20, ge=1, le=100_000, description="Virtual trials per candidate.")
     sample_size: int | None = Field(None, ge=4, le=100_000)

@@ -12,9 +12,8 @@ tails against it. With the default grid (:data:`GRID_POINTS` per look, lower lim
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
+import numpy.typing as npt
 from scipy.special import ndtr
 
 GRID_POINTS = 801  # odd: Simpson's rule
@@ -34,9 +33,9 @@ def _phi(x: np.ndarray) -> np.ndarray:
 
 
 def crossing_probabilities(
-    info: Sequence[float],
-    upper: Sequence[float],
-    lower: Sequence[float] | None = None,
+    info: npt.ArrayLike,
+    upper: npt.ArrayLike,
+    lower: npt.ArrayLike | None = None,
     drift: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     r"""Probabilities of first crossing the upper and the lower boundary at each look.
@@ -64,13 +63,14 @@ def crossing_probabilities(
     lo = np.full(k_looks, -np.inf) if lower is None else np.asarray(lower, dtype=float)
     up = np.zeros(k_looks)
     down = np.zeros(k_looks)
-    grid = weights = dens = None  # sub-density of S_{k-1} on its continuation region
+    # sub-density of S_{k-1} on its continuation region (empty before the first look)
+    grid = weights = dens = np.zeros(0)
     t_prev = 0.0
     for k in range(k_looks):
         dt = t[k] - t_prev
         sd_k = np.sqrt(t[k])
         mean_inc = drift * dt
-        if grid is None:  # first look: S_1 ~ N(theta t_1, t_1)
+        if k == 0:  # first look: S_1 ~ N(theta t_1, t_1)
             z_mean = drift * np.sqrt(t[k])
             up[k] = ndtr(z_mean - u[k]) if np.isfinite(u[k]) else 0.0
             down[k] = ndtr(lo[k] - z_mean) if np.isfinite(lo[k]) else 0.0
@@ -87,7 +87,7 @@ def crossing_probabilities(
         if b <= a:  # nothing continues
             break
         x, w = _simpson(a, b)
-        if grid is None:
+        if k == 0:
             new = _phi((x - drift * t[k]) / sd_k) / sd_k
         else:
             sdi = np.sqrt(dt)

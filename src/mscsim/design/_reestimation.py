@@ -24,7 +24,7 @@ import numpy as np
 from scipy.special import ndtr, ndtri
 
 from mscsim._errors import InputError
-from mscsim.design._adaptive_config import AdaptiveDesign
+from mscsim.design._adaptive_config import AdaptiveDesign, GroupSequentialRule
 from mscsim.design._boundaries import design_boundaries
 from mscsim.design._looks import effect_name, window_statistic
 
@@ -46,6 +46,7 @@ def stage_two_size(z1, n1: int, n2_plan: int, n2_max: int, c2: float, w1: float,
 def evaluate_reestimation(design: AdaptiveDesign, run, ep, arm: str, n1: int, n_plan: int):
     """Per replicate: stopping look, success, final size, effect estimate; and summaries."""
     rule, re = design.rule, design.reestimation
+    assert re is not None and isinstance(rule, GroupSequentialRule)  # checked by AdaptiveDesign
     if run.sample_size < re.max_sample_size:
         raise InputError("reestimation.max_sample_size", "the run must be simulated at the cap")
     block = sum(run.scenario.allocation.values())
