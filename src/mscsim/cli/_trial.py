@@ -18,9 +18,18 @@ app = typer.Typer(no_args_is_help=True, help="Virtual randomized trials of MSC t
 SCENARIO_HELP = "Built-in scenario name (see 'mscsim trial list') or a YAML file."
 ScenarioArg = Annotated[str, typer.Argument(help=SCENARIO_HELP, metavar="SCENARIO_OR_YAML")]
 SEED_MAX = 2**63 - 1
+
+
+def _seed(value: int | None) -> int | None:
+    """Checked as the option is parsed, before any work (a callback keeps --help narrow)."""
+    if value is not None and not 0 <= value <= SEED_MAX:
+        raise typer.BadParameter("must be an integer from 0 to 2^63-1")
+    return value
+
+
 SeedOpt = Annotated[
     int | None,
-    typer.Option(min=0, max=SEED_MAX, help="Random seed, 0 to 2^63-1 (default: the scenario's)."),
+    typer.Option(callback=_seed, help="Random seed, 0 to 2^63-1 (default: the scenario's)."),
 ]
 WorkersOpt = Annotated[
     int | None, typer.Option(help="Processes (default: all cores for large runs).")
