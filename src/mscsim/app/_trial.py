@@ -42,15 +42,34 @@ def check_workers(w: int | None, option: str = "--workers") -> None:
         raise InputError(option, f"must be an integer between 1 and {MAX_WORKERS}", w)
 
 
+def check_store(db: Path, option: str = "--store") -> None:
+    """The results store must be an SQLite file (or absent) in an existing folder."""
+    if db.exists():
+        if not db.is_file():
+            raise InputError(option, "an SQLite file, not a folder", got=str(db))
+        with db.open("rb") as fh:
+            head = fh.read(16)
+        if head and head != b"SQLite format 3\x00":
+            raise InputError(option, "an SQLite file (this file is something else)", got=str(db))
+    elif db.parent != DEFAULT_ROOT and not db.parent.is_dir():
+        raise InputError(option, "a file in an existing folder", got=str(db))
+
+
 def trial_paths(
     name: str, seed: int, replicates: int, out: str | Path | None, store: str | Path | None
 ) -> tuple[Path, Path]:
     """The run folder and the store of a run: ``mscsim-runs/<name>-s<seed>-r<K>`` and
-    ``mscsim.sqlite`` next to the run folder, unless given."""
+    ``mscsim.sqlite`` next to the run folder, unless given. Both are checked before any work
+    and ``mscsim-runs/`` is created only once they pass (nothing half-written on bad input)."""
+    from mscsim._atomic import check_output_dir
+
     folder = Path(out) if out else DEFAULT_ROOT / f"{name}-s{seed}-r{replicates}"
     db = (
         Path(store) if store else (DEFAULT_ROOT if out is None else folder.parent) / "mscsim.sqlite"
     )
+    if out is not None:
+        check_output_dir(folder, "--out")
+    check_store(db)
     if out is None:
         DEFAULT_ROOT.mkdir(exist_ok=True)
     return folder, db

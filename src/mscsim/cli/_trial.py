@@ -101,7 +101,7 @@ def run(
     ] = None,
     out: Annotated[
         str | None,
-        typer.Option(help="Run folder (default: in mscsim-runs/, named <scenario>-s<seed>-r<K>)."),
+        typer.Option(help="Run folder (default: <scenario>-s<seed>-r<K> in mscsim-runs)."),
     ] = None,
     store: Annotated[
         str | None, typer.Option(help="SQLite results store (default mscsim-runs/mscsim.sqlite).")
