@@ -144,6 +144,21 @@ def test_signal_during_write_cleans_up(sig, code, tmp_path, monkeypatch, capsys)
     assert list(tmp_path.iterdir()) == []
 
 
+def _children(pid: int) -> list[int]:
+    """Ids of the processes whose parent is `pid` (Linux /proc)."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(entry))
+    return out
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_signal_to_a_running_trial_with_workers(sig, code, tmp_path):
     proc = _run(  # ~10 minutes of work if not interrupted
@@ -151,18 +166,16 @@ def test_signal_to_a_running_trial_with_workers(sig, code, tmp_path):
         cwd=tmp_path,
         stdout=subprocess.DEVNULL,
     )
-    seen = ""
-    while "lanzoni2021 [" not in seen:  # the progress bar: workers are running
-        char = proc.stderr.read(1)
-        assert char, f"ended before the run started: {seen}"
-        seen += char
-    time.sleep(0.5)
+    deadline = time.monotonic() + 120
+    while len(_children(proc.pid)) < 2:  # the worker processes run: the trial is under way
+        assert proc.poll() is None and time.monotonic() < deadline, "the run did not start"
+        time.sleep(0.2)
+    time.sleep(1.0)
     proc.send_signal(sig)
     try:
         _, err = proc.communicate(timeout=120)
     finally:
         proc.kill()
-    err = seen + err
     assert proc.returncode == code, err
     # the last line (after any progress bar, drawn with carriage returns) is the one message
     last = err.strip().splitlines()[-1].split("\r")[-1]

@@ -43,7 +43,7 @@ def check_workers(w: int | None, option: str = "--workers") -> None:
 
 
 def check_store(db: Path, option: str = "--store") -> None:
-    """The results store must be an SQLite file (or absent) in an existing, writable folder."""
+    """The results store must be an SQLite file (or absent) in an existing folder."""
     if db.exists():
         if not db.is_file():
             raise InputError(option, "an SQLite file, not a folder", got=str(db))
@@ -59,8 +59,8 @@ def trial_paths(
     name: str, seed: int, replicates: int, out: str | Path | None, store: str | Path | None
 ) -> tuple[Path, Path]:
     """The run folder and the store of a run: ``mscsim-runs/<name>-s<seed>-r<K>`` and
-    ``mscsim.sqlite`` next to the run folder, unless given. Both are checked before any work;
-    the default root is created only then."""
+    ``mscsim.sqlite`` next to the run folder, unless given. Both are checked before any work
+    and ``mscsim-runs/`` is created only once they pass (nothing half-written on bad input)."""
     from mscsim._atomic import check_output_dir
 
     folder = Path(out) if out else DEFAULT_ROOT / f"{name}-s{seed}-r{replicates}"
@@ -70,7 +70,7 @@ def trial_paths(
     if out is not None:
         check_output_dir(folder, "--out")
     check_store(db)
-    if out is None:  # everything checked: the default root may be created now
+    if out is None:
         DEFAULT_ROOT.mkdir(exist_ok=True)
     return folder, db
 

@@ -29,4 +29,9 @@ def serve(
         from mscsim.web import serve as run
     except ImportError:
         raise InputError("serve", "needs the web extra: pip install 'mscsim[web]'") from None
+    import signal
+
+    # a service stopped by SIGTERM is a normal stop: uvicorn shuts down gracefully, then
+    # re-raises the signal, which must end the process by the signal (not as a CLI error)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     run(host=host, port=port, store=store, job_workers=job_workers, max_queue=max_queue)

@@ -18,9 +18,18 @@ app = typer.Typer(no_args_is_help=True, help="Virtual randomized trials of MSC t
 SCENARIO_HELP = "Built-in scenario name (see 'mscsim trial list') or a YAML file."
 ScenarioArg = Annotated[str, typer.Argument(help=SCENARIO_HELP, metavar="SCENARIO_OR_YAML")]
 SEED_MAX = 2**63 - 1
+
+
+def _seed(value: int | None) -> int | None:
+    """Checked as the option is parsed, before any work (a callback keeps --help narrow)."""
+    if value is not None and not 0 <= value <= SEED_MAX:
+        raise typer.BadParameter("must be an integer from 0 to 2^63-1")
+    return value
+
+
 SeedOpt = Annotated[
     int | None,
-    typer.Option(min=0, max=SEED_MAX, help="Random seed, 0 to 2^63-1 (default: the scenario's)."),
+    typer.Option(callback=_seed, help="Random seed, 0 to 2^63-1 (default: the scenario's)."),
 ]
 WorkersOpt = Annotated[
     int | None, typer.Option(help="Processes (default: all cores for large runs).")
@@ -100,7 +109,8 @@ def run(
         int | None, typer.Option(help="Independent virtual trials to run.")
     ] = None,
     out: Annotated[
-        str | None, typer.Option(help="Run folder (default mscsim-runs/<scenario>-s<seed>-r<K>).")
+        str | None,
+        typer.Option(help="Run folder (default: <scenario>-s<seed>-r<K> in mscsim-runs)."),
     ] = None,
     store: Annotated[
         str | None, typer.Option(help="SQLite results store (default mscsim-runs/mscsim.sqlite).")

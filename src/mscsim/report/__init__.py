@@ -9,6 +9,9 @@ from mscsim._atomic import write_text_atomic as write_text_atomic
 from mscsim.report._ae_table import ae_table_rows as ae_table_rows
 from mscsim.report._biomarker_plot import plot_biomarker_trajectories as plot_biomarker_trajectories
 from mscsim.report._consort_plot import plot_consort as plot_consort
+from mscsim.report._design_reports import adaptive_report as adaptive_report
+from mscsim.report._design_reports import optimize_report as optimize_report
+from mscsim.report._design_reports import samplesize_report as samplesize_report
 from mscsim.report._dose_response_plot import plot_dose_response as plot_dose_response
 from mscsim.report._embed import figure_html as figure_html
 from mscsim.report._evidence_plots import plot_forest as plot_forest
@@ -19,6 +22,7 @@ from mscsim.report._model_doc import model_markdown as model_markdown
 from mscsim.report._ovp_plot import OVP_KEYS as OVP_KEYS
 from mscsim.report._ovp_plot import plot_observed_vs_predicted as plot_observed_vs_predicted
 from mscsim.report._power_plot import plot_power_curve as plot_power_curve
+from mscsim.report._response_plot import plot_response as plot_response
 from mscsim.report._study_reports import power_report as power_report
 from mscsim.report._study_reports import validation_report as validation_report
 from mscsim.report._style import RESEARCH_NOTICE as RESEARCH_NOTICE
@@ -29,9 +33,11 @@ __all__ = [
     "OVP_KEYS",
     "RESEARCH_NOTICE",
     "HtmlReport",
+    "adaptive_report",
     "ae_table_rows",
     "figure_html",
     "model_markdown",
+    "optimize_report",
     "plot_biomarker_trajectories",
     "plot_consort",
     "plot_forest",
@@ -39,8 +45,10 @@ __all__ = [
     "plot_km",
     "plot_observed_vs_predicted",
     "plot_power_curve",
+    "plot_response",
     "plot_timecourse",
     "power_report",
+    "samplesize_report",
     "trial_report",
     "validation_report",
     "write_text_atomic",

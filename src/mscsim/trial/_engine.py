@@ -233,8 +233,31 @@ def _measured(visits: dict[str, np.ndarray], seed: int, reps, n: int) -> dict[st
     return out
 
 
-def _run_chunk(scenario, seed, reps, n, visit_days, taus=None, backend="auto") -> _Chunk:
+def _apply_param_draws(params: dict, param_draws, seed: int, reps, n: int) -> None:
+    """Per-replicate typical values: ``param_draws(seed, replicate) -> {name: value}``.
+
+    A parameter that varies between patients keeps its variation: it is scaled by
+    value / model default; any other is set to the value.
+    """
+    draws = [param_draws(seed, int(r)) for r in reps]
+    defaults = MSC_COVID.default_parameters()  # unknown names are rejected by `simulate`
+    for name in sorted({k for d in draws for k in d}):
+        default = defaults.get(name, np.nan)
+        varied = name in params and default != 0
+        col = np.array(np.broadcast_to(params.get(name, default), (len(reps) * n,)), dtype=float)
+        for i, d in enumerate(draws):
+            if name in d:
+                rows = slice(i * n, (i + 1) * n)
+                col[rows] = col[rows] * (d[name] / default) if varied else d[name]
+        params[name] = col
+
+
+def _run_chunk(
+    scenario, seed, reps, n, visit_days, taus=None, backend="auto", param_draws=None
+) -> _Chunk:
     scr = screen(scenario, seed, reps, n, backend=backend)
+    if param_draws is not None:  # after screening: enrollment does not depend on the draw
+        _apply_param_draws(scr.cohort.params, param_draws, seed, reps, n)
     arm_names = [a.name for a in scenario.arms]
     alloc = {a: scenario.allocation[a] for a in arm_names}
     keys = strata_keys(scenario.randomization.strata, scr.ards, scr.cohort.female, scr.cohort.age)
@@ -324,6 +347,7 @@ def run_trial(
     taus: dict[str, float] | None = None,
     backend: str = "auto",
     executor=None,
+    param_draws=None,
 ) -> TrialRun:
     """Run `replicates` virtual trials of `scenario` (defaults from the scenario).
 
@@ -337,6 +361,11 @@ def run_trial(
     (`mscsim.solve.simulate`); it is resolved once here (``"auto"``: ``$MSCSIM_BACKEND``, else
     the fastest installed) and recorded in the run's provenance. Event tables are the same for
     every backend (see trial/_resolution.py).
+
+    `param_draws`, if given, is a picklable callable ``(seed, replicate) -> {parameter: value}``
+    giving the typical value of those model parameters in that replicate, applied after
+    screening (e.g. a draw of the MSC effect from its prior, for assurance); a parameter that
+    varies between patients is scaled by value / default, so patients keep their variation.
     """
     backend = resolve_backend(backend)
     seed = scenario.seed if seed is None else int(seed)
@@ -358,15 +387,21 @@ def run_trial(
     procs = max(1, min(procs, len(chunks)))
     if executor is not None:
         procs = getattr(executor, "max_workers", 1)
-        parts = _gather(executor, scenario, seed, chunks, n, visit_days, progress, taus, backend)
+        parts = _gather(
+            executor, scenario, seed, chunks, n, visit_days, progress, taus, backend, param_draws
+        )
     elif procs == 1:
         parts = []
         for reps in chunks:
-            parts.append(_run_chunk(scenario, seed, reps, n, visit_days, taus, backend))
+            parts.append(
+                _run_chunk(scenario, seed, reps, n, visit_days, taus, backend, param_draws)
+            )
             if progress is not None:
                 progress(len(reps))
     else:
-        parts = _run_parallel(scenario, seed, chunks, n, visit_days, procs, progress, taus, backend)
+        parts = _run_parallel(
+            scenario, seed, chunks, n, visit_days, procs, progress, taus, backend, param_draws
+        )
     run = _merge(scenario, seed, n_rep, n, parts, visit_days, time.perf_counter() - t0)
     run.timings["workers"] = float(procs)
     run.solver_backend = backend
@@ -374,7 +409,16 @@ def run_trial(
 
 
 def _run_parallel(
-    scenario, seed, chunks, n, visit_days, procs, progress, taus=None, backend="auto"
+    scenario,
+    seed,
+    chunks,
+    n,
+    visit_days,
+    procs,
+    progress,
+    taus=None,
+    backend="auto",
+    param_draws=None,
 ):
     """Chunks on a pool of forked processes; results are put back in chunk order."""
     import multiprocessing as mp
@@ -391,16 +435,29 @@ def _run_parallel(
         "fork" if "fork" in mp.get_all_start_methods() and not threaded else "spawn"
     )
     with ProcessPoolExecutor(max_workers=procs, mp_context=ctx) as pool:
-        return _gather(pool, scenario, seed, chunks, n, visit_days, progress, taus, backend)
+        return _gather(
+            pool, scenario, seed, chunks, n, visit_days, progress, taus, backend, param_draws
+        )
 
 
-def _gather(pool, scenario, seed, chunks, n, visit_days, progress, taus=None, backend="auto"):
+def _gather(
+    pool,
+    scenario,
+    seed,
+    chunks,
+    n,
+    visit_days,
+    progress,
+    taus=None,
+    backend="auto",
+    param_draws=None,
+):
     """Run every chunk on `pool` (any Executor); results are put back in chunk order."""
     from concurrent.futures import as_completed
 
     parts: list = [None] * len(chunks)
     futures = {
-        pool.submit(_run_chunk, scenario, seed, reps, n, visit_days, taus, backend): i
+        pool.submit(_run_chunk, scenario, seed, reps, n, visit_days, taus, backend, param_draws): i
         for i, reps in enumerate(chunks)
     }
     for fut in as_completed(futures):
