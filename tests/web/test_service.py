@@ -83,8 +83,8 @@ def test_sigterm_stops_gracefully(tmp_path):
     ]
     _wait_running(get, running)
     srv.proc.send_signal(signal.SIGTERM)
-    # uvicorn shuts down, then re-raises the signal; the CLI turns it into status 143
-    assert srv.proc.wait(180) == 143
+    # uvicorn shuts down, then re-raises the signal so the exit status says SIGTERM
+    assert srv.proc.wait(180) in (0, -signal.SIGTERM)
     assert "Traceback" not in srv.log()
     srv2 = Server(tmp_path / "mscsim.sqlite").start()
     try:
