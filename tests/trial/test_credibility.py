@@ -18,9 +18,7 @@ from mscsim.trial import (
 )
 from mscsim.trial._calibration import control_arm_calibration
 from mscsim.trial._clinical import EVENT_PARAMS
-from mscsim.trial._trial_effects import draw_trial_effects, soc_shares
-
-NO_SPREAD = {"tau_death": 0.0, "tau_sae": 0.0, "tau_vent_mmhg": 0.0}
+from mscsim.trial._trial_effects import NO_SPREAD, draw_trial_effects, soc_shares
 
 
 def _variant(name: str, **updates) -> Scenario:

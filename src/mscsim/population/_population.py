@@ -8,13 +8,12 @@ parameters never depend on how many replicates or candidates are simulated toget
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
-from importlib.resources import files
 
 import numpy as np
 from scipy.special import ndtr, ndtri
 
+from mscsim._tables import read_values
 from mscsim.model import MSC_COVID, SEVERITIES, host_parameters, onset_state
 
 BLOCK = 16
@@ -33,13 +32,7 @@ AGE_REPAIR_PER_DECADE = -0.08
 AGE_ADAPTIVE_PER_DECADE = -0.06
 
 
-def _load_cv() -> dict[str, float]:
-    text = files("mscsim.population").joinpath("variability.csv").read_text(encoding="utf-8")
-    rows = csv.DictReader(ln for ln in text.splitlines() if not ln.startswith("#"))
-    return {r["parameter"]: float(r["cv"]) for r in rows}
-
-
-IIV_CV = _load_cv()
+IIV_CV = read_values("mscsim.population", "variability.csv", key="parameter", value="cv")
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,7 @@ from scipy.stats import binom
 from mscsim.trial._engine import run_trial
 from mscsim.trial._outcomes import binary, times
 from mscsim.trial._scenario import builtin_names, load_scenario
-
-NO_SPREAD = {"tau_death": 0.0, "tau_sae": 0.0, "tau_vent_mmhg": 0.0}
+from mscsim.trial._trial_effects import NO_SPREAD
 
 
 @dataclass(frozen=True)

@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-from importlib.resources import files
-
 import numpy as np
 
+from mscsim._tables import read_values
 
-def _load() -> dict[str, float]:
-    text = files("mscsim.trial").joinpath("events.csv").read_text(encoding="utf-8")
-    rows = csv.DictReader(ln for ln in text.splitlines() if not ln.startswith("#"))
-    return {r["name"]: float(r["value"]) for r in rows}
-
-
-EVENT_PARAMS = _load()
+EVENT_PARAMS = read_values("mscsim.trial", "events.csv")
 OXYGEN_PF = EVENT_PARAMS["oxygen_pf"]
 EXTUBATE_PF = EVENT_PARAMS["extubate_pf"]
 

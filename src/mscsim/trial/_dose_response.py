@@ -14,8 +14,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from mscsim.trial._engine import run_trial
-
-NO_SPREAD = {"tau_death": 0.0, "tau_sae": 0.0, "tau_vent_mmhg": 0.0}
+from mscsim.trial._trial_effects import NO_SPREAD
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ products are not trapped as emboli and clear within hours). See docs/model.md.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
-from importlib.resources import files
+
+from mscsim._tables import read_rows
 
 
 @dataclass(frozen=True)
@@ -33,10 +33,8 @@ class ProductSpec:
 
 
 def _load() -> dict[str, ProductSpec]:
-    text = files("mscsim.trial").joinpath("products.csv").read_text(encoding="utf-8")
-    rows = csv.DictReader(ln for ln in text.splitlines() if not ln.startswith("#"))
     out = {}
-    for r in rows:
+    for r in read_rows("mscsim.trial", "products.csv"):
         out[r["product"]] = ProductSpec(
             name=r["product"],
             kind=r["kind"],

@@ -10,24 +10,19 @@ use are drawn from the setting's shares (reserved uniforms). Parameters and sour
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
-from importlib.resources import files
 
 import numpy as np
 
+from mscsim._tables import read_values
 from mscsim.trial._clinical import U_DEX, U_IL6B
 
 STREAM_TRIAL = 4
+#: Between-trial spreads switched off: the fixed-effect reference (``run_trial(taus=...)``).
+NO_SPREAD = {"tau_death": 0.0, "tau_sae": 0.0, "tau_vent_mmhg": 0.0}
 
 
-def _load() -> dict[str, float]:
-    text = files("mscsim.trial").joinpath("trial_effects.csv").read_text(encoding="utf-8")
-    rows = csv.DictReader(ln for ln in text.splitlines() if not ln.startswith("#"))
-    return {r["name"]: float(r["value"]) for r in rows}
-
-
-TRIAL_PARAMS = _load()
+TRIAL_PARAMS = read_values("mscsim.trial", "trial_effects.csv")
 
 
 @dataclass(frozen=True)
