@@ -12,15 +12,15 @@ import time
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-from scipy.special import ndtri
 
 from mscsim import __version__
-from mscsim.model import MSC_COVID, Regimen
+from mscsim.model import MSC_COVID
 from mscsim.population import Cohort, concat
 from mscsim.solve import resolve_backend, runtime_info, simulate
-from mscsim.trial._clinical import EVENT_PARAMS, U_DLCO, U_FVC
-from mscsim.trial._events import N_INFUSION_U, Events, Infusions, derive_events
-from mscsim.trial._products import PRODUCTS
+from mscsim.trial._clinical import EVENT_PARAMS
+from mscsim.trial._dosing import regimens
+from mscsim.trial._events import N_INFUSION_U, Events, derive_events
+from mscsim.trial._observe import BIOMARKERS, lung_outcomes, measured
 from mscsim.trial._randomize import randomize, strata_keys
 from mscsim.trial._resolution import quantize, round_times
 from mscsim.trial._scenario import scenario_hash
@@ -30,11 +30,9 @@ from mscsim.trial._screening import TRIAL_SOLVER, screen
 from mscsim.trial._trial_effects import TrialEffects, draw_trial_effects
 
 STREAM_EVENTS = 3
-STREAM_VISITS = 5
 GRID_STEP = 0.25  # days: resolution of the event model
 
-BIOMARKERS = ("crp", "il6", "il10", "tnf", "pf_ratio", "oxygenation_index")
-DEFAULTS = MSC_COVID.default_parameters()
+
 DEFAULT_VISITS = (0, 1, 2, 3, 4, 5, 6, 7, 10, 14, 21, 28)
 
 
@@ -141,98 +139,6 @@ class _Chunk:
     effects: TrialEffects
 
 
-def _schedule(arm, weight: np.ndarray) -> list[tuple[float, str, np.ndarray]]:
-    """(day, product, amount in the product's own unit per patient) of each infusion of `arm`."""
-    return [
-        (float(d), p, dose * (weight if unit == "cells/kg" else 1.0))
-        for d, p, dose, unit in arm.schedule()
-    ]
-
-
-def _regimens(scenario, arm_idx, weight):
-    """Per-patient infusions (cell-equivalents), product parameters and toxicity inputs."""
-    arms = scenario.arms
-    k = max(len(a.schedule()) for a in arms) or 1
-    n = arm_idx.size
-    days = np.full((n, k), np.nan)
-    amount = np.zeros((n, k))
-    embolic = np.zeros((n, k))
-    reaction = np.ones((n, k))
-    active = np.zeros(n, dtype=bool)
-    pparams = {
-        "f_trap": np.full(n, DEFAULTS["f_trap"]),
-        "k_l": np.full(n, DEFAULTS["k_l"]),
-        "potency": np.full(n, DEFAULTS["potency"]),
-    }
-    for a, arm in enumerate(arms):
-        sel = arm_idx == a
-        sched = _schedule(arm, weight[sel])
-        primary = next((PRODUCTS[p] for _, p, _ in sched if p in PRODUCTS), None)
-        for j, (d, product, dose) in enumerate(sched):
-            days[sel, j] = d
-            spec = PRODUCTS.get(product)
-            if spec is None:  # inactive comparator: nothing enters the model
-                continue
-            ce = dose * spec.cell_equivalents_per_unit
-            # the patient's kinetics are the arm's primary product; other products of the arm
-            # enter as its cell-equivalents scaled by their relative potency
-            amount[sel, j] = ce * spec.potency / primary.potency  # type: ignore[union-attr]
-            embolic[sel, j] = dose / weight[sel] if spec.embolic else 0.0
-            reaction[sel, j] = spec.reaction_factor
-        if primary is not None:
-            active[sel] = True
-            pparams["f_trap"][sel] = primary.f_trap
-            pparams["k_l"][sel] = primary.k_l
-            pparams["potency"][sel] = primary.potency
-    regs = [
-        Regimen(tuple((float(d), float(c)) for d, c in zip(dd, cc, strict=True) if np.isfinite(d)))
-        for dd, cc in zip(days, amount, strict=True)
-    ]
-    return regs, Infusions(days, amount, embolic, reaction, active), pparams
-
-
-def _lung_outcomes(sol, t, cohort, alive_at_end) -> dict[str, np.ndarray]:
-    """DLCO and FVC (% predicted, with between-patient spread), fibrosis index and CT reading at
-    each long-term day, NaN for patients who died during follow-up."""
-    out: dict[str, np.ndarray] = {}
-    zd = ndtri(np.clip(cohort.uniforms[:, U_DLCO], 1e-12, 1 - 1e-12))
-    zf = ndtri(np.clip(cohort.uniforms[:, U_FVC], 1e-12, 1 - 1e-12))
-    for day in LUNG_OUTCOME_DAYS:
-        j = int(np.searchsorted(t, day))
-        fib = sol.observables["fibrosis"][:, j]
-        vals = {
-            "dlco": sol.observables["dlco"][:, j] * np.exp(EVENT_PARAMS["dlco_sd"] * zd),
-            "fvc": sol.observables["fvc"][:, j] * np.exp(EVENT_PARAMS["fvc_sd"] * zf),
-            "fibrosis": fib,
-            "ct_abnormal": (fib > EVENT_PARAMS["ct_threshold"]).astype(float),
-        }
-        for name, v in vals.items():
-            out[f"{name}_d{day}"] = np.where(alive_at_end, v, np.nan)
-    return out
-
-
-def _measured(visits: dict[str, np.ndarray], seed: int, reps, n: int) -> dict[str, np.ndarray]:
-    """Recorded biomarker values: the model's value times log-normal measurement error, drawn
-    per patient and visit from the stream ``(seed, STREAM_VISITS, replicate)`` (see the
-    ``noise_*`` rows of events.csv). The oxygenation index is derived from the recorded P/F."""
-    shape = (n, len(BIOMARKERS), next(iter(visits.values())).shape[1])
-    z = np.concatenate(
-        [
-            np.random.default_rng(
-                np.random.SeedSequence([seed, STREAM_VISITS, int(r)])
-            ).standard_normal(shape)
-            for r in reps
-        ]
-    )
-    out = {}
-    for i, b in enumerate(BIOMARKERS):
-        if b == "oxygenation_index":
-            continue
-        out[b] = visits[b] * np.exp(EVENT_PARAMS[f"noise_{b}"] * z[:, i, :])
-    out["oxygenation_index"] = 100.0 * EVENT_PARAMS["oi_mean_airway_pressure"] / out["pf_ratio"]
-    return out
-
-
 def _apply_param_draws(params: dict, param_draws, seed: int, reps, n: int) -> None:
     """Per-replicate typical values: ``param_draws(seed, replicate) -> {name: value}``.
 
@@ -274,7 +180,7 @@ def _run_chunk(
             for i, r in enumerate(reps)
         ]
     )
-    regs, infusions, pparams = _regimens(scenario, arm, scr.cohort.weight)
+    regs, infusions, pparams = regimens(scenario, arm, scr.cohort.weight)
     fu = scenario.follow_up_days
     t = np.arange(0.0, fu + 1e-9, GRID_STEP)
     t_long = np.array([d for d in LUNG_OUTCOME_DAYS if d > t[-1]], dtype=float)
@@ -322,11 +228,11 @@ def _run_chunk(
         **obs,
         "oxygenation_index": 100.0 * EVENT_PARAMS["oi_mean_airway_pressure"] / obs["pf_ratio"],
     }
-    visits = _measured(
+    visits = measured(
         {b: np.where(alive, observed[b][:, vi], np.nan) for b in BIOMARKERS}, seed, reps, n
     )
     t_all = np.concatenate([t, t_long])
-    lung = _lung_outcomes(sol, t_all, scr.cohort, ~np.isfinite(ev.death))
+    lung = lung_outcomes(sol, t_all, scr.cohort, ~np.isfinite(ev.death))
     return _Chunk(scr, arm, sol.status, ev, visits, infusions.days, infusions.amount, lung, effects)
 
 
