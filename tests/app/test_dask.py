@@ -82,3 +82,13 @@ def test_server_jobs_use_the_cluster_named_by_mscsim_dask(tmp_path, monkeypatch)
         results[spec] = get_job(store, job_id)["result"]
     assert results[None] == results["local:2"]
     assert submitted and set(submitted) == {"_run_chunk"}  # the chunks went through Dask
+
+
+def test_design_commands_on_dask_equal_local(capsys, monkeypatch):
+    argv = ["design", "adaptive", "meng2020", "--n-max", "18", "--looks", "0.5,1"]
+    argv += ["--replicates", "6", "--skip-null", "--json"]
+    assert main(argv) == 0
+    local = json.loads(capsys.readouterr().out)
+    monkeypatch.setenv("MSCSIM_DASK", "local:2")
+    assert main(argv) == 0
+    assert json.loads(capsys.readouterr().out) == local

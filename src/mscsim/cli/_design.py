@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from mscsim._errors import InputError
+from mscsim.cli._trial import DaskOpt
 
 app = typer.Typer(no_args_is_help=True, help="Design the next trial.")
 
@@ -126,12 +127,14 @@ def adaptive(
         bool, typer.Option("--skip-null", help="Do not simulate the null scenario.")
     ] = False,
     workers: Annotated[int | None, typer.Option(help="Processes.")] = None,
+    dask: DaskOpt = None,
     out: Annotated[
         str | None, typer.Option(help="Folder for adaptive.json and report.html.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Operating characteristics of a group-sequential or Bayesian design by virtual trials."""
+    from mscsim.app import cluster_executor
     from mscsim.cli._progress import Progress
     from mscsim.design import evaluate_design
     from mscsim.trial import load_scenario
@@ -159,7 +162,9 @@ def adaptive(
         if null and skip_null:
             continue
         bar = Progress(d.replicates, f"{sc.name}{' null' if null else ''}", enabled=not as_json)
-        doc[key] = evaluate_design(d, sc, null=null, workers=workers, progress=bar).to_dict()
+        with cluster_executor(dask) as executor:
+            oc = evaluate_design(d, sc, null=null, workers=workers, executor=executor, progress=bar)
+        doc[key] = oc.to_dict()
     if out is not None:
         from mscsim.report import adaptive_report
 
@@ -241,15 +246,16 @@ def samplesize(
         bool, typer.Option("--no-assurance", help="Power at fixed parameters only.")
     ] = False,
     workers: Annotated[int | None, typer.Option(help="Processes.")] = None,
+    dask: DaskOpt = None,
     out: Annotated[
         str | None, typer.Option(help="Folder for samplesize.json and report.html.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Power and assurance by sample size; the smallest n reaching the target."""
+    from mscsim.app import cluster_executor
     from mscsim.cli._progress import Progress
     from mscsim.design import sample_size
-    from mscsim.report import samplesize_report
     from mscsim.trial import load_scenario
 
     sizes = _sizes(n)
@@ -264,19 +270,27 @@ def samplesize(
     if any(s % block for s in sizes):
         raise InputError("--n", f"each size must be a multiple of the allocation total ({block})")
     total = replicates * len(sizes) * (1 if no_assurance else 2)
-    res = sample_size(
-        sc,
-        sizes,
-        target=target,
-        endpoint=endpoint,
-        arm=arm,
-        alpha=alpha,
-        replicates=replicates,
-        seed=seed,
-        assurance=not no_assurance,
-        workers=workers,
-        progress=Progress(total, f"{sc.name} sample size", enabled=not as_json),
-    )
+    with cluster_executor(dask) as executor:
+        res = sample_size(
+            sc,
+            sizes,
+            target=target,
+            endpoint=endpoint,
+            arm=arm,
+            alpha=alpha,
+            replicates=replicates,
+            seed=seed,
+            assurance=not no_assurance,
+            workers=workers,
+            executor=executor,
+            progress=Progress(total, f"{sc.name} sample size", enabled=not as_json),
+        )
+    _samplesize_out(res, out, sc, as_json)
+
+
+def _samplesize_out(res, out, sc, as_json) -> None:
+    from mscsim.report import samplesize_report
+
     doc = res.to_dict()
     if out is not None:
         _write_study(out, "samplesize.json", doc, lambda p: samplesize_report(res, p), sc)
@@ -314,12 +328,14 @@ def optimize_(
     ] = 0.1,
     uncertainty: Annotated[str, typer.Option(help="prior or none.")] = "prior",
     workers: Annotated[int | None, typer.Option(help="Processes.")] = None,
+    dask: DaskOpt = None,
     out: Annotated[
         str | None, typer.Option(help="Folder for optimization.json and report.html.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Search dose, number of infusions, spacing, first day and eligibility (optuna TPE)."""
+    from mscsim.app import cluster_executor
     from mscsim.cli._progress import Progress
     from mscsim.design import OptimizeSpec, optimize
     from mscsim.report import optimize_report
@@ -353,9 +369,13 @@ def optimize_(
         }
     )
     sc = load_scenario(scenario)
-    res = optimize(
-        spec, workers=workers, progress=Progress(trials, f"{sc.name} optimize", not as_json)
-    )
+    with cluster_executor(dask) as executor:
+        res = optimize(
+            spec,
+            workers=workers,
+            executor=executor,
+            progress=Progress(trials, f"{sc.name} optimize", not as_json),
+        )
     doc = res.to_dict()
     if out is not None:
         _write_study(out, "optimization.json", doc, lambda p: optimize_report(res, p), sc)

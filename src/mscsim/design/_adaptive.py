@@ -166,6 +166,7 @@ def evaluate_design(
     *,
     null: bool = False,
     workers: int | None = None,
+    executor=None,
     progress=None,
 ) -> OperatingCharacteristics:
     """Simulate ``design.replicates`` trials of ``scenario`` (or its null) and summarize them."""
@@ -192,6 +193,7 @@ def evaluate_design(
         replicates=design.replicates,
         sample_size=sizes[-1] if re is None else re.max_sample_size,
         workers=workers,
+        executor=executor,
         progress=progress,
     )
     if re is not None:

@@ -133,6 +133,7 @@ def sample_size(
     seed: int | None = None,
     assurance: bool = True,
     workers: int | None = None,
+    executor=None,
     progress=None,
 ) -> SampleSizeResult:
     """Power and assurance at each total size in ``sizes``; the smallest size reaching ``target``.
@@ -161,6 +162,7 @@ def sample_size(
                 replicates=replicates,
                 sample_size=int(n),
                 workers=workers,
+                executor=executor,
                 progress=progress,
                 param_draws=draws,
             )

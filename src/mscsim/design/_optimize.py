@@ -133,6 +133,7 @@ def optimize(
     evaluate: Callable[[dict], dict] | None = None,
     *,
     workers: int | None = None,
+    executor=None,
     progress=None,
 ) -> OptimizationResult:
     """Search the regimen space of ``spec`` with seeded TPE.
@@ -149,7 +150,7 @@ def optimize(
         from mscsim.trial import load_scenario
 
         scenario = load_scenario(spec.scenario)
-        evaluate = trial_evaluator(spec, scenario, workers=workers)
+        evaluate = trial_evaluator(spec, scenario, workers=workers, executor=executor)
     sampler = optuna.samplers.TPESampler(seed=spec.optimizer_seed, n_startup_trials=10)
     study = optuna.create_study(direction="maximize", sampler=sampler)
     rows: list[dict] = []
@@ -180,7 +181,9 @@ def optimize(
     )
 
 
-def trial_evaluator(spec: OptimizeSpec, scenario, *, workers: int | None = None):
+def trial_evaluator(
+    spec: OptimizeSpec, scenario, *, workers: int | None = None, executor=None
+):
     """``candidate -> utility summary`` by replicate trials with common random numbers."""
     from mscsim.design._assurance import MscEffectPrior
     from mscsim.trial import run_trial
@@ -199,6 +202,7 @@ def trial_evaluator(spec: OptimizeSpec, scenario, *, workers: int | None = None)
             replicates=spec.replicates,
             sample_size=spec.sample_size,
             workers=workers,
+            executor=executor,
             param_draws=draws,
         )
         per = replicate_utility(run, arm, spec.utility)
