@@ -181,9 +181,7 @@ def optimize(
     )
 
 
-def trial_evaluator(
-    spec: OptimizeSpec, scenario, *, workers: int | None = None, executor=None
-):
+def trial_evaluator(spec: OptimizeSpec, scenario, *, workers: int | None = None, executor=None):
     """``candidate -> utility summary`` by replicate trials with common random numbers."""
     from mscsim.design._assurance import MscEffectPrior
     from mscsim.trial import run_trial
