@@ -9,7 +9,6 @@ from typing import Annotated
 
 import typer
 
-from mscsim._atomic import check_output_dir
 from mscsim._errors import InputError
 from mscsim.cli._progress import Progress, wanted
 
@@ -200,8 +199,6 @@ def power(
     _check_replicates(replicates)
     _check_workers(workers)
     sizes = _sizes(n)
-    if out is not None:
-        check_output_dir(out, "--out")
     sc = _scenario(scenario, param)
     with cluster_executor(dask) as executor:
         res = power_study(
@@ -247,8 +244,6 @@ def validate(
 
     _check_replicates(replicates)
     _check_workers(workers)
-    if out is not None:
-        check_output_dir(out, "--out")
     sc = _scenario(scenario, param)
     with cluster_executor(dask) as executor:
         res = validate_study(

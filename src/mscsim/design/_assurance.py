@@ -22,6 +22,7 @@ import numpy as np
 
 from mscsim._errors import InputError
 from mscsim.design._looks import pick_endpoint
+from mscsim.trial._outcomes import FAVOURABLE_EVENT_KINDS
 
 #: Pharmacodynamic MSC effect parameters of the model (see docs/model.md).
 MSC_EFFECT_PARAMETERS = (
@@ -89,7 +90,7 @@ def success(analysis, alpha: float = 0.05) -> np.ndarray:
     p = np.nan_to_num(np.asarray(analysis.p_value, dtype=float), nan=1.0)
     est = np.asarray(analysis.result.estimate, dtype=float)
     null = float(analysis.result.null_value)
-    good = ("time_to_recovery", "time_to_discharge", "time_to_improvement", "ventilator_free_days")
+    good = FAVOURABLE_EVENT_KINDS | {"ventilator_free_days"}
     better = est > null if analysis.kind in good else est < null
     if analysis.kind in ("biomarker_change", "who_scale"):  # direction not declared / ordinal
         better = np.ones_like(p, dtype=bool) if analysis.kind == "biomarker_change" else est < null

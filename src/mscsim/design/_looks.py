@@ -25,11 +25,16 @@ import numpy as np
 from mscsim._errors import InputError
 from mscsim.design._adaptive_config import MONITORED_KINDS
 from mscsim.stats import logrank_test
-from mscsim.trial._outcomes import SURVIVAL_KINDS, binary, times  # what `analyse` reads
+from mscsim.trial._outcomes import (  # what `analyse` reads
+    FAVOURABLE_EVENT_KINDS,
+    SURVIVAL_KINDS,
+    binary,
+    times,
+)
 
 TIME_KINDS = tuple(sorted(SURVIVAL_KINDS))
 #: Time-to-event kinds whose event is good (recovery, discharge, improvement): more is benefit.
-GOOD_EVENT_KINDS = ("time_to_recovery", "time_to_discharge", "time_to_improvement")
+GOOD_EVENT_KINDS = FAVOURABLE_EVENT_KINDS
 EFFICACY_KINDS = ("survival", "mortality", "ventilation", *GOOD_EVENT_KINDS)
 
 

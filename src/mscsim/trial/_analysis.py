@@ -15,6 +15,7 @@ from mscsim.stats import (
     logrank_test,
 )
 from mscsim.trial._outcomes import (
+    FAVOURABLE_EVENT_KINDS,
     NUMERIC_KINDS,
     SURVIVAL_KINDS,
     binary,
@@ -66,7 +67,7 @@ def _endpoint(run, ep, mask, group, arm_name) -> EndpointAnalysis:
             "events_treatment": (m(e) & mask & (group == 1)).sum(axis=1),
             "events_control": (m(e) & mask & (group == 0)).sum(axis=1),
         }
-        ratio = ep.kind in ("time_to_recovery", "time_to_discharge", "time_to_improvement")
+        ratio = ep.kind in FAVOURABLE_EVENT_KINDS
         measure = f"{ep.kind.split('_')[-1]} rate ratio" if ratio else "hazard ratio"
         return EndpointAnalysis(
             ep.id,

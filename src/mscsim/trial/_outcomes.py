@@ -20,6 +20,9 @@ SURVIVAL_KINDS = frozenset(
         "time_to_improvement",
     }
 )
+#: Time-to-event kinds whose event is good (recovery, discharge, improvement): analysed as a
+#: rate ratio, > 1 favouring treatment.
+FAVOURABLE_EVENT_KINDS = frozenset({"time_to_recovery", "time_to_discharge", "time_to_improvement"})
 #: Kinds analysed as a per-patient number (difference in means, Welch t-test).
 NUMERIC_KINDS = frozenset({"biomarker_change", "ventilator_free_days", "who_scale"})
 #: WHO clinical progression score of a death (the living are scored by

@@ -15,7 +15,14 @@ import numpy as np
 
 from mscsim.stats import kaplan_meier
 from mscsim.trial._analysis import analyse
-from mscsim.trial._outcomes import NUMERIC_KINDS, SURVIVAL_KINDS, binary, numeric, times
+from mscsim.trial._outcomes import (
+    FAVOURABLE_EVENT_KINDS,
+    NUMERIC_KINDS,
+    SURVIVAL_KINDS,
+    binary,
+    numeric,
+    times,
+)
 
 
 @dataclass(frozen=True)
@@ -65,7 +72,7 @@ def _arm_stat(run, ep, arm_idx: int, kind: str) -> np.ndarray:
         if kind == "median":  # median time to the event (inf when not reached)
             return np.asarray(km.median, dtype=float)
         s = np.asarray(km.survival_at(ep.horizon(run.events.follow_up)).survival, dtype=float)
-        done = ep.kind in ("time_to_recovery", "time_to_discharge", "time_to_improvement")
+        done = ep.kind in FAVOURABLE_EVENT_KINDS
         return 100.0 * (1.0 - s if done else s)
     if kind == "event_count":  # infusion AEs: every event within the window, not patients
         iae = run.events.infusion_ae
