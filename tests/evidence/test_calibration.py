@@ -17,7 +17,7 @@ from mscsim.evidence._posterior import Posterior, PosteriorDraws, load_posterior
 from mscsim.evidence._priors import model_prior, priors
 from mscsim.evidence._surrogate import Surrogate, features
 
-SMALL = {"points": 4, "replicates": 3, "walkers": 12, "steps": 80, "burn": 20, "keep": 50}
+SMALL = {"points": 4, "replicates": 3, "walkers": 16, "steps": 80, "burn": 20, "keep": 50}
 TRIALS = ("Lanzoni2021", "Monsel2022")
 
 
@@ -32,9 +32,12 @@ def test_priors_follow_class_and_bounds() -> None:
     assert kgf.kind == "normal" and kgf.scale == "log10"
     assert kgf.loc == pytest.approx(math.log10(0.1942)) and kgf.sd == pytest.approx(math.log10(3))
     assert kgf.upper == pytest.approx(1.0)
-    k_l = model_prior("k_l")  # measured 0.693: normal, SD 20%
-    assert k_l.kind == "normal" and k_l.sd == pytest.approx(0.2 * 0.693)
-    assert [p.name for p in priors()][-3:] == ["mu_death", "tau_death", "tau_sae"]
+    k_l = model_prior("k_l")  # measured 0.693 in [0.2, 3]: log-normal, SD 20% (log10 scale)
+    assert k_l.kind == "normal" and k_l.scale == "log10"
+    assert k_l.sd == pytest.approx(0.2 / math.log(10))
+    imax = model_prior("Imax_fib")  # assumed in [0, 1]: uniform
+    assert (imax.kind, imax.scale, imax.lower, imax.upper) == ("uniform", "linear", 0.0, 1.0)
+    assert [p.name for p in priors()][-4:] == ["mu_death", "tau_death", "tau_sae", "tau_potency_log10"]
     assert all(np.isinf(p.logpdf(p.upper + 1e-9)) for p in priors())
 
 
@@ -78,7 +81,7 @@ def test_likelihood_matches_scipy_binomial_and_quadrature() -> None:
         labels=(("T0", "mortality"),),
     )
     lp = LogPosterior(sur, obs, priors())
-    x = np.array([[0.0, 0.0, 7.0, 0.3, 1e-9, 0.5]])
+    x = np.array([[0.0, 0.0, 7.0, 0.3, 1e-9, 0.5, 0.0]])
     p = 1 - np.exp(-np.exp(np.array(log_h) + 0.3))
     exact = binom.logpmf(3, 12, p[0]) + binom.logpmf(7, 12, p[1])
     assert lp.log_likelihood(x)[0] == pytest.approx(exact, rel=1e-6)
@@ -97,9 +100,9 @@ def test_calibration_is_reproducible_and_round_trips(tmp_path) -> None:
     a = calibrate(cfg, trials=_subset())
     b = calibrate(cfg, trials=_subset())
     assert np.array_equal(a.draws, b.draws) and a.version == b.version
-    assert a.draws.shape == (50, 6)
+    assert a.draws.shape == (50, 7)
     assert {d["trial"] for d in a.meta["data"]} == set(TRIALS)
-    assert a.meta["diagnostics"]["walkers"] == 12
+    assert a.meta["diagnostics"]["walkers"] == 16
     path = a.write(tmp_path / "post.json")
     back = load_posterior(path)
     assert back is not None and np.allclose(back.draws, a.draws) and back.version == a.version
@@ -158,3 +161,19 @@ def test_shipped_posterior_was_fitted_to_the_current_data() -> None:
     post = load_posterior("default")
     designs, counts, _ = calibration_data(CalibrationConfig())
     assert post is not None and post.meta["data_hash"] == data_hash(designs, counts)
+
+
+def test_leave_one_trial_out_refits_without_the_trial() -> None:
+    from mscsim.evidence._loto import leave_one_trial_out
+    from mscsim.trial import load_scenario
+
+    scs = [load_scenario(n) for n in ("lanzoni2021", "monsel2022")]
+    post = calibrate(CalibrationConfig(seed=5, **SMALL), trials=_subset(), scenarios=scs)
+    doc = leave_one_trial_out(post, replicates=4, seed=1, steps=40, scenarios=scs, trials=_subset())
+    by = {t["trial"]: t for t in doc["trials"]}
+    assert by["lanzoni2021"]["left_out_of_calibration"] == ["Lanzoni2021"]
+    assert by["monsel2022"]["posterior"] == "refit without the trial"
+    rows = doc["results"]
+    assert doc["coverage"]["compared"] == len(rows) == sum(t["compared"] for t in doc["trials"])
+    assert all(r["inside_50"] <= r["inside_90"] for r in rows)  # 50% interval inside the 90%
+    assert sum(doc["pit_histogram"]) == sum(r["pit"] is not None for r in rows)

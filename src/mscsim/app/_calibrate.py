@@ -14,7 +14,7 @@ def calibrate_job(
     points: int = 32,
     replicates: int = 40,
     walkers: int = 32,
-    steps: int = 8000,
+    steps: int = 12000,
     burn: int = 2000,
     out: str | Path = "posterior.json",
     progress: Callable[[str, int], None] | None = None,

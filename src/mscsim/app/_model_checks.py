@@ -86,7 +86,7 @@ def validate_model_job(
     *,
     replicates: int = 200,
     seed: int = 2026,
-    steps: int | None = None,
+    steps: int | None = 4000,
     posterior: str | Path = "default",
     out: str | Path | None = None,
     progress: Callable[[int], None] | None = None,

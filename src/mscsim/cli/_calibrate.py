@@ -19,7 +19,7 @@ def calibrate(
         int, typer.Option(help="Virtual trials per design point and trial.")
     ] = 40,
     walkers: Annotated[int, typer.Option(help="emcee walkers.")] = 32,
-    steps: Annotated[int, typer.Option(help="emcee steps per walker.")] = 8000,
+    steps: Annotated[int, typer.Option(help="emcee steps per walker.")] = 12000,
     burn: Annotated[int, typer.Option(help="Steps discarded as burn-in.")] = 2000,
     out: Annotated[str, typer.Option(help="Posterior JSON file to write.")] = "posterior.json",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
@@ -66,8 +66,9 @@ def validate_model(
     replicates: Annotated[int, typer.Option(help="Virtual trials per trial.")] = 200,
     seed: Annotated[int, typer.Option(help="Seed of the virtual trials and draws.")] = 2026,
     steps: Annotated[
-        int | None, typer.Option(help="emcee steps of each refit (default: the calibration's).")
-    ] = None,
+        int | None,
+        typer.Option(help="emcee steps of each refit (burn-in: a third, at most the calibration's)."),
+    ] = 4000,
     posterior: Annotated[
         str, typer.Option(help="'default' (shipped) or a posterior file from `mscsim calibrate`.")
     ] = "default",

@@ -38,7 +38,7 @@ class CalibrationConfig:
     points: int = 32  # surrogate design points, a power of 2 (plus the centre)
     replicates: int = 40  # virtual trials per design point and trial
     walkers: int = 32
-    steps: int = 8000
+    steps: int = 12000
     burn: int = 2000
     keep: int = 2000  # draws stored
     randomized_only: bool = True
@@ -115,6 +115,8 @@ def _sample(logp: LogPosterior, cfg: CalibrationConfig, progress=None):
 
     rng = np.random.default_rng([cfg.seed, 11])
     d = len(logp.priors)
+    if cfg.walkers < 2 * d:
+        raise InputError("walkers", f"an integer >= {2 * d} (twice the parameters)", got=cfg.walkers)
     p0 = np.stack([p.sample(rng, cfg.walkers) for p in logp.priors], axis=1)
     sampler = emcee.EnsembleSampler(cfg.walkers, d, logp, vectorize=True)
     sampler.random_state = np.random.RandomState(cfg.seed % 2**32).get_state()

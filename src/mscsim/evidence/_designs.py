@@ -116,6 +116,7 @@ def virtual_counts(
     taus: Mapping[str, float] | None = None,
     progress=None,
     executor=None,
+    on_run=None,
 ) -> dict[tuple[str, str], dict[str, np.ndarray]]:
     """(trial id, outcome) -> per-replicate counts (``arm_counts``); one run per scenario,
     shared by its linked comparisons (so comparisons sharing a control share its patients)."""
@@ -136,6 +137,8 @@ def virtual_counts(
         )
         for d in group:
             out[(d.trial_id, d.outcome)] = arm_counts(run, d)
+        if on_run is not None:  # e.g. per-replicate biomarker statistics of the same run
+            on_run(group[0].scenario, run)
         if progress is not None:
             progress(len(group))
     return out

@@ -5,7 +5,9 @@ scale), the sampler diagnostics, the data it was fitted to (with a hash), the co
 the seed and the surrogate's check. :class:`PosteriorDraws` hands one draw to each replicate
 trial (``run_trial(param_draws=...)``): replicate ``r`` of a run seeded ``seed`` takes draw
 ``Generator(SeedSequence([seed, STREAM_POSTERIOR, r])).integers(n_draws)``, the same for every
-design of that replicate (a virtual evidence base shares one MSC effect).
+design of that replicate (a virtual evidence base shares one MSC effect). A posterior with a
+between-trial potency spread ``tau_potency_log10`` also gives each virtual trial its product's
+potency multiplier ``10 ** (tau * z)``, ``z`` keyed by the run's own seed and the replicate.
 """
 
 from __future__ import annotations
@@ -116,6 +118,14 @@ class PosteriorDraws:
 
     def __call__(self, seed: int, replicate: int) -> dict[str, float]:
         d = self.posterior.draw(self.index(replicate))
+        tau_pot = d.pop("tau_potency_log10", 0.0)
+        if tau_pot > 0 and "potency" not in self.skip:
+            # the trial's product potency: keyed by the run's seed (a design's own in a virtual
+            # meta-analysis), so trials differ while sharing the posterior draw
+            z = np.random.default_rng(
+                np.random.SeedSequence([int(seed), STREAM_POSTERIOR, int(replicate), 1])
+            ).standard_normal()
+            d["potency"] = float(10.0 ** (tau_pot * z))
         return {k: v for k, v in d.items() if k not in self.skip}
 
 
