@@ -1,0 +1,134 @@
+"""PEtab export: lint-clean, and pyPESTO's objective on the files equals mscsim's own."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from mscsim.io import (
+    build_petab_problem,
+    lint_petab,
+    petab_negative_log_likelihood,
+    petab_predictions,
+    write_petab,
+)
+from mscsim.io._petab_params import estimated_parameters, msc_parameter_names
+from mscsim.io._petab_problem import arm_statistic
+from mscsim.model import MSC_COVID
+from mscsim.trial._scenario_endpoints import ArmValue
+
+#: A perturbed vector (linear scale): stronger, more potent MSC effects, faster biophase.
+PERTURBED = {"Emax_kgf": 1.5, "Emax_afc": 0.5, "EC50_msc": 1.5e7, "k_e0": 2.5, "f_trap": 0.6}
+
+
+@pytest.fixture(scope="module")
+def problem():
+    return build_petab_problem()
+
+
+@pytest.fixture(scope="module")
+def exported(problem, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("petab")
+    write_petab(problem, folder)
+    return folder
+
+
+def test_estimated_are_the_uncertain_msc_parameters_with_csv_bounds():
+    names = set(msc_parameter_names())
+    est = {e.name: e for e in estimated_parameters()}
+    # MSC kinetics (MSC-state ODEs, exposure) and effects (act only through h_msc)
+    assert {"k_b", "f_trap", "cap_lung", "k_l", "EC50_msc", "Imax_tsg", "Emax_kgf"} <= names
+    assert not names & {"k_rep", "k_pol", "p10", "k_afc"}  # disease parameters MSC modulate
+    assert "k_l" not in est  # measured
+    assert "potency" not in est  # reference product
+    assert all(e.parameter.kind in ("assumed", "calibrated") for e in est.values())
+    assert est["EC50_msc"].scale == "log10" and est["cap_lung"].scale == "log10"
+    assert est["f_trap"].scale == "lin" and est["Emax_kgf"].scale == "lin"  # < decade / lower 0
+
+
+def test_median_iqr_becomes_the_se_of_the_arm_median():
+    value, sigma, how = arm_statistic(ArmValue(n=21, median=54.3, q1=-15.5, q3=93.3, unit="mmHg"))
+    assert value == 54.3 and "median" in how
+    assert sigma == pytest.approx(math.sqrt(math.pi / 2) * (108.8 / 1.349) / math.sqrt(21))
+    mean = arm_statistic(ArmValue(n=16, mean=-3.0, sd=8.0, unit="mg/L"))
+    assert mean[:2] == (-3.0, 2.0)
+    assert arm_statistic(ArmValue(n=16, median=1.0, unit="mg/L")) is None  # no spread
+
+
+def test_every_measurement_is_a_published_number_of_its_scenario(problem):
+    from mscsim.trial import load_scenario
+
+    assert problem.measurements
+    for m in problem.measurements:
+        scenario, arm = m.condition.split("__")
+        results = [
+            r
+            for r in load_scenario(scenario).published_results
+            if r.endpoint.startswith(m.observable) and arm in r.arms
+        ]
+        arm_value = results[0].arms[arm]
+        assert m.value in (arm_value.median, arm_value.mean)
+        assert m.source == results[0].source
+    assert {c.id for c in problem.conditions} == {m.condition for m in problem.measurements}
+    assert any("no published number" in s.reason for s in problem.skipped)
+
+
+def test_export_passes_the_petab_linter(exported):
+    pytest.importorskip("petab")
+    failed, messages = lint_petab(exported / "problem.yaml")
+    assert not failed, messages
+    readme = (exported / "README.md").read_text()
+    assert "Not in the problem" in readme and "log-normal" in readme
+
+
+def _pypesto_objective(folder):
+    petab = pytest.importorskip("petab.v1")
+    pytest.importorskip("roadrunner")
+    pypesto_petab = pytest.importorskip("pypesto.petab")
+    pp = petab.Problem.from_yaml(str(folder / "problem.yaml"))
+    importer = pypesto_petab.PetabImporter(pp, simulator_type="roadrunner")
+    objective = importer.create_objective_creator(simulator_type="roadrunner").create_objective()
+    problem = importer.create_problem(objective)
+    # per-state absolute tolerances (see tests/io/test_sbml.py), tight relative tolerance
+    scale = {s.name: s.scale for s in MSC_COVID.states}
+    ids = problem.objective.roadrunner_instance.model.getFloatingSpeciesIds()
+    problem.objective.solver_options["absolute_tolerance"] = [1e-12 * scale[s] for s in ids]
+    problem.objective.solver_options["relative_tolerance"] = 1e-8
+    return pp, problem
+
+
+def _x_free(pp, pypesto_problem, values):
+    """pyPESTO's free-parameter vector (PEtab scales) for linear-scale `values`."""
+    df = pp.parameter_df
+    x = []
+    for name in [pypesto_problem.x_names[i] for i in pypesto_problem.x_free_indices]:
+        v = values.get(name, df.loc[name, "nominalValue"])
+        x.append(np.log10(v) if df.loc[name, "parameterScale"] == "log10" else v)
+    return np.array(x)
+
+
+@pytest.mark.parametrize("values", [{}, PERTURBED], ids=["nominal", "perturbed"])
+def test_pypesto_objective_equals_mscsim_objective(problem, exported, values):
+    pp, pypesto_problem = _pypesto_objective(exported)
+    x = _x_free(pp, pypesto_problem, values)
+    result = pypesto_problem.objective(x, return_dict=True)
+    ours = petab_negative_log_likelihood(problem, values)
+    assert result["fval"] == pytest.approx(ours, rel=1e-3)
+    # the part of -log L that depends on the dynamics agrees too (not only its constants)
+    sims = result["simulation_results"]
+    theirs = []
+    for m in problem.measurements:
+        sim = sims[m.condition]
+        column = list(sim.colnames).index(f"obs_{m.observable}")
+        theirs.append(sim[sim[:, 0] == m.time][0, column])
+    np.testing.assert_allclose(theirs, petab_predictions(problem, values), rtol=1e-3, atol=0.05)
+
+
+def test_perturbed_vector_moves_the_objective(problem):
+    nominal = petab_negative_log_likelihood(problem)
+    perturbed = petab_negative_log_likelihood(problem, PERTURBED)
+    assert abs(perturbed - nominal) > 0.05
+    with pytest.raises(KeyError, match="not estimated"):
+        petab_negative_log_likelihood(problem, {"k_rep": 0.2})
