@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mscsim.io._petab_problem import Problem
+from mscsim.model import MSC_COVID
 
 _INTRO = """\
 # mscsim PEtab export: biomarker part of the MSC calibration problem
@@ -71,22 +72,31 @@ _SKIPPED = """
 _LOAD = """
 ## Loading it
 
-pyPESTO (RoadRunner, no compilation):
+pyPESTO (RoadRunner, no compilation; tested with pyPESTO 0.7):
 
 ```python
 import petab.v1 as petab
 from pypesto.petab import PetabImporter
 problem = petab.Problem.from_yaml("problem.yaml")
 importer = PetabImporter(problem, simulator_type="roadrunner")
-objective = importer.create_objective()   # negative log-likelihood
-pypesto_problem = importer.create_problem(objective)
+objective = importer.create_objective_creator(simulator_type="roadrunner").create_objective()
+pypesto_problem = importer.create_problem(objective)   # -log L of the free parameters
+# states span many magnitudes (MSC counts ~1e8, epithelial fractions ~1e-4): per-state
+# absolute tolerances, 1e-12 x each state's typical scale
+atol = {atol}
+rr = pypesto_problem.objective.roadrunner_instance
+pypesto_problem.objective.solver_options["absolute_tolerance"] = [
+    atol[s] for s in rr.model.getFloatingSpeciesIds()
+]
+pypesto_problem.objective.solver_options["relative_tolerance"] = 1e-8
 ```
 
-States span many magnitudes (MSC counts ~1e8, fractions ~1e-4): give CVODE per-state
-absolute tolerances (`1e-12 x` the state's scale, see `mscsim/model/_msc_covid.py`), e.g.
-`objective.roadrunner_instance.integrator.absolute_tolerance = [...]`. mscsim's test suite
-checks this problem's objective against mscsim's own solver (`tests/io/test_petab.py`).
-Data2Dynamics and AMICI read PEtab directly; COPASI reads `model.xml` as SBML.
+The measurement table is sorted by condition id: pyPESTO 0.7's RoadRunner objective pairs
+conditions by position in two differently ordered lists, and gives wrong values otherwise.
+mscsim's test suite checks pyPESTO's objective on these files against mscsim's own solver
+(`tests/io/test_petab.py`). Other PEtab readers (not tested by mscsim): AMICI, COPASI through
+`pip install copasi-basico[petab]`, Data2Dynamics (`arImportPEtab`), dMod, PEtab.jl;
+COPASI's GUI also opens `model.xml` as SBML.
 """
 
 
@@ -98,6 +108,7 @@ def readme_text(problem: Problem) -> str:
     from mscsim import __version__
 
     out = [_INTRO.format(version=__version__)]
+    atol = {x.name: float(f"{1e-12 * x.scale:.1g}") for x in MSC_COVID.states}
     for c in problem.conditions:
         inf = ", ".join(f"{d:g}: {_fmt(n)}" for d, n in c.infusions) or "none"
         out.append(f"| {c.id} | {c.severity} | {c.enrollment_day:g} | {c.weight_kg:g} | {inf} |\n")
@@ -116,5 +127,5 @@ def readme_text(problem: Problem) -> str:
         )
     out.append(_SKIPPED)
     out += [f"- {s.where}: {s.reason}\n" for s in problem.skipped] or ["- nothing\n"]
-    out.append(_LOAD)
+    out.append(_LOAD.replace("{atol}", repr(atol)))
     return "".join(out)
