@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
 import pytest
+import yaml
 
 from mscsim.io import (
     build_petab_problem,
@@ -15,7 +17,7 @@ from mscsim.io import (
     write_petab,
 )
 from mscsim.io._petab_params import estimated_parameters, msc_parameter_names
-from mscsim.io._petab_problem import arm_statistic
+from mscsim.io._petab_problem import Measurement, arm_statistic
 from mscsim.model import MSC_COVID
 from mscsim.trial._scenario_endpoints import ArmValue
 
@@ -33,6 +35,51 @@ def exported(problem, tmp_path_factory):
     folder = tmp_path_factory.mktemp("petab")
     write_petab(problem, folder)
     return folder
+
+
+def _synthetic_scenario(folder):
+    """shu2020 with SYNTHETIC per-arm biomarker changes (test data, not literature): exercises
+    mean+SD and median+IQR numbers, a standard-care arm, two observables per condition."""
+    from importlib import resources
+
+    doc = yaml.safe_load(
+        resources.files("mscsim.trial.scenarios").joinpath("shu2020.yaml").read_text()
+    )
+    doc["name"] = "synthetic_shu"
+    synthetic = {"source": "https://example.org/synthetic", "quote": "synthetic test data"}
+    doc["published_results"] = [
+        {
+            "endpoint": "crp_change_d7",
+            "arms": {
+                "uc_msc": {"n": 12, "mean": -40.0, "sd": 30.0, "unit": "mg/L"},
+                "standard_care": {"n": 29, "mean": -20.0, "sd": 35.0, "unit": "mg/L"},
+            },
+            "confidence": "unverified",
+            **synthetic,
+        },
+        {
+            "endpoint": "il6_change_d7",
+            "arms": {"uc_msc": {"n": 12, "median": -10.0, "q1": -25.0, "q3": 2.0, "unit": "pg/mL"}},
+            "confidence": "unverified",
+            **synthetic,
+        },
+    ]
+    path = folder / "synthetic_shu.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    return path
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory):
+    """The built-ins plus the synthetic scenario, and one synthetic log-normal CRP level."""
+    folder = tmp_path_factory.mktemp("synthetic")
+    p = build_petab_problem(["monsel2022", _synthetic_scenario(folder)])
+    level = Measurement(
+        "crp", "synthetic_shu__uc_msc", 15.0, 60.0, 0.3, "synthetic", "https://example.org", "-"
+    )
+    p = dataclasses.replace(p, measurements=(*p.measurements, level))
+    write_petab(p, folder)
+    return p, folder
 
 
 def test_estimated_are_the_uncertain_msc_parameters_with_csv_bounds():
@@ -110,7 +157,12 @@ def _x_free(pp, pypesto_problem, values):
 
 
 @pytest.mark.parametrize("values", [{}, PERTURBED], ids=["nominal", "perturbed"])
-def test_pypesto_objective_equals_mscsim_objective(problem, exported, values):
+@pytest.mark.parametrize("which", ["builtin", "synthetic"])
+def test_pypesto_objective_equals_mscsim_objective(request, which, values):
+    if which == "builtin":
+        problem, exported = request.getfixturevalue("problem"), request.getfixturevalue("exported")
+    else:
+        problem, exported = request.getfixturevalue("synthetic")
     pp, pypesto_problem = _pypesto_objective(exported)
     x = _x_free(pp, pypesto_problem, values)
     result = pypesto_problem.objective(x, return_dict=True)
@@ -124,6 +176,20 @@ def test_pypesto_objective_equals_mscsim_objective(problem, exported, values):
         column = list(sim.colnames).index(f"obs_{m.observable}")
         theirs.append(sim[sim[:, 0] == m.time][0, column])
     np.testing.assert_allclose(theirs, petab_predictions(problem, values), rtol=1e-3, atol=0.05)
+
+
+def test_synthetic_scenario_adds_conditions_and_passes_lint(synthetic):
+    pytest.importorskip("petab")
+    problem, folder = synthetic
+    ids = {c.id for c in problem.conditions}
+    assert {"synthetic_shu__uc_msc", "synthetic_shu__standard_care"} <= ids
+    shu = next(c for c in problem.conditions if c.id == "synthetic_shu__uc_msc")
+    assert shu.severity == "severe" and len(shu.infusions) == 1
+    assert shu.infusions[0][1] == pytest.approx(2e6 * 65.0)  # cells/kg x mean weight (65 kg)
+    crp = [m for m in problem.measurements if m.observable == "crp_change"]
+    assert sorted(m.sigma for m in crp) == pytest.approx(sorted([30 / 12**0.5, 35 / 29**0.5]))
+    failed, messages = lint_petab(folder / "problem.yaml")
+    assert not failed, messages
 
 
 def test_perturbed_vector_moves_the_objective(problem):

@@ -11,8 +11,9 @@ from mscsim._errors import InputError
 LINT_NOT_RUN = "not run: petab is not installed (pip install 'mscsim[petab]')"
 
 
-def export_petab(out: str | Path) -> dict[str, Any]:
-    """Write the PEtab problem into the new or empty folder `out`; return a summary.
+def export_petab(out: str | Path, scenarios: list[str] | None = None) -> dict[str, Any]:
+    """Write the PEtab problem of `scenarios` (built-in names or YAML paths; default: every
+    built-in scenario) into the new or empty folder `out`; return a summary.
 
     The files are written to a private temporary folder, linted with ``petab`` when it is
     installed (a lint error is a bug: nothing is written), and moved in together.
@@ -25,7 +26,14 @@ def export_petab(out: str | Path) -> dict[str, Any]:
     final = check_output_dir(out, "DIR")
     if final.is_dir() and any(final.iterdir()):
         raise InputError("DIR", "a new or empty folder", str(out))
-    problem = build_problem()
+    problem = build_problem(scenarios)
+    if not problem.measurements:
+        raise InputError(
+            "--scenario",
+            "at least one scenario with a published per-arm biomarker change "
+            "(n with mean and SD, or median and IQR, under published_results)",
+            scenarios,
+        )
     lint = LINT_NOT_RUN
     with atomic_output_dir(final, "DIR") as tmp:
         paths = write_petab(problem, tmp)

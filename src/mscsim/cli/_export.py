@@ -49,6 +49,12 @@ def sbml(
 @app.command("petab")
 def petab(
     out: Annotated[str, typer.Argument(help="New or empty output folder.", metavar="DIR")],
+    scenario: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Built-in scenario name or scenario YAML (repeatable); default: every built-in."
+        ),
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object to stdout.")
     ] = False,
@@ -57,7 +63,7 @@ def petab(
     measurements, parameters) for pyPESTO, AMICI, Data2Dynamics or COPASI; see its README.md."""
     from mscsim.app import export_petab
 
-    doc = export_petab(out)
+    doc = export_petab(out, scenario or None)
     if as_json:
         json.dump(doc, sys.stdout)
         sys.stdout.write("\n")

@@ -18,6 +18,8 @@ minus the value at enrollment); everything that cannot be one is listed in ``ski
 from __future__ import annotations
 
 import math
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -148,7 +150,11 @@ def build_condition(scenario, arm_index: int) -> Condition | Skipped:
     if clash:
         return Skipped(cid, f"the arm or scenario sets estimated parameter(s) {clash}")
     y0 = {k: float(v) for k, v in onset_state(params).items()}
-    infusions = tuple((day0 + d, c) for d, c in regs[0].infusions if c > 0)
+    doses: dict[float, float] = {}
+    for d, c in regs[0].infusions:  # infusions on the same day (two products) add up
+        if c > 0:
+            doses[day0 + d] = doses.get(day0 + d, 0.0) + c
+    infusions = tuple(sorted(doses.items()))
     return Condition(cid, scenario.name, arm.name, sev, day0, weight, params, y0, infusions)
 
 
@@ -201,15 +207,21 @@ def _measurements(scenario, conditions: dict[str, Condition | Skipped]):
     return out
 
 
-def build_problem(names: list[str] | None = None) -> Problem:
-    """The PEtab problem of the built-in scenarios `names` (default: all of them)."""
+def build_problem(scenarios: Sequence[str | os.PathLike[str]] | None = None) -> Problem:
+    """The PEtab problem of `scenarios` (built-in names or YAML paths; default: every
+    built-in scenario)."""
+    from mscsim._errors import InputError
     from mscsim.trial import builtin_names, load_scenario
 
     conditions: list[Condition] = []
     measurements: list[Measurement] = []
     skipped: list[Skipped] = []
-    for name in names or builtin_names():
+    seen: set[str] = set()
+    for name in scenarios or builtin_names():
         scenario = load_scenario(name)
+        if scenario.name in seen:
+            raise InputError("--scenario", "each scenario once (their names must differ)", name)
+        seen.add(scenario.name)
         if not any(ep.kind == "biomarker_change" for ep in scenario.endpoints.all):
             continue
         built = {

@@ -8,7 +8,9 @@ constant parameters that the condition table sets per (trial, arm):
   observables ``<biomarker> - <biomarker>_d0``);
 - ``t_inf_k``, ``dose_k`` (k = 1..slots): infusion times (days since onset) and doses (UC-MSC
   cell-equivalents); event ``infusion_k`` adds ``dose_k`` to the blood MSC compartment.
-  Unused slots have dose 0 (an event that changes nothing).
+  Unused slots have dose 0 at enrollment. Infusion events use the values at their execution
+  time, so simultaneous ones add up (SBML's values-from-trigger-time would let the last one
+  overwrite the others).
 """
 
 from __future__ import annotations
@@ -36,10 +38,12 @@ def _parameter(m: libsbml.Model, pid: str, value: float, name: str, constant: bo
     par.setConstant(constant)
 
 
-def _event(m: libsbml.Model, eid: str, time_param: str, assignments: dict[str, str]) -> None:
+def _event(
+    m: libsbml.Model, eid: str, time_param: str, assignments: dict[str, str], from_trigger: bool
+) -> None:
     ev = m.createEvent()
     ev.setId(eid)
-    ev.setUseValuesFromTriggerTime(True)
+    ev.setUseValuesFromTriggerTime(from_trigger)
     trig = ev.createTrigger()
     trig.setInitialValue(False)  # a time of 0 fires at the start
     trig.setPersistent(True)
@@ -57,11 +61,12 @@ def petab_sbml(slots: int, biomarkers: Sequence[str], model: Model = MSC_COVID) 
     _parameter(m, ENROLLMENT, 0.0, "enrollment, trial day 0 [day since onset]", True)
     for b in biomarkers:
         _parameter(m, baseline_id(b), 0.0, f"{b} at enrollment", False)
-    _event(m, "enrollment", ENROLLMENT, {baseline_id(b): b for b in biomarkers})
+    _event(m, "enrollment", ENROLLMENT, {baseline_id(b): b for b in biomarkers}, True)
     for k in range(1, slots + 1):
         _parameter(m, f"t_inf_{k}", 0.0, f"time of infusion {k} [day since onset]", True)
         _parameter(m, f"dose_{k}", 0.0, f"dose of infusion {k} [UC-MSC cell-equivalents]", True)
-        _event(
-            m, f"infusion_{k}", f"t_inf_{k}", {model.dose_state: f"{model.dose_state} + dose_{k}"}
-        )
+        # values at execution, not trigger, time: infusions at the same time (the unused slots
+        # sit at enrollment with dose 0) add up instead of overwriting each other
+        add = {model.dose_state: f"{model.dose_state} + dose_{k}"}
+        _event(m, f"infusion_{k}", f"t_inf_{k}", add, False)
     return libsbml.writeSBMLToString(doc)
