@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
 
 from mscsim.io import (
     build_petab_problem,
     lint_petab,
     petab_negative_log_likelihood,
     petab_predictions,
+    pypesto_objective,
     write_petab,
 )
 from mscsim.io._petab_params import estimated_parameters, msc_parameter_names
 from mscsim.io._petab_problem import Measurement, arm_statistic
-from mscsim.model import MSC_COVID
 from mscsim.trial._scenario_endpoints import ArmValue
 
 #: A perturbed vector (linear scale): stronger, more potent MSC effects, faster biophase.
@@ -37,47 +37,22 @@ def exported(problem, tmp_path_factory):
     return folder
 
 
-def _synthetic_scenario(folder):
-    """shu2020 with SYNTHETIC per-arm biomarker changes (test data, not literature): exercises
-    mean+SD and median+IQR numbers, a standard-care arm, two observables per condition."""
-    from importlib import resources
+SYNTHETIC = Path(__file__).parent / "data" / "synthetic_shu.yaml"  # made-up numbers: test data
 
-    doc = yaml.safe_load(
-        resources.files("mscsim.trial.scenarios").joinpath("shu2020.yaml").read_text()
+
+def synthetic_level(problem):
+    """The problem plus one synthetic CRP level (log-normal), 60 mg/L at day 15 on UC-MSC."""
+    level = Measurement(
+        "crp", "synthetic_shu__uc_msc", 15.0, 60.0, 0.3, "synthetic", "https://example.org", "-"
     )
-    doc["name"] = "synthetic_shu"
-    synthetic = {"source": "https://example.org/synthetic", "quote": "synthetic test data"}
-    doc["published_results"] = [
-        {
-            "endpoint": "crp_change_d7",
-            "arms": {
-                "uc_msc": {"n": 12, "mean": -40.0, "sd": 30.0, "unit": "mg/L"},
-                "standard_care": {"n": 29, "mean": -20.0, "sd": 35.0, "unit": "mg/L"},
-            },
-            "confidence": "unverified",
-            **synthetic,
-        },
-        {
-            "endpoint": "il6_change_d7",
-            "arms": {"uc_msc": {"n": 12, "median": -10.0, "q1": -25.0, "q3": 2.0, "unit": "pg/mL"}},
-            "confidence": "unverified",
-            **synthetic,
-        },
-    ]
-    path = folder / "synthetic_shu.yaml"
-    path.write_text(yaml.safe_dump(doc))
-    return path
+    return dataclasses.replace(problem, measurements=(*problem.measurements, level))
 
 
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory):
     """The built-ins plus the synthetic scenario, and one synthetic log-normal CRP level."""
     folder = tmp_path_factory.mktemp("synthetic")
-    p = build_petab_problem(["monsel2022", _synthetic_scenario(folder)])
-    level = Measurement(
-        "crp", "synthetic_shu__uc_msc", 15.0, 60.0, 0.3, "synthetic", "https://example.org", "-"
-    )
-    p = dataclasses.replace(p, measurements=(*p.measurements, level))
+    p = synthetic_level(build_petab_problem(["monsel2022", SYNTHETIC]))
     write_petab(p, folder)
     return p, folder
 
@@ -130,32 +105,6 @@ def test_export_passes_the_petab_linter(exported):
     assert "Not in the problem" in readme and "log-normal" in readme
 
 
-def _pypesto_objective(folder):
-    petab = pytest.importorskip("petab.v1")
-    pytest.importorskip("roadrunner")
-    pypesto_petab = pytest.importorskip("pypesto.petab")
-    pp = petab.Problem.from_yaml(str(folder / "problem.yaml"))
-    importer = pypesto_petab.PetabImporter(pp, simulator_type="roadrunner")
-    objective = importer.create_objective_creator(simulator_type="roadrunner").create_objective()
-    problem = importer.create_problem(objective)
-    # per-state absolute tolerances (see tests/io/test_sbml.py), tight relative tolerance
-    scale = {s.name: s.scale for s in MSC_COVID.states}
-    ids = problem.objective.roadrunner_instance.model.getFloatingSpeciesIds()
-    problem.objective.solver_options["absolute_tolerance"] = [1e-12 * scale[s] for s in ids]
-    problem.objective.solver_options["relative_tolerance"] = 1e-8
-    return pp, problem
-
-
-def _x_free(pp, pypesto_problem, values):
-    """pyPESTO's free-parameter vector (PEtab scales) for linear-scale `values`."""
-    df = pp.parameter_df
-    x = []
-    for name in [pypesto_problem.x_names[i] for i in pypesto_problem.x_free_indices]:
-        v = values.get(name, df.loc[name, "nominalValue"])
-        x.append(np.log10(v) if df.loc[name, "parameterScale"] == "log10" else v)
-    return np.array(x)
-
-
 @pytest.mark.parametrize("values", [{}, PERTURBED], ids=["nominal", "perturbed"])
 @pytest.mark.parametrize("which", ["builtin", "synthetic"])
 def test_pypesto_objective_equals_mscsim_objective(request, which, values):
@@ -163,13 +112,13 @@ def test_pypesto_objective_equals_mscsim_objective(request, which, values):
         problem, exported = request.getfixturevalue("problem"), request.getfixturevalue("exported")
     else:
         problem, exported = request.getfixturevalue("synthetic")
-    pp, pypesto_problem = _pypesto_objective(exported)
-    x = _x_free(pp, pypesto_problem, values)
-    result = pypesto_problem.objective(x, return_dict=True)
+    pytest.importorskip("petab")
+    pytest.importorskip("pypesto")
+    pytest.importorskip("roadrunner")
+    fval, sims = pypesto_objective(exported / "problem.yaml")(values)
     ours = petab_negative_log_likelihood(problem, values)
-    assert result["fval"] == pytest.approx(ours, rel=1e-3)
+    assert fval == pytest.approx(ours, rel=1e-3)
     # the part of -log L that depends on the dynamics agrees too (not only its constants)
-    sims = result["simulation_results"]
     theirs = []
     for m in problem.measurements:
         sim = sims[m.condition]

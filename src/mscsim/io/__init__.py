@@ -8,6 +8,7 @@ from mscsim.io._petab_objective import negative_log_likelihood as petab_negative
 from mscsim.io._petab_objective import predictions as petab_predictions
 from mscsim.io._petab_problem import Problem as PetabProblem
 from mscsim.io._petab_problem import build_problem as build_petab_problem
+from mscsim.io._petab_pypesto import pypesto_objective
 from mscsim.io._run_folder import jsonable, write_run_folder
 from mscsim.io._sbml import to_sbml, validate_sbml, write_sbml
 from mscsim.io._store import endpoint_rows, list_runs, record_run
@@ -21,6 +22,7 @@ __all__ = [
     "petab_files",
     "petab_negative_log_likelihood",
     "petab_predictions",
+    "pypesto_objective",
     "write_petab",
     "atomic_output_dir",
     "jsonable",

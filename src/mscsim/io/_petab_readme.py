@@ -91,6 +91,9 @@ pypesto_problem.objective.solver_options["absolute_tolerance"] = [
 pypesto_problem.objective.solver_options["relative_tolerance"] = 1e-8
 ```
 
+With mscsim installed, `mscsim.io.pypesto_objective("problem.yaml")({"EC50_msc": 1.5e7})` does the
+same and takes the estimated parameters by name on the linear scale.
+
 The measurement table is sorted by condition id: pyPESTO 0.7's RoadRunner objective pairs
 conditions by position in two differently ordered lists, and gives wrong values otherwise.
 mscsim's test suite checks pyPESTO's objective on these files against mscsim's own solver
