@@ -102,9 +102,18 @@ def test_yaml_exponent_numbers_are_floats() -> None:
 def test_list_scenarios_has_the_required_builtins() -> None:
     names = [s.name for s in list_scenarios()]
     assert names == sorted(names)
-    assert {"lanzoni2021", "meng2020", "shi2021", "monsel2022", "dilogo2021", "bowdish2023"} <= set(
-        names
-    )
+    assert {
+        "lanzoni2021",
+        "meng2020",
+        "shi2021",
+        "monsel2022",
+        "dilogo2021",
+        "bowdish2023",
+        "rebelatto2022",
+        "adas2021",
+        "xu2021",
+        "leng2020",
+    } <= set(names)
     lanzoni = next(s for s in list_scenarios() if s.name == "lanzoni2021")
     assert lanzoni.arms == ("uc_msc", "vehicle")
     assert lanzoni.registry_id == "NCT04355728"
@@ -139,7 +148,7 @@ ERROR_CASES = [
         _set(("colour",), "red"),
         "colour: unknown field (extra forbidden); allowed: name, title, citation, population, "
         "eligibility, arms, allocation, randomization, sample_size, follow_up_days, endpoints, "
-        "replicates, seed, setting, parameters, published_results, notes",
+        "replicates, seed, setting, parameters, published_results, evidence, notes",
     ),
     (
         _set(("arms", 1, "colour"), "red"),
@@ -387,3 +396,9 @@ def test_from_dict_raises_input_error_not_pydantic() -> None:
     assert info.value.field == "follow_up_days"
     assert info.value.allowed == "must be >= 1"
     assert info.value.got == 0
+
+
+def test_evidence_links_name_active_arms() -> None:
+    data = _builtin_dict()
+    data["evidence"] = {"vehicle": "Lanzoni2021"}  # the control arm: not a comparison
+    assert _error(data).startswith("evidence.vehicle: keys must be active arm names ['uc_msc']")
