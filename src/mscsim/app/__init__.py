@@ -8,6 +8,7 @@ present output.
 
 from mscsim.app._evidence import evidence_meta
 from mscsim.app._executor import DaskExecutor, cluster_executor
+from mscsim.app._export import export_petab
 from mscsim.app._run_folder import write_run_folder
 from mscsim.app._simulate import simulate_typical
 from mscsim.app._study import StudyResult, power_study, validate_study
@@ -20,6 +21,7 @@ __all__ = [
     "TrialResult",
     "cluster_executor",
     "evidence_meta",
+    "export_petab",
     "power_study",
     "run_trial_job",
     "simulate_typical",
