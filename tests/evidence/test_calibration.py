@@ -37,7 +37,12 @@ def test_priors_follow_class_and_bounds() -> None:
     assert k_l.sd == pytest.approx(0.2 / math.log(10))
     imax = model_prior("Imax_fib")  # assumed in [0, 1]: uniform
     assert (imax.kind, imax.scale, imax.lower, imax.upper) == ("uniform", "linear", 0.0, 1.0)
-    assert [p.name for p in priors()][-4:] == ["mu_death", "tau_death", "tau_sae", "tau_potency_log10"]
+    assert [p.name for p in priors()][-4:] == [
+        "mu_death",
+        "tau_death",
+        "tau_sae",
+        "tau_efficacy_log10",
+    ]
     assert all(np.isinf(p.logpdf(p.upper + 1e-9)) for p in priors())
 
 
@@ -177,3 +182,17 @@ def test_leave_one_trial_out_refits_without_the_trial() -> None:
     assert doc["coverage"]["compared"] == len(rows) == sum(t["compared"] for t in doc["trials"])
     assert all(r["inside_50"] <= r["inside_90"] for r in rows)  # 50% interval inside the 90%
     assert sum(doc["pit_histogram"]) == sum(r["pit"] is not None for r in rows)
+
+
+def test_product_effect_is_one_draw_per_trial_and_capped() -> None:
+    names = ("Emax_kgf", "Imax_tsg", "tau_efficacy_log10")
+    post = Posterior(names, np.array([[0.2, 0.9, 0.5]]), {})
+    d = PosteriorDraws(post, seed=3)
+    a, b = d(11, 0), d(12, 0)  # two designs (run seeds) of one replicate: own products
+    assert a["Emax_kgf"] != b["Emax_kgf"] and "tau_efficacy_log10" not in a
+    # Emax_kgf and Imax_tsg move together (one log10 shift), Imax_tsg capped at its bound 1
+    shift = math.log10(a["Emax_kgf"] / 0.2)
+    assert a["Imax_tsg"] == pytest.approx(min(1.0, 0.9 * 10**shift))
+    effects = [math.log10(d(s, 0)["Emax_kgf"] / 0.2) for s in range(400)]
+    assert np.std(effects) == pytest.approx(0.5, rel=0.15)
+    assert d(11, 0) == a  # keyed by (seed, replicate) only

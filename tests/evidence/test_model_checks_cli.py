@@ -32,9 +32,7 @@ def test_bad_input_is_one_line_exit_2(capsys, tmp_path, monkeypatch, args, field
 
 def test_virtual_meta_cli_writes_json_and_report(capsys, tmp_path) -> None:
     out = tmp_path / "vm"
-    rc = main(
-        ["evidence", "meta", "--virtual", "--replicates", "3", "--json", "--out", str(out)]
-    )
+    rc = main(["evidence", "meta", "--virtual", "--replicates", "3", "--json", "--out", str(out)])
     doc = json.loads(capsys.readouterr().out)
     assert rc == 0 and doc["virtual"]["replicates"] == 3
     assert doc["provenance"]["posterior_version"]  # the shipped posterior was used

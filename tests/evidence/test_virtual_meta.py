@@ -43,10 +43,14 @@ def test_virtual_counts_are_the_runs_counts_and_seeds_differ_per_trial() -> None
     run = run_trial(d.scenario, seed=design_seed(3, d.scenario.name), replicates=4, taus=NO_SPREAD)
     died = run.as_matrix(run.events.death <= d.endpoint.horizon(run.events.follow_up))
     treat = run.as_matrix(run.arm == run.arm_names.index("uc_msc"))
-    assert np.array_equal(counts[("Dilogo2021", "mortality")]["events_treat"], (died & treat).sum(1))
-    assert counts[("Dilogo2021", "mortality")]["n_treat"].sum() + counts[
-        ("Dilogo2021", "mortality")
-    ]["n_ctrl"].sum() == 4 * d.scenario.sample_size
+    assert np.array_equal(
+        counts[("Dilogo2021", "mortality")]["events_treat"], (died & treat).sum(1)
+    )
+    assert (
+        counts[("Dilogo2021", "mortality")]["n_treat"].sum()
+        + counts[("Dilogo2021", "mortality")]["n_ctrl"].sum()
+        == 4 * d.scenario.sample_size
+    )
     assert design_seed(3, "a") != design_seed(3, "b")
 
 

@@ -147,3 +147,19 @@ def test_perturbed_vector_moves_the_objective(problem):
     assert abs(perturbed - nominal) > 0.05
     with pytest.raises(KeyError, match="not estimated"):
         petab_negative_log_likelihood(problem, {"k_rep": 0.2})
+
+
+def test_pypesto_objective_equals_mscsim_objective_at_the_posterior_mode(problem, exported):
+    """The MSC parameters at the shipped posterior's mode (mscsim calibrate), others nominal."""
+    pytest.importorskip("petab")
+    pytest.importorskip("pypesto")
+    pytest.importorskip("roadrunner")
+    from mscsim.evidence._calibrate import posterior_mode
+    from mscsim.evidence._posterior import load_posterior
+
+    mode = posterior_mode(load_posterior("default"))
+    names = {e.parameter.name for e in estimated_parameters()}
+    values = {k: v for k, v in mode.items() if k in names}
+    assert {"Emax_kgf", "Imax_tsg", "EC50_msc"} <= set(values)
+    fval, _ = pypesto_objective(exported / "problem.yaml")(values)
+    assert fval == pytest.approx(petab_negative_log_likelihood(problem, values), rel=1e-3)

@@ -67,7 +67,9 @@ def validate_model(
     seed: Annotated[int, typer.Option(help="Seed of the virtual trials and draws.")] = 2026,
     steps: Annotated[
         int | None,
-        typer.Option(help="emcee steps of each refit (burn-in: a third, at most the calibration's)."),
+        typer.Option(
+            help="emcee steps of each refit (burn-in: a third, at most the calibration's)."
+        ),
     ] = 4000,
     posterior: Annotated[
         str, typer.Option(help="'default' (shipped) or a posterior file from `mscsim calibrate`.")

@@ -116,7 +116,9 @@ def _sample(logp: LogPosterior, cfg: CalibrationConfig, progress=None):
     rng = np.random.default_rng([cfg.seed, 11])
     d = len(logp.priors)
     if cfg.walkers < 2 * d:
-        raise InputError("walkers", f"an integer >= {2 * d} (twice the parameters)", got=cfg.walkers)
+        raise InputError(
+            "walkers", f"an integer >= {2 * d} (twice the parameters)", got=cfg.walkers
+        )
     p0 = np.stack([p.sample(rng, cfg.walkers) for p in logp.priors], axis=1)
     sampler = emcee.EnsembleSampler(cfg.walkers, d, logp, vectorize=True)
     sampler.random_state = np.random.RandomState(cfg.seed % 2**32).get_state()
@@ -246,3 +248,24 @@ def surrogate_from(posterior: Posterior) -> Surrogate:
         points=np.zeros((0, len(m["names"]))),
         log_h=np.zeros((0, len(keys))),
     )
+
+
+def posterior_mode(posterior: Posterior, trials=None, scenarios=None) -> dict[str, float]:
+    """The stored draw with the highest log posterior (the surrogate's, as sampled)."""
+    cfg_doc = dict(posterior.meta.get("config", {}))
+    cfg = CalibrationConfig(
+        **{k: (tuple(v) if isinstance(v, list) else v) for k, v in cfg_doc.items()}  # type: ignore[arg-type]
+    )
+    designs, counts, _ = calibration_data(cfg, trials, scenarios)
+    pri = priors(cfg.msc_parameters)
+    logp = LogPosterior(
+        surrogate_from(posterior), observed_counts(surrogate_from(posterior), counts), pri
+    )
+    x = np.stack(
+        [
+            np.log10(posterior.draws[:, j]) if p.scale == "log10" else posterior.draws[:, j]
+            for j, p in enumerate(pri)
+        ],
+        axis=1,
+    )
+    return posterior.draw(int(np.argmax(logp(x))))

@@ -2,16 +2,20 @@
 
 Each trial's arms share one between-trial effect per outcome, ``u ~ N(mu, tau^2)`` on the
 log cumulative hazard (``mu = mu_death`` for deaths, 0 for SAEs; ``tau = tau_death`` or
-``tau_sae``), and one potency of its product, ``log10 potency = v ~ N(0, tau_potency^2)``.
-Potency enters the model only through ``potency / EC50_msc`` (the biophase follows
-``potency * Sl``), so ``v`` is a shift of ``log10 EC50_msc`` by ``-v`` in the surrogate (clipped
-to its design box). Given ``u`` and ``v``, an arm's count is ``Binomial(n, 1 - exp(-H exp(u)))``
-with ``H`` from the surrogate. ``u`` is integrated out per outcome and ``v`` per trial, on fixed
-grids (+-6 SD and +-4 SD); trials are independent. Vectorized over walkers for emcee.
+``tau_sae``), and one effect of its product (``SHIFTS``): with ``tau_efficacy_log10`` the
+log10 maximal MSC effects (``Emax_kgf``, ``Imax_tsg``) move together by ``v ~ N(0, tau^2)``;
+with ``tau_potency_log10`` the potency does, which the model sees only through
+``potency / EC50_msc`` (the biophase follows ``potency * Sl``), i.e. as ``log10 EC50_msc - v``.
+Shifted values are clipped to the surrogate's design box. Given ``u`` and ``v``, an arm's count
+is ``Binomial(n, 1 - exp(-H exp(u)))`` with ``H`` from the surrogate; published biomarker
+statistics are normal around the surrogate's prediction. ``u`` is integrated out per outcome
+and ``v`` per trial, on fixed grids (+-6 SD and +-4 SD); trials are independent. Vectorized
+over walkers for emcee.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,6 +29,16 @@ _NODES = np.linspace(-6.0, 6.0, 61)
 _LOGW = -0.5 * _NODES**2 - np.log(np.sum(np.exp(-0.5 * _NODES**2)))
 _V = np.linspace(-4.0, 4.0, 17)
 _LOGWV = -0.5 * _V**2 - np.log(np.sum(np.exp(-0.5 * _V**2)))
+_V2 = np.linspace(-3.0, 3.0, 7)  # two product effects: a coarser product grid
+_LOGWV2 = -0.5 * _V2**2 - np.log(np.sum(np.exp(-0.5 * _V2**2)))
+
+#: Between-trial effects of the infused product, as shifts of the surrogate's log10 dimensions
+#: per unit of a standard normal: potency acts as 1 / EC50_msc (the biophase follows
+#: potency * Sl); efficacy scales the maximal MSC effects.
+SHIFTS: dict[str, dict[str, float]] = {
+    "tau_potency_log10": {"EC50_msc": -1.0},
+    "tau_efficacy_log10": {"Emax_kgf": 1.0, "Imax_tsg": 1.0},
+}
 
 
 @dataclass(frozen=True)
@@ -152,18 +166,24 @@ class LogPosterior:
         x = np.atleast_2d(x)
         sur = self.sur
         msc = x[:, : self.d_msc]
-        names = self.names
-        if "tau_potency_log10" not in names or "EC50_msc" not in sur.names:
+        active = [n for n in SHIFTS if n in self.names and set(SHIFTS[n]) <= set(sur.names)]
+        if not active:
             return self._trial_loglik(msc, x).sum(axis=1)
-        tau_v = x[:, names.index("tau_potency_log10")]
-        j = sur.names.index("EC50_msc")
+        nodes = _V if len(active) == 1 else _V2
+        logw = _LOGWV if len(active) == 1 else _LOGWV2
         per_v = []
-        for v in _V:
+        for combo in itertools.product(range(nodes.size), repeat=len(active)):
             shifted = msc.copy()
-            shifted[:, j] = np.clip(msc[:, j] - tau_v * v, sur.lo[j], sur.hi[j])
-            per_v.append(self._trial_loglik(shifted, x))
-        stacked = np.stack(per_v, axis=2)  # (W, trials, V)
-        return logsumexp(stacked + _LOGWV[None, None, :], axis=2).sum(axis=1)
+            for name, i in zip(active, combo):
+                tau = x[:, self.names.index(name)]
+                for dim, sign in SHIFTS[name].items():
+                    j = sur.names.index(dim)
+                    shifted[:, j] = shifted[:, j] + sign * tau * nodes[i]
+            shifted = np.clip(shifted, sur.lo, sur.hi)
+            w = sum(logw[i] for i in combo)
+            per_v.append(self._trial_loglik(shifted, x) + w)
+        stacked = np.stack(per_v, axis=2)  # (W, trials, nodes)
+        return logsumexp(stacked, axis=2).sum(axis=1)
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         x = np.atleast_2d(x)

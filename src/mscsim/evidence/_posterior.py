@@ -6,8 +6,9 @@ the seed and the surrogate's check. :class:`PosteriorDraws` hands one draw to ea
 trial (``run_trial(param_draws=...)``): replicate ``r`` of a run seeded ``seed`` takes draw
 ``Generator(SeedSequence([seed, STREAM_POSTERIOR, r])).integers(n_draws)``, the same for every
 design of that replicate (a virtual evidence base shares one MSC effect). A posterior with a
-between-trial potency spread ``tau_potency_log10`` also gives each virtual trial its product's
-potency multiplier ``10 ** (tau * z)``, ``z`` keyed by the run's own seed and the replicate.
+between-trial product spread (``tau_efficacy_log10``: the maximal MSC effects;
+``tau_potency_log10``: the potency) also gives each virtual trial its product's multiplier
+``10 ** (tau * z)``, ``z`` keyed by the run's own seed and the replicate.
 """
 
 from __future__ import annotations
@@ -22,6 +23,17 @@ from typing import Any
 import numpy as np
 
 from mscsim._errors import InputError
+from mscsim.model import MSC_COVID
+
+#: Between-trial effects of the infused product drawn per virtual trial: each multiplies its
+#: targets by ``10 ** (sign * tau * z)`` (capped at the parameter's upper bound). Potency acts as
+#: a multiplier of the product's per-arm potency (the product table's value is kept).
+PRODUCT_EFFECTS: dict[str, dict[str, float]] = {
+    "tau_potency_log10": {"potency": 1.0},
+    "tau_efficacy_log10": {"Emax_kgf": 1.0, "Imax_tsg": 1.0},
+}
+_DEFAULTS = {p.name: p.value for p in MSC_COVID.parameters}
+_UPPER = {p.name: p.upper for p in MSC_COVID.parameters}
 
 #: Version of the posterior file's layout (not of its contents: see ``data_hash``).
 POSTERIOR_SCHEMA = 1
@@ -118,14 +130,18 @@ class PosteriorDraws:
 
     def __call__(self, seed: int, replicate: int) -> dict[str, float]:
         d = self.posterior.draw(self.index(replicate))
-        tau_pot = d.pop("tau_potency_log10", 0.0)
-        if tau_pot > 0 and "potency" not in self.skip:
-            # the trial's product potency: keyed by the run's seed (a design's own in a virtual
+        for k, name in enumerate(PRODUCT_EFFECTS):
+            tau = d.pop(name, 0.0)
+            if tau <= 0:
+                continue
+            # the trial's product: keyed by the run's seed (a design's own in a virtual
             # meta-analysis), so trials differ while sharing the posterior draw
             z = np.random.default_rng(
-                np.random.SeedSequence([int(seed), STREAM_POSTERIOR, int(replicate), 1])
+                np.random.SeedSequence([int(seed), STREAM_POSTERIOR, int(replicate), 1 + k])
             ).standard_normal()
-            d["potency"] = float(10.0 ** (tau_pot * z))
+            for target, sign in PRODUCT_EFFECTS[name].items():
+                base = d.get(target, _DEFAULTS[target])
+                d[target] = float(min(base * 10.0 ** (sign * tau * z), _UPPER[target]))
         return {k: v for k, v in d.items() if k not in self.skip}
 
 

@@ -10,7 +10,8 @@ zero (``scale='log10'``), else on its own scale. Its class sets the prior:
 
 each truncated to the parameter's bounds. The trial-level terms are ``mu_death`` ~ N(0, 1)
 (log HR), the between-trial SDs ``tau_death``, ``tau_sae`` ~ half-normal(1) and the
-between-trial SD of the product's log10 potency ``tau_potency_log10`` ~ half-normal(0.5).
+between-trial SD of the log10 of the product's maximal effects ``tau_efficacy_log10`` ~
+half-normal(0.5) (``tau_potency_log10``, a spread of ``EC50_msc``, is also understood).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from mscsim.model import MSC_COVID
 #: one-at-a-time screen (docs/calibration.md): epithelial repair (KGF), cytokine suppression
 #: (TSG-6) and the dose-response midpoint.
 MSC_PARAMETERS = ("Emax_kgf", "Imax_tsg", "EC50_msc")
-TRIAL_PARAMETERS = ("mu_death", "tau_death", "tau_sae", "tau_potency_log10")
+TRIAL_PARAMETERS = ("mu_death", "tau_death", "tau_sae", "tau_efficacy_log10")
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,8 @@ def trial_prior(name: str) -> Prior:
         return Prior(name, "normal", "linear", -3.0, 3.0, 0.0, 1.0, "calibrated")
     if name in ("tau_death", "tau_sae"):
         return Prior(name, "halfnormal", "linear", 0.0, 4.0, 0.0, 1.0, "calibrated")
-    if name == "tau_potency_log10":  # a 10-fold potency difference between trials is 2 SD
+    if name in ("tau_potency_log10", "tau_efficacy_log10"):
+        # a 10-fold difference between two trials' products is about 2 SD
         return Prior(name, "halfnormal", "linear", 0.0, 2.0, 0.0, 0.5, "calibrated")
     raise KeyError(name)
 
