@@ -132,8 +132,13 @@ def gsa(
                 f"{k} is undefined in {int((~np.isfinite(y)).sum())} of {y.size} evaluations "
                 "(no events in the control arm or no survivors assessed): use more patients",
             )
-    kw = {"levels": levels, "resamples": resamples, "conf_level": conf_level}
-    return X, Y, {k: indices(method, ranges, X, y, seed, **kw) for k, y in Y.items()}
+    idx = {
+        k: indices(
+            method, ranges, X, y, seed, levels=levels, resamples=resamples, conf_level=conf_level
+        )
+        for k, y in Y.items()
+    }
+    return X, Y, idx
 
 
 def _summary(y: np.ndarray, benefit: bool) -> dict:

@@ -118,5 +118,10 @@ class SensitivityConfig(BaseModel):
             loc = ".".join(str(p) for p in err["loc"]) or "config"
             raise InputError(loc, err["msg"].removeprefix("Value error, ")) from None
 
+    @property
+    def evaluations(self) -> int:
+        """Parameter sets evaluated: N x (D + 2) for Sobol, N x (D + 1) for Morris."""
+        return self.samples * (len(self.parameters) + (2 if self.method == "sobol" else 1))
+
     def parameter_ranges(self) -> tuple[ParameterRange, ...]:
         return tuple(ParameterRange.prior(n) for n in self.parameters)
