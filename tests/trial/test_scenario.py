@@ -139,7 +139,7 @@ ERROR_CASES = [
         _set(("colour",), "red"),
         "colour: unknown field (extra forbidden); allowed: name, title, citation, population, "
         "eligibility, arms, allocation, randomization, sample_size, follow_up_days, endpoints, "
-        "replicates, seed, setting, parameters, published_results, notes",
+        "replicates, seed, setting, parameters, published_results, evidence, notes",
     ),
     (
         _set(("arms", 1, "colour"), "red"),
@@ -387,3 +387,9 @@ def test_from_dict_raises_input_error_not_pydantic() -> None:
     assert info.value.field == "follow_up_days"
     assert info.value.allowed == "must be >= 1"
     assert info.value.got == 0
+
+
+def test_evidence_links_name_active_arms() -> None:
+    data = _builtin_dict()
+    data["evidence"] = {"vehicle": "Lanzoni2021"}  # the control arm: not a comparison
+    assert _error(data).startswith("evidence.vehicle: keys must be active arm names ['uc_msc']")

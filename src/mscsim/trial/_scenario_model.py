@@ -62,6 +62,12 @@ class Scenario(BaseModel):
     published_results: tuple[PublishedResult, ...] = Field(
         (), description="Published results of the real trial, with sources."
     )
+    evidence: dict[Slug, Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$")]] = Field(
+        default_factory=dict,
+        description="Active arm name -> id of its comparison with the control arm in the "
+        "evidence base (`mscsim evidence list`), e.g. {uc_msc: Lanzoni2021}: links the "
+        "design to the published counts pooled by `mscsim evidence meta --virtual`.",
+    )
     notes: str = Field("", description="Free text: assumptions, deviations, caveats.")
 
     @field_validator("eligibility")
@@ -131,6 +137,17 @@ class Scenario(BaseModel):
         arms = info.data.get("arms")
         if arms is not None and v < len(arms):
             raise rule(f"must be >= the number of arms ({len(arms)})", v)
+        return v
+
+    @field_validator("evidence")
+    @classmethod
+    def _evidence_arms(cls, v: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        arms = info.data.get("arms")
+        if arms is not None:
+            active = sorted(a.name for a in arms if not a.is_control)
+            for name in v:
+                if name not in active:
+                    raise rule(f"keys must be active arm names {active}", name, at=(name,))
         return v
 
     @field_validator("endpoints")
