@@ -24,6 +24,10 @@ def test_list(capsys):
         "monsel2022",
         "dilogo2021",
         "bowdish2023",
+        "rebelatto2022",
+        "adas2021",
+        "xu2021",
+        "leng2020",
     } <= names
 
 

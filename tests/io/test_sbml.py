@@ -61,3 +61,13 @@ def test_roadrunner_matches_mscsim_for_20_random_patients_with_doses():
             peak = np.abs(b).max()
             worst = max(worst, diff / peak if peak > 0 else diff)
     assert worst < 1e-4
+
+
+def test_same_day_infusions_add_up_in_roadrunner():
+    p = typical_patient("severe")
+    reg = Regimen(((10.0, 1e8), (10.0, 1e8)))
+    ours = simulate(MSC_COVID, p.params, p.y0, reg, t_eval=np.array([0.0, 10.5]))
+    rr = roadrunner.RoadRunner(to_sbml(MSC_COVID, p.params, p.y0, reg))
+    rr.integrator.absolute_tolerance = [1e-12 * SCALE[s] for s in rr.model.getFloatingSpeciesIds()]
+    ref = rr.simulate(0, 10.5, 2, ["time", "msc_lung"])
+    assert ref[-1, 1] == pytest.approx(ours.observables["msc_lung"][0, -1], rel=1e-4)

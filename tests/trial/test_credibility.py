@@ -126,6 +126,24 @@ def test_between_trial_effects_have_the_fitted_spread_and_one_value_per_trial():
     assert np.array_equal(again.death_offset, eff.death_offset[:10])
 
 
+class _Draws:
+    """Replicate r gets mu_death = r, no spread, and an MSC parameter (picklable)."""
+
+    def __call__(self, seed, replicate):
+        return {"mu_death": float(replicate), "tau_death": 0.0, "Emax_kgf": 0.5 + replicate}
+
+
+def test_posterior_draws_set_trial_terms_and_parameters_per_replicate():
+    sc = _variant("lanzoni2021", sample_size=8)
+    run = run_trial(sc, replicates=3, seed=2, param_draws=_Draws())
+    assert np.array_equal(run.effects.death_offset, np.repeat([0.0, 1.0, 2.0], 8))
+    kgf = run.as_matrix(run.cohort.params["Emax_kgf"])
+    assert np.allclose(kgf.mean(axis=1) / kgf.mean(axis=1)[0], [1.0, 3.0, 5.0])
+    # the same replicate is the same whatever the others (chunking, replicate count)
+    one = run_trial(sc, replicates=2, seed=2, param_draws=_Draws(), chunk=1)
+    assert np.array_equal(one.events.death, run.events.death[:16], equal_nan=True)
+
+
 def test_control_arm_calibration_meets_berlin_and_recovery_targets():
     rows = {r.name: r for r in control_arm_calibration(replicates=20, per_replicate=100)}
     for name, target in (

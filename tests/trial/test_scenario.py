@@ -102,9 +102,18 @@ def test_yaml_exponent_numbers_are_floats() -> None:
 def test_list_scenarios_has_the_required_builtins() -> None:
     names = [s.name for s in list_scenarios()]
     assert names == sorted(names)
-    assert {"lanzoni2021", "meng2020", "shi2021", "monsel2022", "dilogo2021", "bowdish2023"} <= set(
-        names
-    )
+    assert {
+        "lanzoni2021",
+        "meng2020",
+        "shi2021",
+        "monsel2022",
+        "dilogo2021",
+        "bowdish2023",
+        "rebelatto2022",
+        "adas2021",
+        "xu2021",
+        "leng2020",
+    } <= set(names)
     lanzoni = next(s for s in list_scenarios() if s.name == "lanzoni2021")
     assert lanzoni.arms == ("uc_msc", "vehicle")
     assert lanzoni.registry_id == "NCT04355728"

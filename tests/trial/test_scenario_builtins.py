@@ -158,3 +158,111 @@ def test_dilogo2021_and_shu2020_results() -> None:
         shu["mortality_d28"].arms["standard_care"].events,
         shu["mortality_d28"].arms["standard_care"].n,
     ) == (3, 29)
+
+
+# ------------------------------------------------------------ links to the evidence base
+def _evidence_records() -> dict:
+    from mscsim.evidence import builtin_trials
+
+    return {t.id: t for t in builtin_trials()}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_evidence_links_resolve_and_agree_on_deaths(name: str) -> None:
+    s = load_scenario(name)
+    records = _evidence_records()
+    ctrl = s.control_arm.name
+    eps = {ep.id: ep for ep in s.endpoints.all}
+    assert s.evidence, "every built-in names the evidence-base comparison of its active arm"
+    for arm, rec_id in s.evidence.items():
+        assert rec_id in records, f"{name}: evidence id {rec_id!r} is not in the evidence base"
+        rec = records[rec_id]
+        m = rec.mortality
+        if m is None or m.events_treat.value is None or m.events_ctrl.value is None:
+            continue
+        # The death counts the evidence base pools are among the counts used for validation
+        # (a trial may publish several timepoints, e.g. Bowdish days 7, 14 and 30).
+        counts = {
+            (r.arms[arm].events, r.arms[ctrl].events, r.arms[arm].n, r.arms[ctrl].n)
+            for r in s.validated_results()
+            if eps[r.endpoint].kind == "mortality" and arm in r.arms and ctrl in r.arms
+        }
+        pooled = (m.events_treat.value, m.events_ctrl.value, rec.n_treat.value, rec.n_ctrl.value)
+        assert not counts or pooled in counts
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_non_randomized_trials_say_they_are_run_as_randomized(name: str) -> None:
+    s = load_scenario(name)
+    records = _evidence_records()
+    if any(records[i].design == "non-randomized" for i in s.evidence.values()):
+        notes = s.notes.lower()
+        assert "not random" in notes or "non-randomized" in notes
+        assert s.randomization.method in ("block", "stratified_block", "simple")
+
+
+def _arm_sizes(s) -> dict[str, int]:
+    """Arm sizes of a design whose blocks tile the sample exactly."""
+    assert s.randomization.block_size and s.sample_size % s.randomization.block_size == 0
+    total = sum(s.allocation.values())
+    return {arm: s.sample_size * r // total for arm, r in s.allocation.items()}
+
+
+def test_rebelatto2022_design_and_deaths() -> None:
+    s = load_scenario("rebelatto2022")
+    # PMC8935270: "three doses of 5 x 10^5 cells/kg UC-MSCs, with a dosing interval of 48 h
+    # (n = 11) or placebo (n = 6)"; "invasive mechanical ventilation".
+    msc = s.arm("uc_msc")
+    assert (msc.product, msc.dose_per_infusion, msc.dose_unit) == ("UC-MSC", 5e5, "cells/kg")
+    assert msc.infusion_days == s.control_arm.infusion_days == (0, 2, 4)
+    assert _arm_sizes(s) == {"uc_msc": 11, "placebo": 6}
+    assert s.eligibility.require_invasive_ventilation
+    # "From July to August 2020, period in which this study was carried out".
+    assert (s.setting.enrollment_start, s.setting.enrollment_end) == ("2020-07", "2020-08")
+    # Meta-analysis table PMC10140776: MSC deaths 5 of 11, control deaths 1 of 6.
+    res = s.used_results()["mortality_end"]
+    assert (res.arms["uc_msc"].events, res.arms["placebo"].events) == (5, 1)
+    assert res.confidence == "partly"
+
+
+def test_adas2021_design_and_deaths() -> None:
+    s = load_scenario("adas2021")
+    # PMC8243094: "three consecutive doses on treatment days 0, 3, and 6, (as 3 x 10^6
+    # cells/kg, intravenously)"; critical groups of 10.
+    msc = s.arm("msc")
+    assert (msc.dose_per_infusion, msc.dose_unit, msc.infusion_days) == (3e6, "cells/kg", (0, 3, 6))
+    assert s.control_arm.product == "standard-care"
+    assert _arm_sizes(s) == {"msc": 10, "conventional": 10}
+    # "six patients in Group-2 and three patients in Group-3 died".
+    res = s.used_results()["mortality_end"]
+    assert (res.arms["msc"].events, res.arms["conventional"].events) == (3, 6)
+
+
+def test_xu2021_design_and_deaths() -> None:
+    s = load_scenario("xu2021")
+    # PMC7839959: "three infusions totaling 9 x 10^7 MSCs, one infusion every other day";
+    # "Twenty-six patients received ... MSC therapy ... and 18 patients received only
+    # concomitant medications"; "enrolled from January to April 2020".
+    msc = s.arm("mb_msc")
+    assert msc.product == "MB-MSC" and msc.dose_unit == "cells"
+    assert msc.dose_per_infusion * len(msc.infusion_days) == pytest.approx(9e7)
+    assert _arm_sizes(s) == {"mb_msc": 26, "concomitant": 18}
+    assert (s.setting.enrollment_start, s.setting.enrollment_end) == ("2020-01", "2020-04")
+    # "7.69% died in the experimental group vs 33.33% in the control group; P = .048".
+    res = s.used_results()["mortality_end"]
+    assert res.arms["mb_msc"].events / 26 == pytest.approx(0.0769, abs=5e-5)
+    assert res.arms["concomitant"].events / 18 == pytest.approx(0.3333, abs=5e-5)
+    assert res.effect.p_value == 0.048
+
+
+def test_leng2020_design_and_deaths() -> None:
+    s = load_scenario("leng2020")
+    # Review PMC9242686: "1 round of 1 x 10^6 cells/kg, IV | 7"; abstract: "assessed for 14
+    # days after MSC injection", enrolled "from Jan 23, 2020 to Feb 16, 2020".
+    msc = s.arm("msc")
+    assert (msc.dose_per_infusion, msc.dose_unit, msc.infusion_days) == (1e6, "cells/kg", (0,))
+    assert _arm_sizes(s) == {"msc": 7, "placebo": 3}
+    assert s.follow_up_days == 14
+    # Review PMC8666565 Table 6: "Leng et al. (20) | 0/7 | 1/3".
+    res = s.used_results()["mortality_d14"]
+    assert (res.arms["msc"].events, res.arms["placebo"].events) == (0, 1)

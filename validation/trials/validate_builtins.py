@@ -1,20 +1,23 @@
 """Observed vs predicted for every built-in trial: the table of docs/trials.md and its coverage.
 
-    python validation/trials/validate_builtins.py [REPLICATES] [--markdown]
+    python validation/trials/validate_builtins.py [REPLICATES] [--markdown] [--posterior none|FILE]
 
-Runs `mscsim trial validate NAME --replicates K` (seed 1) for each built-in scenario and
+Runs `mscsim trial validate NAME --replicates K` (seed 1; each replicate draws its parameters
+from the shipped posterior unless `--posterior none`) for each built-in scenario and
 prints each published number with the model's median and 90% predictive interval, then the
 share of numbers inside the interval and, per trial, whether every primary-endpoint number is.
 """
 
 import sys
 
+from mscsim.evidence._posterior import posterior_draws
 from mscsim.trial import builtin_names, load_scenario, run_trial, validate_run
 
 
 def main(argv: list[str]) -> None:
     reps = int(next((a for a in argv if a.isdigit()), 200))
     markdown = "--markdown" in argv
+    spec = argv[argv.index("--posterior") + 1] if "--posterior" in argv else "default"
     total = inside = 0
     primary_ok = {}
     if markdown:
@@ -24,7 +27,8 @@ def main(argv: list[str]) -> None:
         print("|---|---|---|---|---|---|---|")
     for name in builtin_names():
         sc = load_scenario(name)
-        rows = validate_run(run_trial(sc, replicates=reps, seed=1))
+        draws, _ = posterior_draws(spec, sc, 1)
+        rows = validate_run(run_trial(sc, replicates=reps, seed=1, param_draws=draws))
         total += len(rows)
         inside += sum(r.inside for r in rows)
         prim = [r for r in rows if r.primary]

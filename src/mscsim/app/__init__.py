@@ -8,6 +8,7 @@ present output.
 
 from mscsim.app._evidence import evidence_meta
 from mscsim.app._executor import DaskExecutor, cluster_executor
+from mscsim.app._export import export_petab
 from mscsim.app._run_folder import write_run_folder
 from mscsim.app._sensitivity import sensitivity_study
 from mscsim.app._simulate import simulate_typical
@@ -21,6 +22,7 @@ __all__ = [
     "TrialResult",
     "cluster_executor",
     "evidence_meta",
+    "export_petab",
     "power_study",
     "run_trial_job",
     "sensitivity_study",

@@ -51,6 +51,7 @@ def _write_study(out, name: str, doc: dict, kind: str, payload, sc, command) -> 
         "seed": doc.get("seed"),
         "replicates": doc.get("replicates"),
         "command": command,
+        **{k: v for k, v in doc.items() if k.startswith("posterior")},
     }
     with atomic_output_dir(out) as folder:
         (folder / name).write_text(
@@ -90,8 +91,14 @@ def power_study(
     out: str | Path | None = None,
     progress: Callable[[int], None] | None = None,
     command: str | None = None,
+    posterior: str | Path | None = "default",
 ) -> StudyResult:
-    """Power of every endpoint at each total sample size (share of replicates with p < 0.05)."""
+    """Power of every endpoint at each total sample size (share of replicates with p < 0.05).
+
+    `posterior`: ``"default"`` (the shipped calibration: a parameter draw per replicate),
+    ``"none"`` (fixed parameters) or a posterior file from ``mscsim calibrate``.
+    """
+    from mscsim.evidence._posterior import posterior_draws
     from mscsim.trial import power_curve
 
     check_replicates(replicates)
@@ -99,6 +106,7 @@ def power_study(
     _check_out(out)
     sc = _load(scenario)
     sizes = check_sizes(sizes, sc)
+    draws, post_prov = posterior_draws(posterior, sc, sc.seed if seed is None else int(seed))
     curve = power_curve(
         sc,
         sizes,
@@ -107,8 +115,9 @@ def power_study(
         workers=workers,
         executor=executor,
         progress=progress,
+        param_draws=draws,
     )
-    doc = curve.to_dict()
+    doc = {**curve.to_dict(), **post_prov}
     folder = None
     if out is not None:
         folder = _write_study(out, "power.json", doc, "power", curve, sc, command)
@@ -125,12 +134,15 @@ def validate_study(
     out: str | Path | None = None,
     progress: Callable[[int], None] | None = None,
     command: str | None = None,
+    posterior: str | Path | None = "default",
 ) -> StudyResult:
     """Where each published result falls in the model's predictive distribution.
 
     Every number of a used published result is compared, or listed under ``warnings`` when the
     model has no counterpart for it; ``coverage`` counts the numbers inside the 90% interval.
+    `posterior` as in :func:`power_study`.
     """
+    from mscsim.evidence._posterior import posterior_draws
     from mscsim.trial import run_trial, unsupported_numbers, validate_run
 
     check_replicates(replicates)
@@ -141,8 +153,15 @@ def validate_study(
         raise InputError(
             "SCENARIO", f"scenario {sc.name!r} has no published results to validate against"
         )
+    draws, post_prov = posterior_draws(posterior, sc, sc.seed if seed is None else int(seed))
     trial = run_trial(
-        sc, seed=seed, replicates=replicates, workers=workers, executor=executor, progress=progress
+        sc,
+        seed=seed,
+        replicates=replicates,
+        workers=workers,
+        executor=executor,
+        progress=progress,
+        param_draws=draws,
     )
     rows = [r.to_dict() for r in validate_run(trial)]
     primary = [r for r in rows if r["primary"]]
@@ -158,6 +177,7 @@ def validate_study(
         },
         "warnings": unsupported_numbers(sc),
         "results": rows,
+        **post_prov,
     }
     folder = None
     if out is not None:

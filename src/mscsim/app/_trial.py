@@ -86,6 +86,7 @@ def run_trial_job(
     executor=None,
     progress: Callable[[int], None] | None = None,
     command: str | None = None,
+    posterior: str | Path | None = "default",
 ) -> TrialResult:
     """Run `scenario` (a Scenario or a built-in name / YAML path) and write all its outputs.
 
@@ -107,8 +108,12 @@ def run_trial_job(
         Called with the number of replicates just finished.
     command : str, optional
         Command line recorded in the manifest.
+    posterior : str or pathlib.Path, optional
+        ``"default"``: each replicate draws the calibrated parameters from the shipped
+        posterior; ``"none"``: fixed parameters; or a file from ``mscsim calibrate``.
     """
     from mscsim.app._run_folder import write_run_folder
+    from mscsim.evidence._posterior import posterior_draws
     from mscsim.io import record_run
     from mscsim.trial import analyse, load_scenario, run_summary, run_trial, validate_run
 
@@ -118,11 +123,18 @@ def run_trial_job(
     k = sc.replicates if replicates is None else replicates
     s = sc.seed if seed is None else seed
     folder, db = trial_paths(sc.name, s, k, out, store)
+    draws, post_prov = posterior_draws(posterior, sc, s)
     trial = run_trial(
-        sc, seed=s, replicates=k, workers=workers, executor=executor, progress=progress
+        sc,
+        seed=s,
+        replicates=k,
+        workers=workers,
+        executor=executor,
+        progress=progress,
+        param_draws=draws,
     )
     analyses = analyse(trial)
-    summary = run_summary(trial, analyses)
+    summary = {**run_summary(trial, analyses), **post_prov}
     validation = validate_run(trial, analyses) if k >= 20 and sc.used_results() else None
     formats = ("parquet", "csv") if k <= CSV_MAX_REPLICATES else ("parquet",)
     written = write_run_folder(

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import typer
 
-from mscsim.cli import _design, _evidence, _export, _sensitivity, _serve, _simulate, _trial
+from mscsim.cli import (
+    _calibrate,
+    _design,
+    _evidence,
+    _export,
+    _sensitivity,
+    _serve,
+    _simulate,
+    _trial,
+)
 
 app = typer.Typer(
     name="mscsim",
@@ -20,4 +29,6 @@ app.add_typer(_trial.app, name="trial")
 app.add_typer(_evidence.app, name="evidence")
 app.command("serve")(_serve.serve)
 app.add_typer(_design.app, name="design")
+app.command("calibrate")(_calibrate.calibrate)
+app.command("validate-model")(_calibrate.validate_model)
 app.command("sensitivity")(_sensitivity.sensitivity)

@@ -6,6 +6,7 @@ import contextlib
 import functools
 import inspect
 import json
+import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -263,16 +264,41 @@ def _q(v: int | None) -> str:
     return "?" if v is None else str(v)
 
 
-@_pooling_command("meta", after={"hksj": ("by",), "plot": ("funnel", "egger")})
+@_pooling_command(
+    "meta",
+    after={
+        "hksj": ("by",),
+        "plot": ("funnel", "egger"),
+        "as_json": ("virtual", "replicates", "seed", "posterior", "out"),
+    },
+)
 def meta(
     pool: _Pooling,
     by: str | None = typer.Option(None, "--by", help="Subgroup field, e.g. cell_source."),
     funnel: Path | None = typer.Option(None, "--funnel", help="Write a funnel plot."),
     egger: bool = typer.Option(False, "--egger", help="Add Egger's regression test."),
+    virtual: bool = typer.Option(
+        False, "--virtual", help="Also pool the model's predictions (virtual meta-analysis)."
+    ),
+    replicates: int = typer.Option(200, "--replicates", help="Virtual meta-analyses (--virtual)."),
+    seed: int = typer.Option(2026, "--seed", help="Seed of the virtual trials (--virtual)."),
+    posterior: str = typer.Option(
+        "default", "--posterior", help="default | none | a posterior file (--virtual)."
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", help="Folder for virtual_meta.json and report.html (--virtual)."
+    ),
 ) -> None:
-    """Pool the evidence (or --data FILE.csv) and report the estimate, CI, PI and heterogeneity."""
+    """Pool the evidence (or --data FILE.csv) and report the estimate, CI, PI and heterogeneity.
+
+    With --virtual, every trial the model can express is simulated with its own design and the
+    virtual results are pooled the same way: where does the published estimate fall?
+    """
     from mscsim.evidence import egger_test, meta_analysis, subgroup_analysis
 
+    if virtual:
+        _virtual_meta(pool, by, funnel, egger, replicates, seed, posterior, out)
+        return
     if funnel is not None:
         _check_figure(funnel, "--funnel")
     with _options_named():
@@ -281,6 +307,58 @@ def meta(
         overall = res.overall if by else res
         extra = {"egger": egger_test(overall).to_dict()} if egger else None
         pool.report(res, info, extra, funnel=(overall, funnel))
+
+
+def _virtual_meta(pool: _Pooling, by, funnel, egger, replicates, seed, posterior, out) -> None:
+    from mscsim.app._model_checks import virtual_meta_job
+    from mscsim.cli._progress import Progress, wanted
+
+    for flag, bad in (
+        ("--data", pool.data),
+        ("--by", by),
+        ("--funnel", funnel),
+        ("--egger", egger or None),
+        ("--hksj", pool.hksj or None),
+        ("--plot", pool.plot),
+    ):
+        if bad is not None:
+            raise InputError(flag, "not with --virtual (built-in evidence; use --out for plots)")
+    with _options_named(), Progress(1, "virtual trials", wanted(pool.as_json)) as bar:
+        doc = virtual_meta_job(
+            pool.outcome,
+            measure=pool.measure or "RR",
+            method=pool.method,
+            products=pool.products,
+            randomized_only=pool.randomized_only,
+            replicates=replicates,
+            seed=seed,
+            posterior=posterior,
+            out=out,
+            store=pool.store,
+            progress=lambda k: None,
+            command="mscsim evidence meta --virtual",
+        )
+        bar(1)
+    if pool.as_json:
+        typer.echo(json.dumps({k: v for k, v in doc.items()}, indent=1, default=str))
+        return
+    o, v = doc["observed"], doc["virtual"]
+    typer.echo(
+        f"published pooled {doc['measure']} {o['estimate']:.3f} ({o['ci_low']:.3f} to "
+        f"{o['ci_high']:.3f}), {len(doc['trials'])} trials; virtual ({v['estimable']} of "
+        f"{v['replicates']}): median {v['median']:.3f}, 10-90% {v['q10']:.3f} to {v['q90']:.3f}"
+    )
+    typer.echo(
+        f"published estimate at the {doc['percentile']:.1f}th percentile of the virtual ones"
+    )
+    for t, p in doc["per_trial"].items():
+        b = p["log_rr"]
+        typer.echo(
+            f"  {t:20s} observed RR {math.exp(p['observed_log_rr']):6.2f}  predicted "
+            f"{math.exp(b['median']):5.2f} (90% {math.exp(b['low']):.2f} to {math.exp(b['high']):.2f})"
+        )
+    if out is not None:
+        typer.echo(f"wrote {out} (virtual_meta.json, report.html)")
 
 
 @_pooling_command("cumulative")

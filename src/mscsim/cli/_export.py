@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from typing import Annotated
 
@@ -43,3 +44,34 @@ def sbml(
         raise RuntimeError("generated SBML failed validation: " + "; ".join(errors[:3]))
     write_sbml(out, text)
     print(f"wrote {out} (SBML L3V2, {len(regimen.infusions)} infusion event(s))", file=sys.stderr)
+
+
+@app.command("petab")
+def petab(
+    out: Annotated[str, typer.Argument(help="New or empty output folder.", metavar="DIR")],
+    scenario: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Built-in scenario name or scenario YAML (repeatable); default: every built-in."
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object to stdout.")
+    ] = False,
+) -> None:
+    """Write the biomarker calibration problem as PEtab v1 (SBML, conditions, observables,
+    measurements, parameters) for pyPESTO, AMICI, Data2Dynamics or COPASI; see its README.md."""
+    from mscsim.app import export_petab
+
+    doc = export_petab(out, scenario or None)
+    if as_json:
+        json.dump(doc, sys.stdout)
+        sys.stdout.write("\n")
+        return
+    print(
+        f"wrote {doc['dir']}/problem.yaml: {len(doc['conditions'])} conditions, "
+        f"{doc['measurements']} measurements, {len(doc['estimated'])} estimated parameters, "
+        f"{len(doc['skipped'])} biomarker endpoints or numbers left out (see README.md); "
+        f"lint {doc['lint']}",
+        file=sys.stderr,
+    )

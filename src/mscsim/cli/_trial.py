@@ -52,6 +52,15 @@ ParamOpt = Annotated[
 ]
 
 
+PosteriorOpt = Annotated[
+    str,
+    typer.Option(
+        help="Parameter uncertainty: 'default' (a draw per replicate from the shipped "
+        "calibration), 'none' (fixed parameters) or a posterior file from `mscsim calibrate`.",
+    ),
+]
+
+
 def _scenario(name: str, params: list[str] | None):
     """Load a scenario and apply ``--param`` overrides (validated before any work)."""
     from mscsim.trial import load_scenario
@@ -120,6 +129,7 @@ def run(
     workers: WorkersOpt = None,
     dask: DaskOpt = None,
     param: ParamOpt = None,
+    posterior: PosteriorOpt = "default",
 ) -> None:
     """Run a virtual trial (and K replicates): tables, manifest, report, results store."""
     from mscsim.app import cluster_executor, run_trial_job
@@ -139,6 +149,7 @@ def run(
             executor=executor,
             progress=_progress(k, f"{sc.name}", as_json),
             command=_command(),
+            posterior=posterior,
         )
     if as_json:
         _dump(res.summary)
@@ -192,6 +203,7 @@ def power(
     out: Annotated[str | None, typer.Option(help="Folder for power.json and report.html.")] = None,
     dask: DaskOpt = None,
     param: ParamOpt = None,
+    posterior: PosteriorOpt = "default",
 ) -> None:
     """Power of every endpoint at each sample size (share of replicates with p < 0.05)."""
     from mscsim.app import cluster_executor, power_study
@@ -211,6 +223,7 @@ def power(
             out=out,
             progress=_progress(replicates * len(sizes), f"{sc.name} power", as_json),
             command=_command(),
+            posterior=posterior,
         )
     curve = res.payload
     if as_json:
@@ -234,6 +247,7 @@ def validate(
     ] = None,
     dask: DaskOpt = None,
     param: ParamOpt = None,
+    posterior: PosteriorOpt = "default",
 ) -> None:
     """Where each published result falls in the model's predictive distribution.
 
@@ -255,6 +269,7 @@ def validate(
             out=out,
             progress=_progress(replicates, f"{sc.name} validate", as_json),
             command=_command(),
+            posterior=posterior,
         )
     if as_json:
         _dump(res.doc)

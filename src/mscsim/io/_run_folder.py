@@ -88,6 +88,7 @@ def build_manifest(
     tables: Mapping[str, pa.Table],
     timings: Mapping[str, float],
     command: str | None,
+    posterior: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Provenance of a run folder: version, scenario hash, seed, timings, status, file hashes.
 
@@ -105,6 +106,9 @@ def build_manifest(
         Seconds spent writing, merged with ``run.timings``.
     command : str, optional
         The command line that made the run.
+    posterior : mapping, optional
+        Which posterior the replicates drew their parameters from (``posterior``,
+        ``posterior_version``, ...); ``{"posterior": "none"}`` for fixed parameters.
     """
     prov = run.provenance
     return {
@@ -117,6 +121,7 @@ def build_manifest(
         "sample_size": run.sample_size,
         "arms": list(run.arm_names),
         "model": prov.get("model"),
+        "posterior": dict(posterior) if posterior else {"posterior": "none"},
         "timings_s": {**run.timings, **timings},
         "status_counts": dict(run.status_counts),
         "environment": {
@@ -191,6 +196,14 @@ def write_run_folder(
         timings = {"adam_tables_s": t1 - t0, "write_tables_s": t2 - t1, "report_s": t3 - t2}
         _write_json(
             tmp / "manifest.json",
-            build_manifest(run, tmp, files, tables=tables, timings=timings, command=command),
+            build_manifest(
+                run,
+                tmp,
+                files,
+                tables=tables,
+                timings=timings,
+                command=command,
+                posterior={k: v for k, v in summary.items() if k.startswith("posterior")},
+            ),
         )
     return final

@@ -86,7 +86,9 @@ def to_sbml(
         ev = m.createEvent()
         ev.setId(f"infusion_{k + 1}")
         ev.setName(f"IV infusion of {cells:.4g} MSC at day {day:g}")
-        ev.setUseValuesFromTriggerTime(True)
+        # values at execution time: same-day infusions add up (with values from the trigger
+        # time the last of them would overwrite the others)
+        ev.setUseValuesFromTriggerTime(False)
         trig = ev.createTrigger()
         trig.setInitialValue(day > 0)
         trig.setPersistent(True)

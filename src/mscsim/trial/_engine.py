@@ -27,7 +27,7 @@ from mscsim.trial._scenario import scenario_hash
 from mscsim.trial._scenario_fields import LUNG_OUTCOME_DAYS
 from mscsim.trial._scenario_model import Scenario
 from mscsim.trial._screening import TRIAL_SOLVER, screen
-from mscsim.trial._trial_effects import TrialEffects, draw_trial_effects
+from mscsim.trial._trial_effects import TRIAL_PARAMS, TrialEffects, draw_trial_effects
 
 STREAM_EVENTS = 3
 GRID_STEP = 0.25  # days: resolution of the event model
@@ -139,13 +139,19 @@ class _Chunk:
     effects: TrialEffects
 
 
-def _apply_param_draws(params: dict, param_draws, seed: int, reps, n: int) -> None:
+def _apply_param_draws(params: dict, param_draws, seed: int, reps, n: int) -> dict:
     """Per-replicate typical values: ``param_draws(seed, replicate) -> {name: value}``.
 
     A parameter that varies between patients keeps its variation: it is scaled by
-    value / model default; any other is set to the value.
+    value / model default; any other is set to the value. Names of the trial-level table
+    (``trial_effects.csv``: ``mu_death``, ``tau_death``, ...) are returned as per-patient
+    arrays for :func:`draw_trial_effects` instead.
     """
     draws = [param_draws(seed, int(r)) for r in reps]
+    trial = {}
+    for name in sorted({k for d in draws for k in d if k in TRIAL_PARAMS}):
+        trial[name] = np.repeat([float(d.get(name, TRIAL_PARAMS[name])) for d in draws], n)
+    draws = [{k: v for k, v in d.items() if k not in TRIAL_PARAMS} for d in draws]
     defaults = MSC_COVID.default_parameters()  # unknown names are rejected by `simulate`
     for name in sorted({k for d in draws for k in d}):
         default = defaults.get(name, np.nan)
@@ -156,14 +162,16 @@ def _apply_param_draws(params: dict, param_draws, seed: int, reps, n: int) -> No
                 rows = slice(i * n, (i + 1) * n)
                 col[rows] = col[rows] * (d[name] / default) if varied else d[name]
         params[name] = col
+    return trial
 
 
 def _run_chunk(
     scenario, seed, reps, n, visit_days, taus=None, backend="auto", param_draws=None
 ) -> _Chunk:
     scr = screen(scenario, seed, reps, n, backend=backend)
+    trial_draws = {}
     if param_draws is not None:  # after screening: enrollment does not depend on the draw
-        _apply_param_draws(scr.cohort.params, param_draws, seed, reps, n)
+        trial_draws = _apply_param_draws(scr.cohort.params, param_draws, seed, reps, n)
     arm_names = [a.name for a in scenario.arms]
     alloc = {a: scenario.allocation[a] for a in arm_names}
     keys = strata_keys(scenario.randomization.strata, scr.ards, scr.cohort.female, scr.cohort.age)
@@ -180,7 +188,8 @@ def _run_chunk(
             for i, r in enumerate(reps)
         ]
     )
-    return follow_up(scenario, seed, reps, n, scr, arm, visit_days, taus, backend)
+    trial_terms = {**(taus or {}), **trial_draws}  # per-replicate draws win over fixed taus
+    return follow_up(scenario, seed, reps, n, scr, arm, visit_days, trial_terms, backend)
 
 
 def follow_up(
@@ -189,7 +198,8 @@ def follow_up(
     """Dose, simulate and observe enrolled patients `scr` (replicate-major, `n` per replicate of
     `reps`) given their arm indices: everything of a chunk after randomization.
 
-    `overrides` (``{parameter: per-patient values}``) are applied last, after the arm's product
+    `taus` are the trial-level terms for :func:`draw_trial_effects`. `overrides`
+    (``{parameter: per-patient values}``) are applied last, after the arm's product
     parameters (``f_trap``, ``k_l``, ``potency``), e.g. by a sensitivity analysis.
     """
     regs, infusions, pparams = regimens(scenario, arm, scr.cohort.weight)

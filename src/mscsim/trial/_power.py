@@ -58,8 +58,10 @@ def power_curve(
     workers: int | None = None,
     progress=None,
     executor=None,
+    param_draws=None,
 ) -> PowerCurve:
-    """Run `replicates` virtual trials at each size in `sizes` (total enrolled)."""
+    """Run `replicates` virtual trials at each size in `sizes` (total enrolled); `param_draws`
+    as in :func:`run_trial` (e.g. a posterior draw per replicate)."""
     seed = scenario.seed if seed is None else int(seed)
     power: dict[str, list[float]] = {}
     failed: dict[str, list[int]] = {}
@@ -72,6 +74,7 @@ def power_curve(
             workers=workers,
             progress=progress,
             executor=executor,
+            param_draws=param_draws,
         )
         for a in analyse(run):
             key = a.id if len(run.arm_names) == 2 else f"{a.id}:{a.arm}"

@@ -70,8 +70,9 @@ def draw_trial_effects(
 ) -> TrialEffects:
     """Trial terms for patients of ``replicates`` (one entry per patient, replicate-major).
 
-    ``taus`` overrides the between-trial SDs (``tau_death``, ``tau_sae``, ``tau_vent_mmhg``);
-    zeros switch the between-trial effects off.
+    ``taus`` overrides the between-trial terms (``mu_death``, ``tau_death``, ``tau_sae``,
+    ``tau_vent_mmhg``), as numbers or per-patient arrays (a posterior draw per replicate);
+    zero SDs switch the between-trial effects off.
     """
     tp = {**TRIAL_PARAMS, **(taus or {})}
     reps = np.asarray(replicates, dtype=int)
@@ -92,7 +93,7 @@ def draw_trial_effects(
     steroid, il6 = soc_shares(setting)
     limited = setting is not None and setting.care_resources == "limited"
     return TrialEffects(
-        death_offset=tp["tau_death"] * zi[:, 0],
+        death_offset=tp["mu_death"] + tp["tau_death"] * zi[:, 0],
         vent_offset=np.full(reps.size, tp["limited_resources_log_hr"] if limited else 0.0),
         dexamethasone=uniforms[:, U_DEX] < steroid,
         il6_blockade=uniforms[:, U_IL6B] < il6,

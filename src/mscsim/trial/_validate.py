@@ -38,14 +38,21 @@ class ValidationRow:
     source: str
     confidence: str
     primary: bool = False
+    q25: float = float("nan")  # central 50% predictive interval
+    q75: float = float("nan")
 
     @property
     def inside(self) -> bool:
         """Whether the observed value lies inside the 90% predictive interval."""
         return bool(self.pi_low <= self.observed <= self.pi_high)
 
+    @property
+    def inside_50(self) -> bool:
+        """Whether the observed value lies inside the central 50% predictive interval."""
+        return bool(self.q25 <= self.observed <= self.q75)
+
     def to_dict(self) -> dict:
-        return {**asdict(self), "inside_90": self.inside}
+        return {**asdict(self), "inside_90": self.inside, "inside_50": self.inside_50}
 
 
 def _percentile(sim: np.ndarray, obs: float) -> float:
@@ -90,7 +97,7 @@ def _arm_stat(run, ep, arm_idx: int, kind: str) -> np.ndarray:
 def _row(ep_id, quantity, obs, sim, unit, res, primary) -> ValidationRow:
     fin = sim[~np.isnan(sim)]  # inf stays: e.g. a median time not reached
     method = "linear" if np.isfinite(fin).all() else "inverted_cdf"
-    q = np.quantile(fin, [0.05, 0.5, 0.95], method=method) if fin.size else [np.nan] * 3
+    q = np.quantile(fin, [0.05, 0.5, 0.95, 0.25, 0.75], method=method) if fin.size else [np.nan] * 5
     return ValidationRow(
         ep_id,
         quantity,
@@ -103,6 +110,8 @@ def _row(ep_id, quantity, obs, sim, unit, res, primary) -> ValidationRow:
         res.source,
         res.confidence,
         primary,
+        float(q[3]),
+        float(q[4]),
     )
 
 

@@ -1,0 +1,192 @@
+"""A quadratic surrogate of each trial arm's outcome risk over the MSC parameters.
+
+The simulator is run at ``points`` design points (a scrambled Sobol sequence over the
+priors' boxes, plus the box centre), every point with the same seed (common random numbers)
+and no between-trial effect, ``replicates`` virtual trials of every linked design each. An
+arm's risk ``p`` (events over patients, pooled over replicates) is mapped to its cumulative
+hazard ``log(-log(1 - p))`` and fitted by least squares with a full quadratic in the scaled
+parameters. A trial effect ``u`` multiplies the cumulative hazard by ``exp(u)`` (as in
+:mod:`mscsim.trial._between_trial`), so the likelihood never calls the simulator. The fit is
+checked by leave-one-out residuals.
+
+Published per-arm biomarker statistics (medians or means of a ``biomarker_change`` endpoint)
+of the same designs enter as a Gaussian synthetic likelihood: at each design point the mean and
+the SD of the statistic over the replicate trials are recorded, and both (the SD on the log
+scale) are fitted by the same quadratic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import combinations_with_replacement
+
+import numpy as np
+from scipy.stats import qmc
+
+from mscsim.evidence._designs import Design, virtual_counts
+from mscsim.evidence._priors import Prior
+from mscsim.trial._trial_effects import NO_SPREAD
+
+
+class FixedDraw:
+    """``param_draws`` giving every replicate the same parameter values (picklable)."""
+
+    def __init__(self, values: dict[str, float]):
+        self.values = dict(values)
+
+    def __call__(self, seed: int, replicate: int) -> dict[str, float]:
+        return self.values
+
+
+def features(z: np.ndarray) -> np.ndarray:
+    """Full quadratic in the columns of ``z`` (n, d): 1, z_i, z_i z_j."""
+    z = np.atleast_2d(z)
+    d = z.shape[1]
+    cols = [np.ones(z.shape[0])] + [z[:, i] for i in range(d)]
+    cols += [z[:, i] * z[:, j] for i, j in combinations_with_replacement(range(d), 2)]
+    return np.stack(cols, axis=1)
+
+
+@dataclass(frozen=True)
+class Surrogate:
+    """log cumulative hazard of every (design key) arm as a quadratic in the MSC parameters."""
+
+    names: tuple[str, ...]
+    lo: np.ndarray  # design box on the sampling scale
+    hi: np.ndarray
+    keys: tuple[tuple[str, str, str], ...]  # (trial id, outcome, "treat" | "ctrl")
+    coef: np.ndarray  # (n_terms, n_keys)
+    loo_rmse: np.ndarray  # leave-one-out RMSE of log H per key
+    points: np.ndarray  # design points (sampling scale)
+    log_h: np.ndarray  # simulated log H at the points (n_points, n_keys)
+    # biomarker statistics: (trial id, endpoint id, arm, "median" | "mean"), observed value
+    bio_keys: tuple[tuple[str, str, str, str], ...] = ()
+    bio_observed: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    bio_coef_mean: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    bio_coef_logsd: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+
+    def scaled(self, x: np.ndarray) -> np.ndarray:
+        return 2.0 * (np.atleast_2d(x) - self.lo) / (self.hi - self.lo) - 1.0
+
+    def log_hazard(self, x: np.ndarray) -> np.ndarray:
+        """(n, n_keys) predicted log cumulative hazards at sampling-scale points ``x`` (n, d)."""
+        return features(self.scaled(x)) @ self.coef
+
+    def biomarkers(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(mean, sd), each (n, n_bio): predictive distribution of each biomarker statistic."""
+        f = features(self.scaled(x))
+        return f @ self.bio_coef_mean, np.exp(f @ self.bio_coef_logsd)
+
+
+def biomarker_results(designs: list[Design]) -> list[tuple[tuple[str, str, str, str], float]]:
+    """Published per-arm biomarker statistics of the designs' scenarios (one trial id each)."""
+    out, done = [], set()
+    for d in designs:
+        sc = d.scenario
+        if sc.name in done:
+            continue
+        done.add(sc.name)
+        eps = {ep.id: ep for ep in sc.endpoints.all}
+        for res in sc.validated_results():
+            if eps[res.endpoint].kind != "biomarker_change":
+                continue
+            for arm, v in res.arms.items():
+                for stat in ("median", "mean"):
+                    if getattr(v, stat) is not None:
+                        out.append(((d.trial_id, res.endpoint, arm, stat), float(getattr(v, stat))))
+    return out
+
+
+def _risk_to_log_h(events: np.ndarray, n: np.ndarray) -> np.ndarray:
+    p = np.clip(
+        events / np.maximum(n, 1.0), 0.5 / np.maximum(n, 1.0), 1.0 - 0.5 / np.maximum(n, 1.0)
+    )
+    return np.log(-np.log1p(-p))
+
+
+def simulate_points(
+    designs: list[Design],
+    msc: tuple[Prior, ...],
+    x: np.ndarray,
+    *,
+    replicates: int,
+    seed: int,
+    progress=None,
+    bio_keys: tuple[tuple[str, str, str, str], ...] = (),
+) -> tuple[tuple[tuple[str, str, str], ...], np.ndarray, np.ndarray, np.ndarray]:
+    """(keys, events, n, bio) pooled over replicates at each point of ``x`` (n_points, d);
+    ``bio`` (n_points, n_bio, 2): mean and SD over replicates of each biomarker statistic."""
+    from mscsim.trial._validate import _arm_stat
+
+    keys = tuple((d.trial_id, d.outcome, side) for d in designs for side in ("treat", "ctrl"))
+    ev = np.zeros((x.shape[0], len(keys)))
+    nn = np.zeros_like(ev)
+    bio = np.zeros((x.shape[0], len(bio_keys), 2))
+    trial_of = {d.scenario.name: d.trial_id for d in designs}
+    for i, xi in enumerate(x):
+        vals = {p.name: float(p.value(v)) for p, v in zip(msc, xi)}
+
+        def on_run(sc, run, i=i):
+            eps = {ep.id: ep for ep in sc.endpoints.all}
+            for b, (tid, ep_id, arm, stat) in enumerate(bio_keys):
+                if trial_of.get(sc.name) == tid:
+                    st = _arm_stat(run, eps[ep_id], run.arm_names.index(arm), stat)
+                    bio[i, b] = np.nanmean(st), np.nanstd(st, ddof=1)
+
+        counts = virtual_counts(
+            designs,
+            replicates=replicates,
+            seed=seed,
+            param_draws=FixedDraw(vals),
+            taus=NO_SPREAD,
+            on_run=on_run,
+        )
+        for j, (tid, outcome, side) in enumerate(keys):
+            c = counts[(tid, outcome)]
+            ev[i, j], nn[i, j] = c[f"events_{side}"].sum(), c[f"n_{side}"].sum()
+        if progress is not None:
+            progress(1)
+    return keys, ev, nn, bio
+
+
+def fit_surrogate(
+    designs: list[Design],
+    msc: tuple[Prior, ...],
+    *,
+    points: int,
+    replicates: int,
+    seed: int,
+    progress=None,
+) -> Surrogate:
+    """Simulate the design points and fit the quadratic (module docstring)."""
+    lo = np.array([p.box()[0] for p in msc])
+    hi = np.array([p.box()[1] for p in msc])
+    u = qmc.Sobol(len(msc), scramble=True, seed=np.random.default_rng([seed, 7])).random(points)
+    x = np.vstack([0.5 * (lo + hi), lo + u * (hi - lo)])
+    bio_res = biomarker_results(designs)
+    bio_keys = tuple(k for k, _ in bio_res)
+    keys, ev, nn, bio = simulate_points(
+        designs, msc, x, replicates=replicates, seed=seed, progress=progress, bio_keys=bio_keys
+    )
+    y = _risk_to_log_h(ev, nn)
+    f = features(2.0 * (x - lo) / (hi - lo) - 1.0)
+    coef, *_ = np.linalg.lstsq(f, y, rcond=None)
+    hat = np.einsum("ij,ji->i", f, np.linalg.pinv(f))  # leverages
+    with np.errstate(divide="ignore", invalid="ignore"):  # fewer points than terms: no LOO
+        loo = (y - f @ coef) / (1.0 - hat)[:, None]
+    bio_mean, *_ = np.linalg.lstsq(f, bio[:, :, 0], rcond=None)
+    bio_logsd, *_ = np.linalg.lstsq(f, np.log(np.maximum(bio[:, :, 1], 1e-6)), rcond=None)
+    return Surrogate(
+        names=tuple(p.name for p in msc),
+        lo=lo,
+        hi=hi,
+        keys=keys,
+        coef=coef,
+        loo_rmse=np.sqrt(np.mean(loo**2, axis=0)),
+        points=x,
+        log_h=y,
+        bio_keys=bio_keys,
+        bio_observed=np.array([v for _, v in bio_res]),
+        bio_coef_mean=bio_mean,
+        bio_coef_logsd=bio_logsd,
+    )

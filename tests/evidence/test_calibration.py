@@ -1,0 +1,179 @@
+"""Bayesian calibration against the evidence base: priors, likelihood, surrogate, posterior."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from scipy.stats import binom, norm
+
+from mscsim._errors import InputError
+from mscsim.evidence import load_trials
+from mscsim.evidence._calibrate import CalibrationConfig, calibrate, surrogate_from
+from mscsim.evidence._likelihood import LogPosterior, Observed
+from mscsim.evidence._posterior import Posterior, PosteriorDraws, load_posterior, posterior_draws
+from mscsim.evidence._priors import model_prior, priors
+from mscsim.evidence._surrogate import Surrogate, features
+
+SMALL = {"points": 4, "replicates": 3, "walkers": 16, "steps": 80, "burn": 20, "keep": 50}
+TRIALS = ("Lanzoni2021", "Monsel2022")
+
+
+def _subset():
+    return [t for t in load_trials() if t.id in TRIALS]
+
+
+def test_priors_follow_class_and_bounds() -> None:
+    ec50 = model_prior("EC50_msc")  # assumed, 1e6-1e9: log-uniform
+    assert (ec50.kind, ec50.scale, ec50.lower, ec50.upper) == ("uniform", "log10", 6.0, 9.0)
+    kgf = model_prior("Emax_kgf")  # calibrated 0.1942 in [0, 10]: log-normal, factor 3 = 1 SD
+    assert kgf.kind == "normal" and kgf.scale == "log10"
+    assert kgf.loc == pytest.approx(math.log10(0.1942)) and kgf.sd == pytest.approx(math.log10(3))
+    assert kgf.upper == pytest.approx(1.0)
+    k_l = model_prior("k_l")  # measured 0.693 in [0.2, 3]: log-normal, SD 20% (log10 scale)
+    assert k_l.kind == "normal" and k_l.scale == "log10"
+    assert k_l.sd == pytest.approx(0.2 / math.log(10))
+    imax = model_prior("Imax_fib")  # assumed in [0, 1]: uniform
+    assert (imax.kind, imax.scale, imax.lower, imax.upper) == ("uniform", "linear", 0.0, 1.0)
+    assert [p.name for p in priors()][-4:] == ["mu_death", "tau_death", "tau_sae", "tau_potency_log10"]
+    assert all(np.isinf(p.logpdf(p.upper + 1e-9)) for p in priors())
+
+
+def test_surrogate_features_fit_a_quadratic_exactly() -> None:
+    rng = np.random.default_rng(0)
+    z = rng.uniform(-1, 1, (30, 3))
+    y = 0.5 + z[:, 0] - 2 * z[:, 1] * z[:, 2] + 0.3 * z[:, 2] ** 2
+    coef, *_ = np.linalg.lstsq(features(z), y, rcond=None)
+    zt = rng.uniform(-1, 1, (5, 3))
+    yt = 0.5 + zt[:, 0] - 2 * zt[:, 1] * zt[:, 2] + 0.3 * zt[:, 2] ** 2
+    assert features(zt) @ coef == pytest.approx(yt, abs=1e-10)
+
+
+def _flat_surrogate(log_h: list[float]) -> Surrogate:
+    """A surrogate whose arms have fixed log cumulative hazards (no MSC dependence)."""
+    k = len(log_h)
+    coef = np.zeros((features(np.zeros((1, 3))).shape[1], k))
+    coef[0] = log_h
+    keys = tuple((f"T{i // 2}", "mortality", "treat" if i % 2 == 0 else "ctrl") for i in range(k))
+    return Surrogate(
+        ("Emax_kgf", "Imax_tsg", "EC50_msc"),
+        np.zeros(3),
+        np.ones(3),
+        keys,
+        coef,
+        np.zeros(k),
+        np.zeros((0, 3)),
+        np.zeros((0, k)),
+    )
+
+
+def test_likelihood_matches_scipy_binomial_and_quadrature() -> None:
+    log_h = [math.log(0.2), math.log(0.4)]
+    sur = _flat_surrogate(log_h)
+    obs = Observed(
+        events=np.array([3.0, 7.0]),
+        n=np.array([12.0, 12.0]),
+        key_index=np.array([0, 1]),
+        group=np.array([0, 0]),
+        is_death=np.array([True]),
+        labels=(("T0", "mortality"),),
+    )
+    lp = LogPosterior(sur, obs, priors())
+    x = np.array([[0.0, 0.0, 7.0, 0.3, 1e-9, 0.5, 0.0]])
+    p = 1 - np.exp(-np.exp(np.array(log_h) + 0.3))
+    exact = binom.logpmf(3, 12, p[0]) + binom.logpmf(7, 12, p[1])
+    assert lp.log_likelihood(x)[0] == pytest.approx(exact, rel=1e-6)
+    # with a between-trial SD the arms share u ~ N(mu, tau^2): compare with scipy quadrature
+    tau = 0.8
+    u = np.linspace(-8, 8, 4001)
+    pu = 1 - np.exp(-np.exp(np.array(log_h)[:, None] + 0.3 + tau * u[None, :]))
+    integrand = binom.pmf(3, 12, pu[0]) * binom.pmf(7, 12, pu[1]) * norm.pdf(u)
+    ref = math.log(np.trapezoid(integrand, u))
+    x[0, 4] = tau
+    assert lp.log_likelihood(x)[0] == pytest.approx(ref, rel=1e-4)
+
+
+def test_calibration_is_reproducible_and_round_trips(tmp_path) -> None:
+    cfg = CalibrationConfig(seed=5, **SMALL)
+    a = calibrate(cfg, trials=_subset())
+    b = calibrate(cfg, trials=_subset())
+    assert np.array_equal(a.draws, b.draws) and a.version == b.version
+    assert a.draws.shape == (50, 7)
+    assert {d["trial"] for d in a.meta["data"]} == set(TRIALS)
+    assert a.meta["diagnostics"]["walkers"] == 16
+    path = a.write(tmp_path / "post.json")
+    back = load_posterior(path)
+    assert back is not None and np.allclose(back.draws, a.draws) and back.version == a.version
+    sur = surrogate_from(back)
+    assert sur.log_hazard(np.array([[-0.5, -0.3, 7.0]])).shape == (1, len(sur.keys))
+    c = calibrate(CalibrationConfig(seed=6, **SMALL), trials=_subset())
+    assert not np.array_equal(a.draws, c.draws)
+
+
+def test_calibration_config_and_posterior_errors(tmp_path) -> None:
+    with pytest.raises(InputError, match="points"):
+        CalibrationConfig(points=24)
+    with pytest.raises(InputError, match="burn"):
+        CalibrationConfig(steps=100, burn=100)
+    with pytest.raises(InputError, match="--posterior"):
+        load_posterior(tmp_path / "missing.json")
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"schema": 99}))
+    with pytest.raises(InputError, match="schema"):
+        load_posterior(bad)
+    assert load_posterior("none") is None
+
+
+def test_posterior_draws_per_replicate_and_overrides() -> None:
+    post = Posterior(("Emax_kgf", "mu_death"), np.arange(20.0).reshape(10, 2), {})
+    d = PosteriorDraws(post, seed=3)
+    # the draw of a replicate depends on (seed, replicate) only
+    assert d(999, 7) == PosteriorDraws(post, seed=3)(0, 7)
+    assert len({d.index(r) for r in range(50)}) > 5
+    skip = PosteriorDraws(post, 3, frozenset({"Emax_kgf"}))
+    assert set(skip(0, 1)) == {"mu_death"}
+
+    class Sc:
+        parameters = {"Emax_kgf": 1.0}
+
+    draws, prov = posterior_draws("default", Sc(), 1)
+    assert draws is not None and "Emax_kgf" not in prov["posterior_parameters"]
+    assert posterior_draws("none", Sc(), 1) == (None, {"posterior": "none"})
+
+
+def test_shipped_posterior_passes_its_diagnostics() -> None:
+    post = load_posterior("default")
+    assert post is not None
+    diag = post.meta["diagnostics"]
+    assert diag["chain_over_50_tau"] is True  # emcee's own criterion
+    assert 0.15 < diag["acceptance_fraction"] < 0.7
+    assert min(diag["ess"].values()) > 400
+    assert len(post.meta["data_hash"]) == 64 and post.meta["seed"] == 2026
+
+
+def test_shipped_posterior_was_fitted_to_the_current_data() -> None:
+    """Changing the evidence counts or the designs that read them requires `mscsim calibrate`
+    (and a new shipped posterior): the data hash says which data a posterior saw."""
+    from mscsim.evidence._calibrate import calibration_data, data_hash
+
+    post = load_posterior("default")
+    designs, counts, _ = calibration_data(CalibrationConfig())
+    assert post is not None and post.meta["data_hash"] == data_hash(designs, counts)
+
+
+def test_leave_one_trial_out_refits_without_the_trial() -> None:
+    from mscsim.evidence._loto import leave_one_trial_out
+    from mscsim.trial import load_scenario
+
+    scs = [load_scenario(n) for n in ("lanzoni2021", "monsel2022")]
+    post = calibrate(CalibrationConfig(seed=5, **SMALL), trials=_subset(), scenarios=scs)
+    doc = leave_one_trial_out(post, replicates=4, seed=1, steps=40, scenarios=scs, trials=_subset())
+    by = {t["trial"]: t for t in doc["trials"]}
+    assert by["lanzoni2021"]["left_out_of_calibration"] == ["Lanzoni2021"]
+    assert by["monsel2022"]["posterior"] == "refit without the trial"
+    rows = doc["results"]
+    assert doc["coverage"]["compared"] == len(rows) == sum(t["compared"] for t in doc["trials"])
+    assert all(r["inside_50"] <= r["inside_90"] for r in rows)  # 50% interval inside the 90%
+    assert sum(doc["pit_histogram"]) == sum(r["pit"] is not None for r in rows)
