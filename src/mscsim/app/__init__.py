@@ -10,6 +10,7 @@ from mscsim.app._evidence import evidence_meta
 from mscsim.app._executor import DaskExecutor, cluster_executor
 from mscsim.app._export import export_petab
 from mscsim.app._run_folder import write_run_folder
+from mscsim.app._sensitivity import sensitivity_study
 from mscsim.app._simulate import simulate_typical
 from mscsim.app._study import StudyResult, power_study, validate_study
 from mscsim.app._trial import DEFAULT_ROOT, TrialResult, run_trial_job, trial_paths
@@ -24,6 +25,7 @@ __all__ = [
     "export_petab",
     "power_study",
     "run_trial_job",
+    "sensitivity_study",
     "simulate_typical",
     "trial_paths",
     "validate_study",

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import typer
 
-from mscsim.cli import _calibrate, _design, _evidence, _export, _serve, _simulate, _trial
+from mscsim.cli import (
+    _calibrate,
+    _design,
+    _evidence,
+    _export,
+    _sensitivity,
+    _serve,
+    _simulate,
+    _trial,
+)
 
 app = typer.Typer(
     name="mscsim",
@@ -22,3 +31,4 @@ app.command("serve")(_serve.serve)
 app.add_typer(_design.app, name="design")
 app.command("calibrate")(_calibrate.calibrate)
 app.command("validate-model")(_calibrate.validate_model)
+app.command("sensitivity")(_sensitivity.sensitivity)

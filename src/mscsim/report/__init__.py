@@ -23,6 +23,7 @@ from mscsim.report._ovp_plot import OVP_KEYS as OVP_KEYS
 from mscsim.report._ovp_plot import plot_observed_vs_predicted as plot_observed_vs_predicted
 from mscsim.report._power_plot import plot_power_curve as plot_power_curve
 from mscsim.report._response_plot import plot_response as plot_response
+from mscsim.report._sensitivity_plot import plot_sensitivity as plot_sensitivity
 from mscsim.report._study_reports import power_report as power_report
 from mscsim.report._study_reports import validation_report as validation_report
 from mscsim.report._style import RESEARCH_NOTICE as RESEARCH_NOTICE
@@ -46,6 +47,7 @@ __all__ = [
     "plot_observed_vs_predicted",
     "plot_power_curve",
     "plot_response",
+    "plot_sensitivity",
     "plot_timecourse",
     "power_report",
     "samplesize_report",

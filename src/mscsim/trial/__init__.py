@@ -21,11 +21,19 @@ from mscsim.trial._scenario_endpoints import ENDPOINT_PARAMS, Endpoint, Endpoint
 from mscsim.trial._scenario_fields import BERLIN_PF_MMHG, BIOMARKER_UNITS
 from mscsim.trial._scenario_model import Scenario
 from mscsim.trial._scenario_setting import Setting
+from mscsim.trial._sensitivity import SensitivityResult, gsa, sensitivity
+from mscsim.trial._sensitivity_space import MSC_PARAMETERS, ParameterRange, SensitivityConfig
 from mscsim.trial._summary import run_summary
 from mscsim.trial._trial_effects import TRIAL_PARAMS, TrialEffects
 from mscsim.trial._validate import ValidationRow, unsupported_numbers, validate_run
 
 __all__ = [
+    "MSC_PARAMETERS",
+    "ParameterRange",
+    "SensitivityConfig",
+    "SensitivityResult",
+    "gsa",
+    "sensitivity",
     "lung_summary",
     "DosePoint",
     "dose_response",

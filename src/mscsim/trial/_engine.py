@@ -188,6 +188,20 @@ def _run_chunk(
             for i, r in enumerate(reps)
         ]
     )
+    trial_terms = {**(taus or {}), **trial_draws}  # per-replicate draws win over fixed taus
+    return follow_up(scenario, seed, reps, n, scr, arm, visit_days, trial_terms, backend)
+
+
+def follow_up(
+    scenario, seed, reps, n, scr, arm, visit_days, taus=None, backend="auto", overrides=None
+) -> _Chunk:
+    """Dose, simulate and observe enrolled patients `scr` (replicate-major, `n` per replicate of
+    `reps`) given their arm indices: everything of a chunk after randomization.
+
+    `taus` are the trial-level terms for :func:`draw_trial_effects`. `overrides`
+    (``{parameter: per-patient values}``) are applied last, after the arm's product
+    parameters (``f_trap``, ``k_l``, ``potency``), e.g. by a sensitivity analysis.
+    """
     regs, infusions, pparams = regimens(scenario, arm, scr.cohort.weight)
     fu = scenario.follow_up_days
     t = np.arange(0.0, fu + 1e-9, GRID_STEP)
@@ -195,7 +209,7 @@ def _run_chunk(
     y0 = {s: scr.state[:, i] for i, s in enumerate(MSC_COVID.state_names)}
     sol = simulate(
         MSC_COVID,
-        {**scr.cohort.params, **pparams},
+        {**scr.cohort.params, **pparams, **(overrides or {})},
         y0,
         regs,
         t_eval=np.concatenate([t, t_long]),
@@ -215,9 +229,7 @@ def _run_chunk(
             for r in reps
         ]
     )
-    effects = draw_trial_effects(
-        scenario.setting, seed, scr.replicate, scr.cohort.uniforms, {**(taus or {}), **trial_draws}
-    )
+    effects = draw_trial_effects(scenario.setting, seed, scr.replicate, scr.cohort.uniforms, taus)
     setting = scenario.setting
     ev = derive_events(
         t,

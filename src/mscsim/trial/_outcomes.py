@@ -25,6 +25,8 @@ SURVIVAL_KINDS = frozenset(
 FAVOURABLE_EVENT_KINDS = frozenset({"time_to_recovery", "time_to_discharge", "time_to_improvement"})
 #: Kinds analysed as a per-patient number (difference in means, Welch t-test).
 NUMERIC_KINDS = frozenset({"biomarker_change", "ventilator_free_days", "who_scale"})
+#: Binary long-term lung outcomes: measure -> the run's lung value it thresholds.
+LUNG_MEASURES = {"dlco_below_80": "dlco", "fvc_below_80": "fvc", "ct_abnormal": "ct_abnormal"}
 #: WHO clinical progression score of a death (the living are scored by
 #: :func:`mscsim.trial._events.who_score`).
 WHO_DEAD = 10
@@ -48,12 +50,7 @@ def binary(run, ep) -> np.ndarray:
     """Per-patient 0/1 outcome of a binary endpoint (lung outcomes: NaN for non-survivors)."""
     ev = run.events
     if ep.kind == "lung_outcome":
-        key = {"dlco_below_80": "dlco", "fvc_below_80": "fvc", "ct_abnormal": "ct_abnormal"}[
-            ep.measure
-        ]
-        v = run.lung[f"{key}_d{ep.day}"]
-        hit = v < 80.0 if key in ("dlco", "fvc") else v > 0.5
-        return np.where(np.isnan(v), np.nan, hit.astype(float))
+        return lung_hit(run.lung, ep.measure, ep.day)
     if ep.kind == "infusion_ae":
         iae = ev.infusion_ae
         hit = np.zeros(run.arm.size, dtype=bool)
@@ -67,6 +64,15 @@ def binary(run, ep) -> np.ndarray:
     if ep.kind == "ventilation":
         return (ev.intubation > 0) & (ev.intubation <= d)
     raise ValueError(ep.kind)
+
+
+def lung_hit(lung: dict[str, np.ndarray], measure: str, day: int) -> np.ndarray:
+    """Per-patient 0/1 long-term lung outcome `measure` (``dlco_below_80``, ``fvc_below_80``
+    or ``ct_abnormal``) at `day` from a run's ``lung`` values, NaN for non-survivors."""
+    key = LUNG_MEASURES[measure]
+    v = lung[f"{key}_d{day}"]
+    hit = v < 80.0 if key in ("dlco", "fvc") else v > 0.5
+    return np.where(np.isnan(v), np.nan, hit.astype(float))
 
 
 def numeric(run, ep) -> tuple[np.ndarray, np.ndarray]:
