@@ -39,7 +39,15 @@ def main() -> None:
         post = os.path.join(tmp, "posterior.json")
         t_cal, _ = _time([*exe, "calibrate", "--out", post, "--json"])
         t_val, out = _time(
-            [*exe, "validate-model", "--posterior", post, "--replicates", str(a.replicates), "--json"]
+            [
+                *exe,
+                "validate-model",
+                "--posterior",
+                post,
+                "--replicates",
+                str(a.replicates),
+                "--json",
+            ]
         )
         cov = json.loads(out)["coverage"]
         doc = json.load(open(post))
@@ -48,13 +56,26 @@ def main() -> None:
     from mscsim.evidence._calibrate import CalibrationConfig, calibration_data
 
     designs, _, _ = calibration_data(CalibrationConfig())
-    patients = (cfg["points"] + 1) * cfg["replicates"] * sum(
-        {d.scenario.name: d.scenario.sample_size for d in designs}.values()
+    patients = (
+        (cfg["points"] + 1)
+        * cfg["replicates"]
+        * sum({d.scenario.name: d.scenario.sample_size for d in designs}.values())
     )
     reps = max(1, round(patients / 222))
     t_pow, _ = _time(
-        [*exe, "trial", "power", "bowdish2023", "--n", "222", "--replicates", str(reps),
-         "--json", "--posterior", "none"]
+        [
+            *exe,
+            "trial",
+            "power",
+            "bowdish2023",
+            "--n",
+            "222",
+            "--replicates",
+            str(reps),
+            "--json",
+            "--posterior",
+            "none",
+        ]
     )
     res = {
         "calibrate_s": round(t_cal, 1),
@@ -72,8 +93,11 @@ def main() -> None:
     if a.out:
         with open(a.out, "w") as fh:
             fh.write(text + "\n")
-    print(text if a.json else
-          f"calibrate {t_cal:.0f} s, validate-model {t_val:.0f} s, trial power peer {t_pow:.0f} s")
+    print(
+        text
+        if a.json
+        else f"calibrate {t_cal:.0f} s, validate-model {t_val:.0f} s, trial power peer {t_pow:.0f} s"
+    )
 
 
 if __name__ == "__main__":

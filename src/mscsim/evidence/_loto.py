@@ -86,6 +86,11 @@ def leave_one_trial_out(
                 "trial": sc.name,
                 "left_out_of_calibration": list(left),
                 "posterior": "refit without the trial" if left else "full (trial never seen)",
+                "refit_ess_min": (
+                    round(min(post.meta["diagnostics"]["ess"].values()))
+                    if left and "diagnostics" in post.meta
+                    else None
+                ),
                 **_coverage(rows),
                 "primary": _coverage([r for r in rows if r["primary"]]),
             }

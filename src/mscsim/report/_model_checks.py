@@ -34,7 +34,6 @@ def plot_pit(doc: dict[str, Any]):
     ax2.set_xlabel("nominal central interval")
     ax2.set_ylabel("share of published numbers inside")
     ax2.legend(frameon=False, fontsize=8)
-    fig.tight_layout()
     return fig
 
 
@@ -62,7 +61,6 @@ def plot_virtual_meta(doc: dict[str, Any]):
     ax2.set_xscale("log")
     ax2.axvline(1.0, color="k", lw=0.8)
     ax2.set_xlabel("RR (0.5-corrected): observed (dot) vs predicted 90% interval")
-    fig.tight_layout()
     return fig
 
 
