@@ -47,3 +47,17 @@ def test_trial_validate_records_the_posterior(capsys) -> None:
         ["trial", "validate", "monsel2022", "--replicates", "4", "--json", "--posterior", "none"]
     )
     assert rc == 0 and json.loads(capsys.readouterr().out)["posterior"] == "none"
+
+
+def test_trial_run_manifest_records_the_posterior(capsys, tmp_path) -> None:
+    from mscsim.evidence._posterior import load_posterior
+
+    out = tmp_path / "run"
+    args = ["trial", "run", "monsel2022", "--replicates", "2", "--out", str(out)]
+    rc = main([*args, "--store", str(tmp_path / "s.sqlite"), "--json"])
+    assert rc == 0
+    summary = json.loads(capsys.readouterr().out)
+    manifest = json.loads((out / "manifest.json").read_text())
+    version = load_posterior("default").version
+    assert manifest["posterior"]["posterior_version"] == summary["posterior_version"] == version
+    assert manifest["environment"]["solver_backend"]

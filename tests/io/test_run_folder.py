@@ -106,6 +106,10 @@ def test_manifest_has_provenance_and_file_hashes(folder, lanzoni_run):
         manifest["timings_s"]
     )
     assert manifest["environment"]["numpy"] == np.__version__
+    env = manifest["environment"]
+    assert env["solver_backend"] == lanzoni_run.solver_backend  # the backend that ran
+    assert env["cpu_simd"] and "numba" in env and "jax" in env
+    assert manifest["posterior"] == {"posterior": "none"}  # written without a posterior
     assert manifest["mscsim_version"]
     listed = {f["name"]: f for f in manifest["files"]}
     assert set(listed) == FILES - {"manifest.json"}

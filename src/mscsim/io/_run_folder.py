@@ -129,6 +129,13 @@ def build_manifest(
             "numpy": np.__version__,
             "pyarrow": pa.__version__,
             "platform": platform.platform(),
+            # what can change the last bits of a solve: the backend that ran, the CPU's SIMD
+            # level and the numerical libraries (see mscsim.solve.runtime_info)
+            "solver_backend": prov.get("solver_backend"),
+            "machine": prov.get("machine"),
+            "cpu_simd": prov.get("cpu_simd"),
+            "numba": prov.get("numba"),
+            "jax": prov.get("jax"),
         },
         "tables": {
             name: {"rows": t.num_rows, "columns": t.column_names} for name, t in tables.items()
