@@ -96,3 +96,21 @@ def test_sample_size_bad_input(lanzoni):
         sample_size(lanzoni, [48, 24], replicates=2)
     with pytest.raises(InputError):
         sample_size(lanzoni, [24], target=1.5, replicates=2)
+
+
+def test_assurance_draws_from_the_calibrated_posterior_by_default(lanzoni):
+    from mscsim.evidence._posterior import PosteriorDraws, load_posterior
+
+    res = sample_size(lanzoni, [24], endpoint="survival_d31", replicates=6, seed=2)
+    post = load_posterior("default")
+    assert res.prior["uncertainty"] == "posterior"
+    assert res.prior["posterior_version"] == post.version
+    run = run_trial(
+        lanzoni, seed=2, replicates=6, sample_size=24, param_draws=PosteriorDraws(post, 2)
+    )
+    a = next(x for x in analyse(run) if x.id == "survival_d31")
+    assert res.assurance[0] == pytest.approx(success(a).mean())
+    prior = sample_size(lanzoni, [24], replicates=2, seed=2, uncertainty="prior")
+    assert prior.prior["uncertainty"] == "prior" and "assumed" in prior.prior
+    with pytest.raises(InputError, match="--uncertainty"):
+        sample_size(lanzoni, [24], replicates=2, uncertainty="flat")

@@ -245,6 +245,9 @@ def samplesize(
     no_assurance: Annotated[
         bool, typer.Option("--no-assurance", help="Power at fixed parameters only.")
     ] = False,
+    uncertainty: Annotated[
+        str, typer.Option(help="Assurance over the calibrated 'posterior' or the assumed 'prior'.")
+    ] = "posterior",
     workers: Annotated[int | None, typer.Option(help="Processes.")] = None,
     dask: DaskOpt = None,
     out: Annotated[
@@ -284,6 +287,7 @@ def samplesize(
             workers=workers,
             executor=executor,
             progress=Progress(total, f"{sc.name} sample size", enabled=not as_json),
+            uncertainty=uncertainty,
         )
     _samplesize_out(res, out, sc, as_json)
 
@@ -326,7 +330,9 @@ def optimize_(
     w_lung: Annotated[
         float, typer.Option(help="Utility weight per 10 points of 1-year DLCO %.")
     ] = 0.1,
-    uncertainty: Annotated[str, typer.Option(help="prior or none.")] = "prior",
+    uncertainty: Annotated[
+        str, typer.Option(help="posterior (calibrated), prior (assumed) or none.")
+    ] = "posterior",
     workers: Annotated[int | None, typer.Option(help="Processes.")] = None,
     dask: DaskOpt = None,
     out: Annotated[

@@ -2,9 +2,11 @@ r"""Assurance (probability of success averaged over parameter uncertainty) and s
 
 Power is the probability of success at fixed model parameters; assurance (O'Hagan, Stevens &
 Campbell 2005, Pharm Stat 4:187) averages it over the uncertainty of the MSC effect: every
-replicate trial draws its own MSC effect parameters from :class:`MscEffectPrior` (one draw per
-replicate, shared by its patients), through the ``param_draws`` hook of
-:func:`mscsim.trial.run_trial`.
+replicate trial draws its own parameters (one draw per replicate, shared by its patients),
+through the ``param_draws`` hook of :func:`mscsim.trial.run_trial`. ``uncertainty="posterior"``
+(the default) draws from the calibrated posterior shipped with mscsim (``mscsim calibrate``:
+MSC effect, trial-level risk and product spread fitted to the published trials);
+``"prior"`` from :class:`MscEffectPrior`, the assumed spreads used before a posterior existed.
 
 Success is a significant benefit: the trial's two-sided test at ``alpha`` (log-rank for time to
 event, Fisher exact for binary endpoints, as :func:`mscsim.trial.analyse` reports) with the
@@ -85,6 +87,38 @@ class MscEffectPrior:
         return out
 
 
+UNCERTAINTY = ("posterior", "prior")
+
+
+def uncertainty_draws(kind: str, seed: int):
+    """(param_draws, description) of the parameter uncertainty ``kind`` for a run seeded
+    ``seed``: ``"posterior"``, ``"prior"`` or ``"none"`` (fixed parameters)."""
+    if kind == "none":
+        return None, {"uncertainty": "none"}
+    if kind == "prior":
+        prior = MscEffectPrior.from_model()
+        return prior, {
+            "uncertainty": "prior",
+            "parameters": list(prior.names),
+            "calibrated": f"log-normal, median = value, geometric SD {CALIBRATED_GSD}",
+            "assumed": f"log-uniform, value / 10^{ASSUMED_DECADES:g} to value * 10^"
+            f"{ASSUMED_DECADES:g}",
+            "clipped_to": "parameter bounds in parameters.csv",
+        }
+    if kind == "posterior":
+        from mscsim.evidence._posterior import PosteriorDraws, load_posterior
+
+        post = load_posterior("default")
+        assert post is not None
+        return PosteriorDraws(post, seed), {
+            "uncertainty": "posterior",
+            "parameters": list(post.names),
+            "posterior_version": post.version,
+            "posterior_data_hash": post.meta.get("data_hash"),
+        }
+    raise InputError("--uncertainty", "posterior, prior or none", kind)
+
+
 def success(analysis, alpha: float = 0.05) -> np.ndarray:
     """Per replicate: two-sided p < alpha with the estimate on the side of benefit."""
     p = np.nan_to_num(np.asarray(analysis.p_value, dtype=float), nan=1.0)
@@ -136,11 +170,13 @@ def sample_size(
     workers: int | None = None,
     executor=None,
     progress=None,
+    uncertainty: str = "posterior",
 ) -> SampleSizeResult:
     """Power and assurance at each total size in ``sizes``; the smallest size reaching ``target``.
 
     Every size is simulated with the same ``seed`` (common random numbers); with
-    ``assurance=True`` a second batch draws the MSC effect from :class:`MscEffectPrior`.
+    ``assurance=True`` a second batch draws the parameters per replicate from the posterior
+    (``uncertainty="posterior"``) or from :class:`MscEffectPrior` (``"prior"``).
     """
     from mscsim.trial import analyse, run_trial
 
@@ -151,7 +187,9 @@ def sample_size(
     ep = pick_endpoint(scenario, endpoint)
     arm = arm or next(a.name for a in scenario.arms if not a.is_control)
     seed = scenario.seed if seed is None else int(seed)
-    prior = MscEffectPrior.from_model()
+    if uncertainty not in UNCERTAINTY:
+        raise InputError("--uncertainty", "posterior or prior", uncertainty)
+    prior, described = uncertainty_draws(uncertainty, seed)
     rates: dict[str, list[float]] = {"power": [], "assurance": []}
     for n in sizes:
         for key, draws in (("power", None), ("assurance", prior)):
@@ -182,12 +220,5 @@ def sample_size(
         assurance=rates["assurance"] if assurance else None,
         n_for_power=_smallest(n_list, rates["power"], target),
         n_for_assurance=_smallest(n_list, rates["assurance"], target) if assurance else None,
-        prior={
-            "parameters": list(prior.names),
-            "calibrated": f"log-normal, median = value, geometric SD {CALIBRATED_GSD}",
-            "assumed": f"log-uniform, value / 10^{ASSUMED_DECADES:g} to value * 10^"
-            f"{ASSUMED_DECADES:g}",
-            "clipped_to": "parameter bounds in parameters.csv",
-            "mc_se_max": 0.5 / math.sqrt(replicates),
-        },
+        prior={**described, "mc_se_max": 0.5 / math.sqrt(replicates)},
     )

@@ -183,14 +183,14 @@ def optimize(
 
 def trial_evaluator(spec: OptimizeSpec, scenario, *, workers: int | None = None, executor=None):
     """``candidate -> utility summary`` by replicate trials with common random numbers."""
-    from mscsim.design._assurance import MscEffectPrior
+    from mscsim.design._assurance import uncertainty_draws
     from mscsim.trial import run_trial
 
     arm = spec.arm or next(a.name for a in scenario.arms if not a.is_control)
     if arm not in [a.name for a in scenario.arms if not a.is_control]:
         raise InputError("arm", f"an active arm of {scenario.name!r}", arm)
     seed = scenario.seed if spec.seed is None else spec.seed
-    draws = MscEffectPrior.from_model() if spec.uncertainty == "prior" else None
+    draws, _ = uncertainty_draws(spec.uncertainty, seed)
 
     def evaluate(cand: dict) -> dict:
         sc = candidate_scenario(scenario, cand, arm, spec.space.dose_unit)

@@ -84,8 +84,10 @@ class OptimizeSpec(BaseModel):
     sample_size: int | None = Field(None, ge=4, le=100_000)
     seed: int | None = Field(None, ge=0, description="Trial seed, shared by every candidate.")
     optimizer_seed: int = Field(0, ge=0, description="Seed of the TPE sampler.")
-    uncertainty: Literal["prior", "none"] = Field(
-        "prior", description="'prior': each replicate draws the MSC effect from its prior."
+    uncertainty: Literal["posterior", "prior", "none"] = Field(
+        "posterior",
+        description="'posterior': each replicate draws the calibrated parameters (mscsim "
+        "calibrate); 'prior': the MSC effect from its assumed prior; 'none': fixed parameters.",
     )
 
     @classmethod
