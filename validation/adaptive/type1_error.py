@@ -6,8 +6,9 @@ batch of R replicate trials at the maximum size (n = 96) is analysed at looks af
 simulated rejection rate is compared with its nominal alpha using the Monte Carlo SE
 sqrt(alpha (1 - alpha) / R).
 
-Run: PYTHONPATH=src python validation/adaptive/type1_error.py [R] [SEED]
-(R = 10000: ~12 min on 2 cores). Writes validation/adaptive/results/type1_lanzoni2021[_sSEED].json.
+Run: PYTHONPATH=src python validation/adaptive/type1_error.py [R] [SEED] [N]
+(R = 10000, N = 96: ~12 min on 2 cores; looks at N/3, 2N/3 and N). Writes
+validation/adaptive/results/type1_lanzoni2021[_sSEED][_nN].json.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from mscsim.trial import load_scenario, run_trial
 
 R = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
 SEED = int(sys.argv[2]) if len(sys.argv) > 2 else 20261201
+N = int(sys.argv[3]) if len(sys.argv) > 3 else 96  # a multiple of 12 (block size, 3 looks)
 LOOKS = (1 / 3, 2 / 3, 1.0)
 DESIGNS = {
     "fixed (K=1)": {"looks": (1.0,), "rule": {"spending": "asOF"}},
@@ -41,7 +43,7 @@ def main() -> None:
     sc = load_scenario("lanzoni2021")
     null = null_scenario(sc)
     t0 = time.perf_counter()
-    run = run_trial(null, seed=SEED, replicates=R, sample_size=96)
+    run = run_trial(null, seed=SEED, replicates=R, sample_size=N)
     elapsed = time.perf_counter() - t0
     ep = pick_endpoint(sc, "survival_d31")
     rows = {}
@@ -50,13 +52,13 @@ def main() -> None:
         d = AdaptiveDesign(
             scenario="lanzoni2021",
             endpoint=ep.id,
-            max_sample_size=96,
+            max_sample_size=N,
             looks=spec["looks"],
             rule={"kind": "group_sequential", "alpha": 0.025, **spec["rule"]},
             replicates=R,
             seed=SEED,
         )
-        sizes = (96,) if len(d.looks) == 1 else (32, 64, 96)
+        sizes = (N,) if len(d.looks) == 1 else (N // 3, 2 * N // 3, N)
         stats = look_statistics(run, ep, "uc_msc", sizes)
         oc = summarize(stats, d, run)
         if len(sizes) == 1:  # the harm-side tail of the same statistic: is the test symmetric?
@@ -81,15 +83,17 @@ def main() -> None:
         "endpoint": ep.id,
         "replicates": R,
         "seed": SEED,
+        "sample_size": N,
+        "deaths_per_trial": float(np.mean((run.events.death <= 31).reshape(R, N).sum(axis=1))),
         "simulate_s": elapsed,
         "provenance": run.provenance,
         "designs": rows,
         **extra,
     }
-    tag = "" if SEED == 20261201 else f"_s{SEED}"
+    tag = ("" if SEED == 20261201 else f"_s{SEED}") + ("" if N == 96 else f"_n{N}")
     out = Path(__file__).parent / "results" / f"type1_{sc.name}{tag}.json"
     out.write_text(json.dumps(doc, indent=1))
-    print(f"{R} trials of n = 96 simulated in {elapsed:.0f} s; wrote {out}")
+    print(f"{R} trials of n = {N} simulated in {elapsed:.0f} s; wrote {out}")
 
 
 if __name__ == "__main__":
