@@ -156,6 +156,9 @@ def test_shipped_posterior_passes_its_diagnostics() -> None:
     assert 0.15 < diag["acceptance_fraction"] < 0.7
     assert min(diag["ess"].values()) > 400
     assert len(post.meta["data_hash"]) == 64 and post.meta["seed"] == 2026
+    # the surrogate against the simulator at the posterior median (a point it was not fitted on)
+    check = post.meta["surrogate"]["check"]
+    assert check["max_abs_risk_difference"] < 0.05 and check["mean_abs_risk_difference"] < 0.01
 
 
 def test_shipped_posterior_was_fitted_to_the_current_data() -> None:

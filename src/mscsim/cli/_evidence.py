@@ -7,6 +7,7 @@ import functools
 import inspect
 import json
 import math
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -311,7 +312,7 @@ def meta(
 
 def _virtual_meta(pool: _Pooling, by, funnel, egger, replicates, seed, posterior, out) -> None:
     from mscsim.app._model_checks import virtual_meta_job
-    from mscsim.cli._progress import Progress, wanted
+    from mscsim.cli._progress import wanted
 
     for flag, bad in (
         ("--data", pool.data),
@@ -323,7 +324,9 @@ def _virtual_meta(pool: _Pooling, by, funnel, egger, replicates, seed, posterior
     ):
         if bad is not None:
             raise InputError(flag, "not with --virtual (built-in evidence; use --out for plots)")
-    with _options_named(), Progress(1, "virtual trials", wanted(pool.as_json)) as bar:
+    if wanted(pool.as_json):  # one line, no refresh thread: the engine may fork workers
+        print(f"simulating {replicates} virtual evidence bases ...", file=sys.stderr, flush=True)
+    with _options_named():
         doc = virtual_meta_job(
             pool.outcome,
             measure=pool.measure or "RR",
@@ -335,10 +338,8 @@ def _virtual_meta(pool: _Pooling, by, funnel, egger, replicates, seed, posterior
             posterior=posterior,
             out=out,
             store=pool.store,
-            progress=lambda k: None,
             command="mscsim evidence meta --virtual",
         )
-        bar(1)
     if pool.as_json:
         typer.echo(json.dumps({k: v for k, v in doc.items()}, indent=1, default=str))
         return
