@@ -292,8 +292,7 @@ def meta(
 ) -> None:
     """Pool the evidence (or --data FILE.csv) and report the estimate, CI, PI and heterogeneity.
 
-    With --virtual, every trial the model can express is simulated with its own design and the
-    virtual results are pooled the same way: where does the published estimate fall?
+    With --virtual: simulate every trial the model can express and pool it the same way.
     """
     from mscsim.evidence import egger_test, meta_analysis, subgroup_analysis
 
