@@ -94,7 +94,7 @@ def validate_model(
             command="mscsim validate-model",
         )
     if as_json:
-        print(json.dumps({k: v for k, v in doc.items()}, indent=1, default=str))
+        print(json.dumps(doc, indent=1, default=str))
         return
     c, p = doc["coverage"], doc["primary"]
     print(

@@ -340,7 +340,7 @@ def _virtual_meta(pool: _Pooling, by, funnel, egger, replicates, seed, posterior
             command="mscsim evidence meta --virtual",
         )
     if pool.as_json:
-        typer.echo(json.dumps({k: v for k, v in doc.items()}, indent=1, default=str))
+        typer.echo(json.dumps(doc, indent=1, default=str))
         return
     o, v = doc["observed"], doc["virtual"]
     typer.echo(

@@ -106,15 +106,14 @@ def uncertainty_draws(kind: str, seed: int):
             "clipped_to": "parameter bounds in parameters.csv",
         }
     if kind == "posterior":
-        from mscsim.evidence._posterior import PosteriorDraws, load_posterior
+        from mscsim.evidence._posterior import posterior_draws
 
-        post = load_posterior("default")
-        assert post is not None
-        return PosteriorDraws(post, seed), {
+        draws, prov = posterior_draws("default", None, seed)
+        return draws, {
             "uncertainty": "posterior",
-            "parameters": list(post.names),
-            "posterior_version": post.version,
-            "posterior_data_hash": post.meta.get("data_hash"),
+            "parameters": prov["posterior_parameters"],
+            "posterior_version": prov["posterior_version"],
+            "posterior_data_hash": prov["posterior_data_hash"],
         }
     raise InputError("--uncertainty", "posterior, prior or none", kind)
 

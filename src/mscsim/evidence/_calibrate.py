@@ -16,6 +16,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -44,6 +45,13 @@ class CalibrationConfig:
     randomized_only: bool = True
     exclude: tuple[str, ...] = ()
     msc_parameters: tuple[str, ...] = MSC_PARAMETERS
+
+    @classmethod
+    def of(cls, posterior: Posterior) -> CalibrationConfig:
+        """The configuration a posterior was calibrated with (its ``config`` record)."""
+        doc: dict[str, Any] = posterior.meta.get("config", {})
+        fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in doc.items()}
+        return cls(**fields)
 
     def __post_init__(self) -> None:
         if self.points < 2 or self.points & (self.points - 1):
@@ -278,15 +286,11 @@ def surrogate_from(posterior: Posterior) -> Surrogate:
 
 def posterior_mode(posterior: Posterior, trials=None, scenarios=None) -> dict[str, float]:
     """The stored draw with the highest log posterior (the surrogate's, as sampled)."""
-    cfg_doc = dict(posterior.meta.get("config", {}))
-    cfg = CalibrationConfig(
-        **{k: (tuple(v) if isinstance(v, list) else v) for k, v in cfg_doc.items()}  # type: ignore[arg-type]
-    )
-    designs, counts, _ = calibration_data(cfg, trials, scenarios)
+    cfg = CalibrationConfig.of(posterior)
+    _, counts, _ = calibration_data(cfg, trials, scenarios)
     pri = priors(cfg.msc_parameters)
-    logp = LogPosterior(
-        surrogate_from(posterior), observed_counts(surrogate_from(posterior), counts), pri
-    )
+    sur = surrogate_from(posterior)
+    logp = LogPosterior(sur, observed_counts(sur, counts), pri)
     x = np.stack(
         [
             np.log10(posterior.draws[:, j]) if p.scale == "log10" else posterior.draws[:, j]

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from mscsim.evidence._schema import Trial
-from mscsim.trial._outcomes import binary, times
 from mscsim.trial._scenario import builtin_names, load_scenario
 from mscsim.trial._scenario_endpoints import Endpoint
 from mscsim.trial._scenario_model import Scenario
+from mscsim.trial._validate import _arm_stat
 
 #: Endpoint kinds that count each outcome of the evidence base.
 OUTCOME_KINDS = {"mortality": ("mortality", "survival"), "sae": ("sae",)}
@@ -86,17 +86,13 @@ def linked_designs(
 
 
 def arm_counts(run, design: Design) -> dict[str, np.ndarray]:
-    """Per-replicate events and sizes of the design's active and control arms."""
-    ep = design.endpoint
-    hit = times(run, ep)[1] if ep.kind == "survival" else binary(run, ep)
-    m = run.as_matrix
-    hit = m(np.asarray(hit, dtype=float))
-    names = run.arm_names
+    """Per-replicate events (as `validate` counts them) and sizes of the design's active and
+    control arms."""
     out = {}
     for key, arm in (("treat", design.arm), ("ctrl", design.scenario.control_arm.name)):
-        in_arm = m(run.arm == names.index(arm))
-        out[f"events_{key}"] = np.where(in_arm, hit, 0.0).sum(axis=1)
-        out[f"n_{key}"] = in_arm.sum(axis=1).astype(float)
+        idx = run.arm_names.index(arm)
+        out[f"events_{key}"] = _arm_stat(run, design.endpoint, idx, "events")
+        out[f"n_{key}"] = run.as_matrix(run.arm == idx).sum(axis=1).astype(float)
     return out
 
 

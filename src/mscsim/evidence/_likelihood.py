@@ -123,6 +123,11 @@ class LogPosterior:
         self._lbinom = (
             gammaln(obs.n + 1) - gammaln(obs.events + 1) - gammaln(obs.n - obs.events + 1)
         )
+        # fixed per data set: computed once, not on every evaluation and grid node
+        self._n_trials = len(obs.trial_names)
+        self._trial_of_group = obs.trial_of_group
+        self._trial_of_bio = obs.trial_of_bio
+        self._shifts = [n for n in SHIFTS if n in self.names and set(SHIFTS[n]) <= set(sur.names)]
 
     def log_prior(self, x: np.ndarray) -> np.ndarray:
         return np.array([sum(p.logpdf(float(v)) for p, v in zip(self.priors, row)) for row in x])
@@ -151,22 +156,21 @@ class LogPosterior:
     def _trial_loglik(self, msc: np.ndarray, x: np.ndarray) -> np.ndarray:
         """(W, trials) log-likelihood of each trial's counts and biomarkers at MSC values."""
         o, sur = self.obs, self.sur
-        n_trials = len(o.trial_names)
-        t = np.zeros((x.shape[0], n_trials))
+        t = np.zeros((x.shape[0], self._n_trials))
         g = self._group_loglik(sur.log_hazard(msc)[:, o.key_index], x)
-        np.add.at(t, (slice(None), o.trial_of_group), g)  # type: ignore[arg-type]
+        np.add.at(t, (slice(None), self._trial_of_group), g)  # type: ignore[arg-type]
         if o.bio_index.size:
             mean, sd = sur.biomarkers(msc)
             obs = sur.bio_observed[o.bio_index]
             lb = norm.logpdf(obs[None, :], mean[:, o.bio_index], sd[:, o.bio_index])
-            np.add.at(t, (slice(None), o.trial_of_bio), lb)  # type: ignore[arg-type]
+            np.add.at(t, (slice(None), self._trial_of_bio), lb)  # type: ignore[arg-type]
         return t
 
     def log_likelihood(self, x: np.ndarray) -> np.ndarray:
         x = np.atleast_2d(x)
         sur = self.sur
         msc = x[:, : self.d_msc]
-        active = [n for n in SHIFTS if n in self.names and set(SHIFTS[n]) <= set(sur.names)]
+        active = self._shifts
         if not active:
             return self._trial_loglik(msc, x).sum(axis=1)
         nodes = _V if len(active) == 1 else _V2

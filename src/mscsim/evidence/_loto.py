@@ -54,10 +54,7 @@ def leave_one_trial_out(
     from mscsim.trial import builtin_names, load_scenario, run_trial, validate_run
 
     pool = list(scenarios) if scenarios is not None else [load_scenario(n) for n in builtin_names()]
-    cfg_doc = dict(posterior.meta.get("config", {}))
-    cfg = CalibrationConfig(
-        **{k: (tuple(v) if isinstance(v, list) else v) for k, v in cfg_doc.items()}  # type: ignore[arg-type]
-    )
+    cfg = CalibrationConfig.of(posterior)
     if steps is not None:
         cfg = replace(cfg, steps=int(steps), burn=min(cfg.burn, int(steps) // 3))
     sur = surrogate_from(posterior)

@@ -120,7 +120,9 @@ class PosteriorDraws:
     """``param_draws`` for :func:`mscsim.trial.run_trial`: one posterior draw per replicate."""
 
     def __init__(self, posterior: Posterior, seed: int, skip: frozenset[str] = frozenset()):
-        self.posterior, self.seed, self.skip = posterior, int(seed), frozenset(skip)
+        # only the draws travel to worker processes (not the surrogate, data and diagnostics)
+        self.posterior = Posterior(posterior.names, posterior.draws, {})
+        self.seed, self.skip = int(seed), frozenset(skip)
 
     def index(self, replicate: int) -> int:
         rng = np.random.default_rng(

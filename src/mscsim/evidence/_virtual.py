@@ -135,13 +135,14 @@ def virtual_meta(
 
     if replicates < 2:
         raise InputError("replicates", "an integer >= 2", got=replicates)
+    trials = list(trials) if trials is not None else list(load_trials())
     sel = select_outcome(
-        trials if trials is not None else load_trials(),
+        trials,
         outcome,
         products=products,  # type: ignore[arg-type]
         randomized_only=randomized_only,
     )
-    chosen = [t for t in (trials or load_trials()) if t.id in sel.trial_ids]
+    chosen = [t for t in trials if t.id in sel.trial_ids]
     designs, missing = linked_designs(chosen, outcome, scenarios)
     if len(designs) < 2:
         raise InputError(
