@@ -2,9 +2,10 @@ r"""Operating characteristics of an adaptive design by replicate virtual trials.
 
 Each replicate trial is simulated once at the maximum sample size with
 :func:`mscsim.trial.run_trial`; every interim look analyses the first :math:`n_k` patients of
-that replicate (see :mod:`mscsim.design._looks`). A replicate stops at the first look whose
-statistic crosses the efficacy or the futility rule; at the last look it either succeeds or
-not. Under the null scenario (:func:`null_scenario`: every active arm replaced by the control
+that replicate (see :mod:`mscsim.design._looks`), or, with ``looks_by: events``, the patients
+enrolled by the calendar day on which the look's number of events is reached
+(:mod:`mscsim.design._calendar`). A replicate stops at the first look whose statistic crosses
+the efficacy or the futility rule; at the last look it either succeeds or not. Under the null scenario (:func:`null_scenario`: every active arm replaced by the control
 arm's inert product, so the MSC effect is switched off), the success rate is the type I error.
 """
 
@@ -19,6 +20,7 @@ from scipy.special import ndtr
 from mscsim._errors import InputError
 from mscsim.design._adaptive_config import AdaptiveDesign, BayesianRule
 from mscsim.design._boundaries import design_boundaries
+from mscsim.design._calendar import CalendarLooks, calendar_looks, pick_event_endpoint
 from mscsim.design._looks import (
     LookStatistics,
     look_sizes,
@@ -118,14 +120,22 @@ class OperatingCharacteristics:
     bias: float
     undefined_statistic: int
     reestimation: dict | None = None
+    calendar: dict | None = None
     provenance: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        return dict(self.__dict__)
+        """Every field (``calendar`` only for event-driven looks)."""
+        d = dict(self.__dict__)
+        if d["calendar"] is None:
+            del d["calendar"]
+        return d
 
 
-def summarize(stats: LookStatistics, design: AdaptiveDesign, run) -> OperatingCharacteristics:
-    """Operating characteristics of ``design`` from the look statistics of a trial run."""
+def summarize(
+    stats: LookStatistics, design: AdaptiveDesign, run, calendar: CalendarLooks | None = None
+) -> OperatingCharacteristics:
+    """Operating characteristics of ``design`` from the look statistics of a trial run
+    (``calendar``: event-driven looks, whose ``stats`` are ``stats``)."""
     first, success = decisions(stats, design)
     r, k = stats.z.shape
     idx = np.arange(r)
@@ -140,7 +150,7 @@ def summarize(stats: LookStatistics, design: AdaptiveDesign, run) -> OperatingCh
     m_fin = float(fin[ok].mean()) if ok.any() else math.nan
     return OperatingCharacteristics(
         scenario=run.scenario.name,
-        endpoint=pick_endpoint(run.scenario, design.endpoint).id,
+        endpoint=calendar.endpoint if calendar else pick_endpoint(run.scenario, design.endpoint).id,
         effect=stats.effect,
         replicates=r,
         seed=run.seed,
@@ -150,12 +160,15 @@ def summarize(stats: LookStatistics, design: AdaptiveDesign, run) -> OperatingCh
         reject_mc_se=math.sqrt(rej * (1 - rej) / r),
         stop_efficacy=tuple(eff),
         stop_futility=tuple(fut),
-        expected_sample_size=float(sizes[first].mean()),
-        max_sample_size=int(sizes[-1]),
+        expected_sample_size=float(
+            (calendar.enrolled[idx, first] if calendar else sizes[first]).mean()
+        ),
+        max_sample_size=int(run.sample_size if calendar else sizes[-1]),
         mean_estimate_at_stop=m_stop,
         mean_estimate_final=m_fin,
         bias=m_stop - m_fin,
         undefined_statistic=int(np.isnan(stats.z).sum()),
+        calendar=calendar.summary(first) if calendar else None,
         provenance={**run.provenance, "design": design.model_dump(mode="json")},
     )
 
@@ -172,14 +185,15 @@ def evaluate_design(
     """Simulate ``design.replicates`` trials of ``scenario`` (or its null) and summarize them."""
     from mscsim.trial import run_trial
 
-    ep = pick_endpoint(scenario, design.endpoint)
+    events = design.looks_by == "events"
+    ep = (pick_event_endpoint if events else pick_endpoint)(scenario, design.endpoint)
     arm = design.arm or next(a.name for a in scenario.arms if not a.is_control)
     if arm not in [a.name for a in scenario.arms if not a.is_control]:
         raise InputError("arm", f"an active arm of {scenario.name!r}", arm)
     sc = null_scenario(scenario) if null else scenario
     n_max = design.max_sample_size or scenario.sample_size
     block = sum(scenario.allocation.values())
-    sizes = look_sizes(n_max, design.looks, block)
+    sizes = look_sizes(n_max, (1.0,) if events else design.looks, block)
     re = design.reestimation
     if re is not None and (re.max_sample_size <= sizes[-1] or re.max_sample_size % block):
         raise InputError(
@@ -198,6 +212,9 @@ def evaluate_design(
     )
     if re is not None:
         return summarize_reestimation(design, run, ep, arm, sizes)
+    if events:
+        cal = calendar_looks(run, ep, arm, design)
+        return summarize(cal.stats, design, run, calendar=cal)
     return summarize(look_statistics(run, ep, arm, sizes), design, run)
 
 

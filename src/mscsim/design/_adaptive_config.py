@@ -10,6 +10,12 @@ built-in name or YAML path, so scenarios stay unchanged. Example (``design.yaml`
     rule: {kind: group_sequential, spending: asOF, alpha: 0.025, futility: [0.0]}
     replicates: 1000
     seed: 7
+
+Event-driven looks (time-to-event endpoint; see :mod:`mscsim.design._calendar`) add::
+
+    looks_by: events             # looks after these fractions of max_events (default: patients)
+    accrual_days: 180            # enrollment of max_sample_size patients, uniform over 180 days
+    max_events: 60               # events at the final analysis (default: see _calendar)
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from pydantic import (
     Field,
     Tag,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -167,6 +174,46 @@ class AdaptiveDesign(BaseModel):
             if not p.is_absolute():
                 d = d.model_copy(update={"scenario": str(base / p)})
         return d
+
+    # Event-driven looks (calendar time); kept together at the end of the class.
+    looks_by: Literal["patients", "events"] = Field(
+        "patients",
+        description="Looks after fractions of max_sample_size enrolled (patients, each followed "
+        "up fully) or of max_events observed in calendar time (events).",
+    )
+    accrual_days: float | None = Field(
+        None,
+        validate_default=True,
+        gt=0,
+        le=36_500,
+        description="Days to enroll max_sample_size (looks_by: events).",
+    )
+    max_events: int | None = Field(
+        None,
+        ge=2,
+        le=1_000_000,
+        description="Events at the final analysis (looks_by: events; default: the mean events "
+        "per replicate at full follow-up).",
+    )
+
+    @field_validator("looks_by")
+    @classmethod
+    def _looks_by(cls, v: str, info: ValidationInfo) -> str:
+        if v == "events" and info.data.get("reestimation") is not None:
+            raise ValueError(
+                "events is not combined with reestimation (it needs looks_by: patients)"
+            )
+        return v
+
+    @field_validator("accrual_days", "max_events")
+    @classmethod
+    def _calendar(cls, v: float | None, info: ValidationInfo) -> float | None:
+        events = info.data.get("looks_by") == "events"
+        if v is not None and not events:
+            raise ValueError("applies to looks_by: events only")
+        if v is None and events and info.field_name == "accrual_days":
+            raise ValueError("required with looks_by: events (enrollment duration, days > 0)")
+        return v
 
 
 def load_design(path: str | Path) -> AdaptiveDesign:
