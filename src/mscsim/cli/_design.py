@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from typing import Annotated
 
@@ -93,6 +94,9 @@ def _design_from_options(scenario, config, **opts):
         else {"max_sample_size": opts["reestimate_max"]},
         "replicates": opts["replicates"] or 1000,
         "seed": opts["seed"],
+        "looks_by": opts["looks_by"],
+        "accrual_days": opts["accrual_days"],
+        "max_events": opts["max_events"],
     }
     return AdaptiveDesign.from_dict({k: v for k, v in data.items() if v is not None})
 
@@ -123,6 +127,15 @@ def adaptive(
     ] = None,
     replicates: Annotated[int | None, typer.Option(help="Virtual trials (default 1000).")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,
+    looks_by: Annotated[
+        str | None, typer.Option(help="patients (default) or events (--looks: event fractions).")
+    ] = None,
+    accrual_days: Annotated[
+        float | None, typer.Option(help="Days to enroll --n-max patients (looks by events).")
+    ] = None,
+    max_events: Annotated[
+        int | None, typer.Option(help="Events at the final look (default: expected events).")
+    ] = None,
     skip_null: Annotated[
         bool, typer.Option("--skip-null", help="Do not simulate the null scenario.")
     ] = False,
@@ -153,6 +166,9 @@ def adaptive(
         reestimate_max=reestimate_max,
         replicates=replicates,
         seed=seed,
+        looks_by=looks_by,
+        accrual_days=accrual_days,
+        max_events=max_events,
     )
     if workers is not None and not 1 <= workers <= 256:
         raise InputError("--workers", "an integer between 1 and 256", workers)
@@ -165,6 +181,8 @@ def adaptive(
         with cluster_executor(dask) as executor:
             oc = evaluate_design(d, sc, null=null, workers=workers, executor=executor, progress=bar)
         doc[key] = oc.to_dict()
+        if oc.calendar is not None and d.max_events is None:  # the null run uses the same D
+            d = d.model_copy(update={"max_events": oc.calendar["max_events"]})
     if out is not None:
         from mscsim.report import adaptive_report
 
@@ -185,10 +203,24 @@ def _print_oc(key: str, oc: dict) -> None:
         f"(MC SE {oc['reject_mc_se']:.4f}, {oc['replicates']} trials); "
         f"E[N] = {oc['expected_sample_size']:.1f}, max N = {oc['max_sample_size']}"
     )
+    cal = oc.get("calendar")
     for j, n in enumerate(oc["sizes"]):
+        where = f"n = {n:4d}"
+        if cal:
+            day, enr = (
+                math.nan if v is None else v
+                for v in (cal["mean_time_days"][j], cal["mean_enrolled"][j])
+            )
+            where = f"{n} events, day {day:.0f}, n {enr:.1f}"
         print(
-            f"  look {j + 1} (n = {n:4d}): stop for efficacy {oc['stop_efficacy'][j]:.4f}, "
+            f"  look {j + 1} ({where}): stop for efficacy {oc['stop_efficacy'][j]:.4f}, "
             f"futility/fail {oc['stop_futility'][j]:.4f}"
+        )
+    if cal:
+        print(
+            f"  expected duration {cal['expected_duration_days']:.0f} days "
+            f"(accrual {cal['accrual_days']:g} d, max events {cal['max_events']}, "
+            f"reached in {cal['reached_max_events']:.3f} of trials)"
         )
     if oc.get("reestimation"):
         r = oc["reestimation"]

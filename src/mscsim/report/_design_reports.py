@@ -63,17 +63,35 @@ def adaptive_report(doc: dict, provenance: dict) -> HtmlReport:
             continue
         oc = doc[key]
         rep.add_section(label, f"{oc['replicates']} virtual trials of {oc['scenario']}.")
+        cal = oc.get("calendar")
         rep.add_table(
             [
                 {
                     "look": j + 1,
-                    "n": n,
+                    "events" if cal else "n": n,
                     "stop for efficacy": oc["stop_efficacy"][j],
                     "stop for futility / fail": oc["stop_futility"][j],
+                    **(_calendar_row(cal, j) if cal else {}),
                 }
                 for j, n in enumerate(oc["sizes"])
             ]
         )
+        if cal:
+            rep.add_table(
+                [
+                    {"quantity": q, "value": cal[q]}
+                    for q in (
+                        "expected_duration_days",
+                        "duration_without_stop_days",
+                        "reached_max_events",
+                        "end_of_study_days",
+                        "accrual_days",
+                        "max_events",
+                        "max_events_source",
+                        "enrollment",
+                    )
+                ]
+            )
         rep.add_table(
             [
                 {"quantity": q, "value": oc[q]}
@@ -89,6 +107,16 @@ def adaptive_report(doc: dict, provenance: dict) -> HtmlReport:
             ]
         )
     return rep
+
+
+def _calendar_row(cal: dict, j: int) -> dict:
+    """Calendar columns of look ``j`` of event-driven looks (means over trials holding it)."""
+    return {
+        "held (share of trials)": cal["held"][j],
+        "mean day": cal["mean_time_days"][j],
+        "mean events": cal["mean_events"][j],
+        "mean enrolled": cal["mean_enrolled"][j],
+    }
 
 
 def optimize_report(result: Any, provenance: dict) -> HtmlReport:
