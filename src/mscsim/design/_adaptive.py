@@ -169,8 +169,19 @@ def evaluate_design(
     executor=None,
     progress=None,
 ) -> OperatingCharacteristics:
-    """Simulate ``design.replicates`` trials of ``scenario`` (or its null) and summarize them."""
+    """Simulate ``design.replicates`` trials of ``scenario`` (or its null) and summarize them.
+
+    A design with ``multi_arm`` returns :class:`MultiArmCharacteristics`
+    (see :mod:`mscsim.design._multiarm`).
+    """
     from mscsim.trial import run_trial
+
+    if design.multi_arm is not None:
+        from mscsim.design._multiarm import evaluate_multiarm
+
+        return evaluate_multiarm(  # type: ignore[return-value]
+            design, scenario, null=null, workers=workers, executor=executor, progress=progress
+        )
 
     ep = pick_endpoint(scenario, design.endpoint)
     arm = design.arm or next(a.name for a in scenario.arms if not a.is_control)
