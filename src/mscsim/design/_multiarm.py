@@ -71,8 +71,8 @@ class MultiArmCharacteristics:
     control_expected_patients: float
     control_share: tuple[float | None, ...]
     per_arm: tuple[dict, ...]
-    best_arm: str
-    correct_selection: float
+    best_arm: str | None
+    correct_selection: float | None
     selection_bias: float
     undefined_statistic: int
     provenance: dict = field(default_factory=dict)
@@ -85,9 +85,12 @@ def _regimen_key(arm) -> tuple:
     return tuple(arm.schedule())
 
 
-def distinct_simulations(scenario, arms) -> int:
-    """Runs needed: one per distinct regimen among the control and ``arms``."""
-    names = (scenario.control_arm.name, *arms)
+def simulations_per_replicate(design: AdaptiveDesign, scenario, *, null: bool = False) -> int:
+    """Patient simulations per replicate trial: one for a two-arm design; for a multi-arm one,
+    one per distinct regimen among the control and the compared arms (one under the null)."""
+    if design.multi_arm is None or null:
+        return 1
+    names = (scenario.control_arm.name, *active_arms(design, scenario))
     return len({_regimen_key(scenario.arm(a)) for a in names})
 
 
@@ -237,7 +240,9 @@ def summarize_multiarm(
     n_stop = sizes_a[paths.stop]
     enrolled = np.arange(paths.assigned.shape[1])[None, :] < n_stop[:, None]
     sign = benefit_sign(ep)
-    best = 1 + int(np.nanargmax(sign * truth[1:]))
+    benefit = sign * truth[1:]
+    # the best arm: largest benefit; none when no arm beats the control (e.g. the null)
+    best = 1 + int(np.nanargmax(benefit)) if np.nanmax(benefit) > 1e-12 else None
     est_stop = paths.estimate[idx, paths.stop]  # (R, J)
     z_stop = np.nan_to_num(paths.z[idx, paths.stop], nan=-np.inf)
     z_stop[:, 0] = -np.inf
@@ -286,8 +291,8 @@ def summarize_multiarm(
         control_expected_patients=float(((paths.assigned == 0) & enrolled).sum(1).mean()),
         control_share=tuple(_mean_running(paths.share[:, q, 0], paths.stop, q) for q in range(k)),
         per_arm=tuple(per_arm),
-        best_arm=names[best],
-        correct_selection=float(np.mean(paths.selected == best)),
+        best_arm=None if best is None else names[best],
+        correct_selection=None if best is None else float(np.mean(paths.selected == best)),
         selection_bias=float(bias[ok].mean()) if ok.any() else math.nan,
         undefined_statistic=paths.undefined,
         provenance=provenance,

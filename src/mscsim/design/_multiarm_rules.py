@@ -103,20 +103,35 @@ def prob_best(theta: np.ndarray, s: np.ndarray, active: np.ndarray) -> np.ndarra
 
 
 def _allocation(base: np.ndarray, active: np.ndarray, rules: ArmRules, pbest) -> np.ndarray:
-    """(R, J) allocation probabilities for the next batch."""
+    """(R, J) allocation probabilities for the next batch.
+
+    Fixed randomization: the base ratios among the control and the arms still in the trial
+    (or the stated control share, the rest by ratio). Response-adaptive: the control keeps
+    its share (stated, or its base ratio), active arms share the rest by P(best)^c.
+    """
+    ratio = np.where(active, base[None, :], 0.0)
+    if not rules.response_adaptive and rules.control_share is None:
+        return ratio / ratio.sum(axis=1, keepdims=True)
     ctrl = base[0] / base.sum() if rules.control_share is None else rules.control_share
+    w = ratio[:, 1:]
     if rules.response_adaptive and pbest is not None:
         w = np.where(active[:, 1:], pbest**rules.rar_power, 0.0)
-    else:
-        w = np.where(active[:, 1:], base[None, 1:], 0.0)
     tot = w.sum(axis=1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(tot > 0, w / tot, 0.0)
-    if rules.response_adaptive:
-        k = active[:, 1:].sum(axis=1, keepdims=True)
-        floor = np.minimum(rules.min_share, 1 / np.maximum(k, 1))
-        share = np.where(active[:, 1:], np.maximum(share, floor), 0.0)
-        share /= np.maximum(share.sum(axis=1, keepdims=True), 1e-300)
+    if rules.response_adaptive:  # floor of min_share of all patients per active arm
+        on = active[:, 1:]
+        k = np.maximum(on.sum(axis=1, keepdims=True), 1)
+        floor = np.minimum(rules.min_share / (1 - ctrl), 1 / k)
+        for _ in range(on.shape[1]):  # raise arms to the floor, rescale the others
+            low = on & (share < floor - 1e-15)
+            rest = np.where(on & ~low, share, 0.0)
+            room = 1 - (low * floor).sum(axis=1, keepdims=True)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                scale = np.where(
+                    rest.sum(1, keepdims=True) > 0, room / rest.sum(1, keepdims=True), 0
+                )
+            share = np.where(low, floor, rest * scale)
     out = np.concatenate([np.full((share.shape[0], 1), ctrl), (1 - ctrl) * share], axis=1)
     return out / out.sum(axis=1, keepdims=True)
 
