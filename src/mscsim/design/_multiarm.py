@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -144,7 +145,7 @@ def arm_rules(design: AdaptiveDesign, m: int) -> tuple[ArmRules, str]:
     """The per-look efficacy/futility thresholds of the design's rule for ``m`` active arms."""
     k = len(design.looks)
     ma = design.multi_arm
-    common = {}
+    common: dict[str, Any] = {}
     if ma is not None:
         common = {
             "keep_best": ma.keep_best,
