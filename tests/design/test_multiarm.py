@@ -181,3 +181,18 @@ def test_cli_multiarm_json_and_bad_arm(capsys):
     assert main([*args, "--arms", "msc,bogus", "--replicates", "2"]) == 2
     err = capsys.readouterr().err
     assert "multi_arm.arms" in err and len(err.strip().splitlines()) == 1
+
+
+def test_dose_finding_example_runs():
+    from pathlib import Path
+
+    from mscsim.design import load_design
+
+    path = Path(__file__).resolve().parents[2] / "examples" / "dose_finding" / "design.yaml"
+    d = load_design(path)
+    assert d.multi_arm is not None and d.multi_arm.randomization == "response_adaptive"
+    sc = load_scenario(d.scenario)
+    small = AdaptiveDesign.from_dict({**d.model_dump(), "replicates": 3, "max_sample_size": 48})
+    oc = evaluate_design(small, sc)
+    assert oc.arms == ("low", "mid", "high") and oc.sizes == (16, 32, 48)
+    assert np.allclose([s for s in oc.control_share if s is not None], 0.25)

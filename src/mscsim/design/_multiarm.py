@@ -181,8 +181,14 @@ def evaluate_multiarm(
     workers: int | None = None,
     executor=None,
     progress=None,
+    outcomes: tuple | None = None,
 ) -> MultiArmCharacteristics:
-    """Simulate ``design.replicates`` multi-arm adaptive trials of ``scenario`` (or its null)."""
+    """Simulate ``design.replicates`` multi-arm adaptive trials of ``scenario`` (or its null).
+
+    ``outcomes``, the ``(y, event, provenance)`` of :func:`potential_outcomes` for the same
+    scenario, seed, replicates, endpoint and arms, lets several designs share one simulation
+    (e.g. ``validation/adaptive/type1_multiarm.py``).
+    """
     from mscsim.design._adaptive import null_scenario
 
     ep = pick_endpoint(scenario, design.endpoint)
@@ -193,10 +199,16 @@ def evaluate_multiarm(
     names = (scenario.control_arm.name, *arms)
     base = np.array([scenario.allocation[a] for a in names], dtype=float)
     sizes = look_sizes(n_max, design.looks, 1)
-    y, event, prov = potential_outcomes(
-        sc, ep, arms, seed=seed, replicates=design.replicates, n=sizes[-1],
-        workers=workers, executor=executor, progress=progress,
-    )  # fmt: skip
+    if outcomes is None:
+        outcomes = potential_outcomes(
+            sc, ep, arms, seed=seed, replicates=design.replicates, n=sizes[-1],
+            workers=workers, executor=executor, progress=progress,
+        )  # fmt: skip
+    y, event, prov = outcomes
+    if y.shape != (len(names), design.replicates, sizes[-1]):
+        raise InputError(
+            "outcomes", f"arrays of shape {(len(names), design.replicates, sizes[-1])}"
+        )
     rules, how = arm_rules(design, len(arms))
     u = allocation_uniforms(seed, range(design.replicates), sizes[-1])
     sign = benefit_sign(ep)
