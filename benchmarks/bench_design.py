@@ -1,12 +1,15 @@
 """Time one regimen optimization and one adaptive-design evaluation, against `trial power`.
 
     python benchmarks/bench_design.py [--trials 20] [--replicates 20] [--n 48]
-                                      [--adaptive-replicates 1000] [--json]
+                                      [--adaptive-replicates 1000]
+                                      [--multiarm-replicates 300] [--json]
 
 Each command runs in a subprocess (start-up, scenario loading and model code generation
 count). The peers in the same run are `mscsim trial power` runs simulating as many patients: an
 optimization of T candidates x R trials against one power run of T*R trials, an adaptive
-evaluation (one scenario, no null) against one power run at the maximum size; the ratios show
+evaluation (one scenario, no null) against one power run at the maximum size, a multi-arm
+evaluation (zarrabi2023, 3 arms, every patient simulated under each arm) against a power run of
+3x as many trials; the ratios show
 the overhead of the design layer (optuna, one run per candidate, nested look statistics).
 Not a test; timings on a shared machine are noisy.
 """
@@ -36,6 +39,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=48)
     ap.add_argument("--adaptive-replicates", type=int, default=1000)
     ap.add_argument("--adaptive-n", type=int, default=96)
+    ap.add_argument("--multiarm-replicates", type=int, default=300)
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
     m = [sys.executable, "-m", "mscsim"]
@@ -90,6 +94,40 @@ def main() -> None:
         str(a.adaptive_replicates),
         "--json",
     ]
+    # multi-arm (zarrabi2023: MSC, MSC+EV vs standard care; response-adaptive, pick the best):
+    # every patient is simulated under all 3 arms, so the peer simulates 3x as many trials
+    multi = [
+        *m,
+        "design",
+        "adaptive",
+        "zarrabi2023",
+        "--n-max",
+        "90",
+        "--looks",
+        "0.5,1",
+        "--arms",
+        "all",
+        "--rar",
+        "--keep-best",
+        "1",
+        "--replicates",
+        str(a.multiarm_replicates),
+        "--skip-null",
+        "--json",
+    ]
+    peer_multi = [
+        *m,
+        "trial",
+        "power",
+        "zarrabi2023",
+        "--n",
+        "90",
+        "--replicates",
+        str(3 * a.multiarm_replicates),
+        "--posterior",
+        "none",
+        "--json",
+    ]
     load0 = os.getloadavg()
     t = {
         name: _time(cmd)
@@ -98,6 +136,8 @@ def main() -> None:
             ("trial_power_same_patients", peer_opt),
             ("adaptive", ada),
             ("trial_power_max_n", peer_ada),
+            ("multiarm_adaptive", multi),
+            ("trial_power_3x_trials", peer_multi),
         )
     }
     doc = {
@@ -106,6 +146,8 @@ def main() -> None:
             "adaptive": " ".join(ada[2:]),
             "peer_optimize": " ".join(peer_opt[2:]),
             "peer_adaptive": " ".join(peer_ada[2:]),
+            "multiarm": " ".join(multi[2:]),
+            "peer_multiarm": " ".join(peer_multi[2:]),
         },
         "seconds": {k: round(v, 2) for k, v in t.items()},
         "optimize_per_candidate_s": round(t["optimize"] / a.trials, 3),
@@ -113,6 +155,7 @@ def main() -> None:
             t["optimize"] / t["trial_power_same_patients"], 2
         ),
         "ratio_adaptive_vs_power": round(t["adaptive"] / t["trial_power_max_n"], 2),
+        "ratio_multiarm_vs_power_3x": round(t["multiarm_adaptive"] / t["trial_power_3x_trials"], 2),
         "load_average_before": load0,
         "load_average_after": os.getloadavg(),
         "cpus": os.cpu_count(),

@@ -172,6 +172,7 @@ def test_event_looks_do_not_depend_on_chunking(lanzoni):
             },
             "looks_by",
         ),
+        ({"looks_by": "events", "accrual_days": 9, "multi_arm": {}}, "looks_by"),
     ],
 )
 def test_bad_event_design_names_the_field(data, field):

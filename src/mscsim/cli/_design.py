@@ -66,6 +66,17 @@ def boundaries(
         print(f"level if the (non-binding) futility bounds are obeyed: {d.alpha_with_futility:.6f}")
 
 
+def _multi_arm(arms: str | None, rar: bool | None, keep_best: int | None) -> dict | None:
+    if arms is None and not rar and keep_best is None:
+        return None
+    names = None if arms in (None, "all") else [a.strip() for a in arms.split(",") if a.strip()]
+    return {
+        "arms": names,
+        "randomization": "response_adaptive" if rar else "fixed",
+        "keep_best": keep_best,
+    }
+
+
 def _design_from_options(scenario, config, **opts):
     from mscsim.design import AdaptiveDesign, load_design
 
@@ -94,6 +105,7 @@ def _design_from_options(scenario, config, **opts):
         else {"max_sample_size": opts["reestimate_max"]},
         "replicates": opts["replicates"] or 1000,
         "seed": opts["seed"],
+        "multi_arm": _multi_arm(opts["arms"], opts["rar"], opts["keep_best"]),
         "looks_by": opts["looks_by"],
         "accrual_days": opts["accrual_days"],
         "max_events": opts["max_events"],
@@ -125,6 +137,17 @@ def adaptive(
         int | None,
         typer.Option(help="Promising-zone sample-size re-estimation up to this total (2 looks)."),
     ] = None,
+    arms: Annotated[
+        str | None,
+        typer.Option(help="Multi-arm design: active arms vs control, e.g. a,b (or all)."),
+    ] = None,
+    rar: Annotated[
+        bool | None,
+        typer.Option("--rar", help="Multi-arm: response-adaptive randomization (Thall-Wathen)."),
+    ] = None,
+    keep_best: Annotated[
+        int | None, typer.Option(help="Multi-arm: keep the best K arms at the first interim look.")
+    ] = None,
     replicates: Annotated[int | None, typer.Option(help="Virtual trials (default 1000).")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,
     looks_by: Annotated[
@@ -149,7 +172,7 @@ def adaptive(
     """Operating characteristics of a group-sequential or Bayesian design by virtual trials."""
     from mscsim.app import cluster_executor
     from mscsim.cli._progress import Progress
-    from mscsim.design import evaluate_design
+    from mscsim.design import evaluate_design, simulations_per_replicate
     from mscsim.trial import load_scenario
 
     d = _design_from_options(
@@ -164,6 +187,9 @@ def adaptive(
         alpha=alpha,
         futility=futility,
         reestimate_max=reestimate_max,
+        arms=arms,
+        rar=rar,
+        keep_best=keep_best,
         replicates=replicates,
         seed=seed,
         looks_by=looks_by,
@@ -177,12 +203,15 @@ def adaptive(
     for key, null in (("scenario", False), ("null", True)):
         if null and skip_null:
             continue
-        bar = Progress(d.replicates, f"{sc.name}{' null' if null else ''}", enabled=not as_json)
+        runs = simulations_per_replicate(d, sc, null=null)
+        label = f"{sc.name}{' null' if null else ''}"
+        bar = Progress(d.replicates * runs, label, enabled=not as_json)
         with cluster_executor(dask) as executor:
             oc = evaluate_design(d, sc, null=null, workers=workers, executor=executor, progress=bar)
         doc[key] = oc.to_dict()
-        if oc.calendar is not None and d.max_events is None:  # the null run uses the same D
-            d = d.model_copy(update={"max_events": oc.calendar["max_events"]})
+        cal = doc[key].get("calendar")
+        if cal is not None and d.max_events is None:  # the null run uses the same D
+            d = d.model_copy(update={"max_events": cal["max_events"]})
     if out is not None:
         from mscsim.report import adaptive_report
 
@@ -197,6 +226,9 @@ def adaptive(
 
 
 def _print_oc(key: str, oc: dict) -> None:
+    if "per_arm" in oc:
+        _print_multiarm(key, oc)
+        return
     what = "type I error" if key == "null" else "power"
     print(
         f"{oc['scenario']} / {oc['endpoint']}: {what} {oc['reject']:.4f} "
@@ -232,6 +264,34 @@ def _print_oc(key: str, oc: dict) -> None:
         f"  {oc['effect']}: mean at stop {oc['mean_estimate_at_stop']:.4f}, "
         f"at max n {oc['mean_estimate_final']:.4f}, bias {oc['bias']:+.4f}"
     )
+
+
+def _print_multiarm(key: str, oc: dict) -> None:
+    what = "family-wise type I error" if key == "null" else "power (any arm declared effective)"
+    print(
+        f"{oc['scenario']} / {oc['endpoint']} ({oc['randomization']} randomization, "
+        f"{oc['multiplicity']}): {what} {oc['reject']:.4f} (MC SE {oc['reject_mc_se']:.4f}, "
+        f"{oc['replicates']} trials); E[N] = {oc['expected_sample_size']:.1f}, "
+        f"max N = {oc['max_sample_size']}"
+    )
+    for j, n in enumerate(oc["sizes"]):
+        print(
+            f"  look {j + 1} (n = {n:4d}): stop for efficacy {oc['stop_efficacy'][j]:.4f}, "
+            f"no arm left / fail {oc['stop_futility'][j]:.4f}"
+        )
+    print(f"  {oc['control']} (control): E[patients] {oc['control_expected_patients']:.1f}")
+    for a in oc["per_arm"]:
+        print(
+            f"  {a['arm']}: declared effective {a['declared_effective']:.4f}, selected "
+            f"{a['selected']:.4f}, dropped {a['dropped']:.4f}, E[patients] "
+            f"{a['expected_patients']:.1f}, true {oc['effect']} {a['true_effect']:+.4f}"
+        )
+    best = (
+        "no arm better than control"
+        if oc["best_arm"] is None
+        else (f"best arm {oc['best_arm']} selected in {oc['correct_selection']:.4f} of trials")
+    )
+    print(f"  {best}; winner's estimate bias {oc['selection_bias']:+.4f}")
 
 
 def _write_study(out: str, name: str, doc: dict, report, scenario) -> None:

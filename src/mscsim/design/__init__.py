@@ -29,6 +29,12 @@ from mscsim.design._looks import (
     pick_endpoint,
     window_statistic,
 )
+from mscsim.design._multiarm import (
+    MultiArmCharacteristics,
+    evaluate_multiarm,
+    simulations_per_replicate,
+)
+from mscsim.design._multiarm_config import MultiArm
 from mscsim.design._optimize import (
     OptimizationResult,
     candidate_scenario,
@@ -48,6 +54,8 @@ __all__ = [
     "GroupSequentialRule",
     "LookStatistics",
     "MscEffectPrior",
+    "MultiArm",
+    "MultiArmCharacteristics",
     "OperatingCharacteristics",
     "OptimizationResult",
     "OptimizeSpec",
@@ -59,6 +67,7 @@ __all__ = [
     "decisions",
     "design_boundaries",
     "evaluate_design",
+    "evaluate_multiarm",
     "load_design",
     "look_sizes",
     "look_statistics",
@@ -67,6 +76,7 @@ __all__ = [
     "pick_endpoint",
     "replicate_utility",
     "sample_size",
+    "simulations_per_replicate",
     "stage_two_size",
     "success",
     "trial_evaluator",

@@ -182,8 +182,19 @@ def evaluate_design(
     executor=None,
     progress=None,
 ) -> OperatingCharacteristics:
-    """Simulate ``design.replicates`` trials of ``scenario`` (or its null) and summarize them."""
+    """Simulate ``design.replicates`` trials of ``scenario`` (or its null) and summarize them.
+
+    A design with ``multi_arm`` returns :class:`MultiArmCharacteristics`
+    (see :mod:`mscsim.design._multiarm`).
+    """
     from mscsim.trial import run_trial
+
+    if design.multi_arm is not None:
+        from mscsim.design._multiarm import evaluate_multiarm
+
+        return evaluate_multiarm(  # type: ignore[return-value]
+            design, scenario, null=null, workers=workers, executor=executor, progress=progress
+        )
 
     events = design.looks_by == "events"
     ep = (pick_event_endpoint if events else pick_endpoint)(scenario, design.endpoint)

@@ -37,6 +37,7 @@ from pydantic import (
 )
 
 from mscsim._errors import InputError
+from mscsim.design._multiarm_config import MultiArm
 
 FROZEN = ConfigDict(frozen=True, extra="forbid")
 #: Endpoint kinds an adaptive design can monitor (log-rank or two-proportion z statistics).
@@ -137,6 +138,9 @@ class AdaptiveDesign(BaseModel):
     reestimation: Reestimation | None = Field(
         None, description="Sample-size re-estimation (two looks, group-sequential rule only)."
     )
+    multi_arm: MultiArm | None = Field(
+        None, description="Several active arms: arm dropping, response-adaptive allocation."
+    )
     replicates: int = Field(1000, ge=1, le=1_000_000)
     seed: int | None = Field(None, ge=0, description="Trial seed (default: the scenario's).")
 
@@ -158,6 +162,8 @@ class AdaptiveDesign(BaseModel):
                 raise ValueError("reestimation: cp_min must be below cp_target")
             if self.max_sample_size is not None and re.max_sample_size <= self.max_sample_size:
                 raise ValueError("reestimation.max_sample_size must exceed max_sample_size")
+            if self.multi_arm is not None:
+                raise ValueError("reestimation is for two-arm designs, not with multi_arm")
         return self
 
     @classmethod
@@ -199,10 +205,9 @@ class AdaptiveDesign(BaseModel):
     @field_validator("looks_by")
     @classmethod
     def _looks_by(cls, v: str, info: ValidationInfo) -> str:
-        if v == "events" and info.data.get("reestimation") is not None:
-            raise ValueError(
-                "events is not combined with reestimation (it needs looks_by: patients)"
-            )
+        for other in ("reestimation", "multi_arm"):
+            if v == "events" and info.data.get(other) is not None:
+                raise ValueError(f"events is not combined with {other} (use looks_by: patients)")
         return v
 
     @field_validator("accrual_days", "max_events")

@@ -16,8 +16,8 @@ observed events (active and control arm together) first reaches
 not held (its statistic is ``nan``, so the trial continues) and the final look is held at the
 end of the study, :math:`e_{n-1} + h` (the last patient's follow-up of the endpoint). At look
 :math:`k` the patients enrolled by :math:`T_k` are analysed, each administratively censored at
-:math:`T_k - e_i`: the log-rank z and Peto log hazard ratio of :func:`mscsim.design._looks.
-logrank_z`. Boundaries use the planned fractions :math:`f_k` (as rpact's event-driven
+:math:`T_k - e_i`: the log-rank z and Peto log hazard ratio of
+:func:`mscsim.design._looks.pair_statistic`. Boundaries use the planned fractions :math:`f_k` (as rpact's event-driven
 designs do); with :math:`d_k` events at look :math:`k` the observed fraction equals the planned
 one up to rounding and ties, except when the final look falls short of :math:`D`.
 
@@ -41,7 +41,7 @@ from mscsim.design._looks import (
     LookStatistics,
     benefit_sign,
     effect_name,
-    logrank_z,
+    pair_statistic,
 )
 from mscsim.trial._outcomes import times
 
@@ -156,9 +156,7 @@ def calendar_looks(run, ep, arm: str, design) -> CalendarLooks:
         mask = sel & (enroll <= day)
         ev = e & mask & (cal <= day)
         cols.append(
-            logrank_z(
-                np.where(mask, np.minimum(t, day - enroll), 0.0), ev, group, mask, benefit_sign(ep)
-            )
+            pair_statistic(ep, mask, group, np.where(mask, np.minimum(t, day - enroll), 0.0), ev)
         )
         events[:, j] = ev.sum(axis=1)
         enrolled[:, j] = np.broadcast_to(enroll <= day, t.shape).sum(axis=1)

@@ -90,8 +90,27 @@ def window_statistic(run, ep, arm: str, lo, hi) -> tuple[np.ndarray, ...]:
     group = m((run.arm == a).astype(int))
     if ep.kind in TIME_KINDS:
         t, e = (m(x) for x in times(run, ep))
-        return logrank_z(t, e, group, sel, benefit_sign(ep))
-    y = m(np.asarray(binary(run, ep), dtype=float))
+        return pair_statistic(ep, sel, group, t, e)
+    return pair_statistic(ep, sel, group, m(np.asarray(binary(run, ep), dtype=float)))
+
+
+def pair_statistic(ep, sel, group, y, event=None) -> tuple[np.ndarray, ...]:
+    """z, estimate and SE of ``ep`` comparing ``group == 1`` with ``group == 0`` among ``sel``.
+
+    Arrays of shape (R, N): ``y`` is the time (with ``event`` its indicator) of a time-to-event
+    endpoint, else the 0/1 outcome (NaN: not analysed). Returns arrays of shape (R,).
+    """
+    if ep.kind in TIME_KINDS:
+        sign = benefit_sign(ep)
+        lr = logrank_test(y, event, group, mask=sel)
+        u = np.asarray(lr.details["observed_minus_expected"], dtype=float)
+        v = np.asarray(lr.details["variance"], dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (
+                np.where(v > 0, sign * u / np.sqrt(v), np.nan),
+                np.where(v > 0, u / v, np.nan),
+                np.where(v > 0, 1 / np.sqrt(v), np.nan),
+            )
     sel = sel & np.isfinite(y)  # lung outcomes: non-survivors are not analysed
     y = np.nan_to_num(y).astype(bool)
     nt = (sel & (group == 1)).sum(axis=1)
@@ -105,19 +124,6 @@ def window_statistic(run, ep, arm: str, lo, hi) -> tuple[np.ndarray, ...]:
             np.where(sp > 0, (pc - pt) / sp, np.nan),
             pt - pc,
             np.sqrt(pt * (1 - pt) / nt + pc * (1 - pc) / nc),
-        )
-
-
-def logrank_z(t, e, group, mask, sign: float) -> tuple[np.ndarray, ...]:
-    """Signed log-rank z, Peto log HR and its SE per row of (R, N) arrays (``nan`` if V = 0)."""
-    lr = logrank_test(t, e, group, mask=mask)
-    u = np.asarray(lr.details["observed_minus_expected"], dtype=float)
-    v = np.asarray(lr.details["variance"], dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return (
-            np.where(v > 0, sign * u / np.sqrt(v), np.nan),
-            np.where(v > 0, u / v, np.nan),
-            np.where(v > 0, 1 / np.sqrt(v), np.nan),
         )
 
 

@@ -62,6 +62,9 @@ def adaptive_report(doc: dict, provenance: dict) -> HtmlReport:
         if key not in doc:
             continue
         oc = doc[key]
+        if "per_arm" in oc:
+            _multiarm_section(rep, oc, key == "null")
+            continue
         rep.add_section(label, f"{oc['replicates']} virtual trials of {oc['scenario']}.")
         cal = oc.get("calendar")
         rep.add_table(
@@ -117,6 +120,62 @@ def _calendar_row(cal: dict, j: int) -> dict:
         "mean events": cal["mean_events"][j],
         "mean enrolled": cal["mean_enrolled"][j],
     }
+
+
+def _multiarm_section(rep: HtmlReport, oc: dict, null: bool) -> None:
+    from mscsim.report._allocation_plot import plot_allocation
+
+    what = "family-wise type I error" if null else "power (some arm declared effective)"
+    rep.add_section(
+        "Under the null (every arm inert)" if null else "Under the scenario",
+        f"{oc['replicates']} virtual multi-arm trials of {oc['scenario']}, "
+        f"{oc['randomization']} randomization, {oc['multiplicity']}: {what} "
+        f"{oc['reject']:.4f} (MC SE {oc['reject_mc_se']:.4f}).",
+    )
+    rep.add_table(
+        [
+            {
+                "look": j + 1,
+                "n": n,
+                "stop for efficacy": oc["stop_efficacy"][j],
+                "stop: no arm left / fail": oc["stop_futility"][j],
+            }
+            for j, n in enumerate(oc["sizes"])
+        ]
+    )
+    rep.add_table(
+        [
+            {
+                "arm": a["arm"],
+                f"true {oc['effect']}": a["true_effect"],
+                "declared effective": a["declared_effective"],
+                "selected": a["selected"],
+                "dropped": a["dropped"],
+                "E[patients]": a["expected_patients"],
+                "mean estimate at stop": a["mean_estimate_at_stop"],
+            }
+            for a in oc["per_arm"]
+        ]
+    )
+    rep.add_table(
+        [
+            {"quantity": q, "value": oc[q]}
+            for q in (
+                "expected_sample_size",
+                "max_sample_size",
+                "control_expected_patients",
+                "best_arm",
+                "correct_selection",
+                "selection_bias",
+                "undefined_statistic",
+            )
+        ]
+    )
+    rep.add_figure(
+        plot_allocation(oc),
+        caption="Mean allocation share per batch (trials still running); response-adaptive "
+        "randomization moves patients towards the arm more likely to be best.",
+    )
 
 
 def optimize_report(result: Any, provenance: dict) -> HtmlReport:

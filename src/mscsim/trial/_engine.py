@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from mscsim import __version__
+from mscsim._errors import InputError
 from mscsim.model import MSC_COVID
 from mscsim.population import Cohort, concat
 from mscsim.solve import resolve_backend, runtime_info, simulate
@@ -166,7 +167,7 @@ def _apply_param_draws(params: dict, param_draws, seed: int, reps, n: int) -> di
 
 
 def _run_chunk(
-    scenario, seed, reps, n, visit_days, taus=None, backend="auto", param_draws=None
+    scenario, seed, reps, n, visit_days, taus=None, backend="auto", param_draws=None, assign=None
 ) -> _Chunk:
     scr = screen(scenario, seed, reps, n, backend=backend)
     trial_draws = {}
@@ -175,6 +176,10 @@ def _run_chunk(
     arm_names = [a.name for a in scenario.arms]
     alloc = {a: scenario.allocation[a] for a in arm_names}
     keys = strata_keys(scenario.randomization.strata, scr.ards, scr.cohort.female, scr.cohort.age)
+    if assign is not None:  # every patient on one arm: potential outcomes, same patients
+        arm = np.full(scr.cohort.age.size, arm_names.index(assign), dtype=np.int64)
+        trial_terms = {**(taus or {}), **trial_draws}
+        return follow_up(scenario, seed, reps, n, scr, arm, visit_days, trial_terms, backend)
     arm = np.concatenate(
         [
             randomize(
@@ -276,6 +281,7 @@ def run_trial(
     backend: str = "auto",
     executor=None,
     param_draws=None,
+    assign: str | None = None,
 ) -> TrialRun:
     """Run `replicates` virtual trials of `scenario` (defaults from the scenario).
 
@@ -294,8 +300,15 @@ def run_trial(
     giving the typical value of those model parameters in that replicate, applied after
     screening (e.g. a draw of the MSC effect from its prior, for assurance); a parameter that
     varies between patients is scaled by value / default, so patients keep their variation.
+
+    `assign`, an arm name, gives every enrolled patient that arm instead of randomizing: the
+    same patients, trial effects and random streams as the randomized run, so runs with
+    different `assign` are the potential outcomes of one cohort under each arm (used by
+    multi-arm adaptive designs, :mod:`mscsim.design._multiarm`).
     """
     backend = resolve_backend(backend)
+    if assign is not None and assign not in [a.name for a in scenario.arms]:
+        raise InputError("assign", f"an arm of {scenario.name!r}", assign)
     seed = scenario.seed if seed is None else int(seed)
     n_rep = scenario.replicates if replicates is None else int(replicates)
     n = scenario.sample_size if sample_size is None else int(sample_size)
@@ -316,19 +329,39 @@ def run_trial(
     if executor is not None:
         procs = getattr(executor, "max_workers", 1)
         parts = _gather(
-            executor, scenario, seed, chunks, n, visit_days, progress, taus, backend, param_draws
+            executor,
+            scenario,
+            seed,
+            chunks,
+            n,
+            visit_days,
+            progress,
+            taus,
+            backend,
+            param_draws,
+            assign,
         )
     elif procs == 1:
         parts = []
         for reps in chunks:
             parts.append(
-                _run_chunk(scenario, seed, reps, n, visit_days, taus, backend, param_draws)
+                _run_chunk(scenario, seed, reps, n, visit_days, taus, backend, param_draws, assign)
             )
             if progress is not None:
                 progress(len(reps))
     else:
         parts = _run_parallel(
-            scenario, seed, chunks, n, visit_days, procs, progress, taus, backend, param_draws
+            scenario,
+            seed,
+            chunks,
+            n,
+            visit_days,
+            procs,
+            progress,
+            taus,
+            backend,
+            param_draws,
+            assign,
         )
     run = _merge(scenario, seed, n_rep, n, parts, visit_days, time.perf_counter() - t0)
     run.timings["workers"] = float(procs)
@@ -347,6 +380,7 @@ def _run_parallel(
     taus=None,
     backend="auto",
     param_draws=None,
+    assign=None,
 ):
     """Chunks on a pool of forked processes; results are put back in chunk order."""
     import multiprocessing as mp
@@ -364,7 +398,17 @@ def _run_parallel(
     )
     with ProcessPoolExecutor(max_workers=procs, mp_context=ctx) as pool:
         return _gather(
-            pool, scenario, seed, chunks, n, visit_days, progress, taus, backend, param_draws
+            pool,
+            scenario,
+            seed,
+            chunks,
+            n,
+            visit_days,
+            progress,
+            taus,
+            backend,
+            param_draws,
+            assign,
         )
 
 
@@ -379,13 +423,16 @@ def _gather(
     taus=None,
     backend="auto",
     param_draws=None,
+    assign=None,
 ):
     """Run every chunk on `pool` (any Executor); results are put back in chunk order."""
     from concurrent.futures import as_completed
 
     parts: list = [None] * len(chunks)
     futures = {
-        pool.submit(_run_chunk, scenario, seed, reps, n, visit_days, taus, backend, param_draws): i
+        pool.submit(
+            _run_chunk, scenario, seed, reps, n, visit_days, taus, backend, param_draws, assign
+        ): i
         for i, reps in enumerate(chunks)
     }
     for fut in as_completed(futures):
