@@ -25,8 +25,13 @@ from pathlib import Path
 
 import numpy as np
 
-from mscsim.design import AdaptiveDesign, decisions, look_statistics, null_scenario
-from mscsim.design._calendar import calendar_looks
+from mscsim.design import (
+    AdaptiveDesign,
+    calendar_looks,
+    decisions,
+    look_statistics,
+    null_scenario,
+)
 from mscsim.trial import load_scenario, run_trial
 
 R = int(sys.argv[1]) if len(sys.argv) > 1 else 8_000

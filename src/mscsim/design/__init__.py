@@ -22,6 +22,7 @@ from mscsim.design._assurance import (
     success,
 )
 from mscsim.design._boundaries import SPENDING, GroupSequentialDesign, design_boundaries
+from mscsim.design._calendar import CalendarLooks, calendar_looks, enrollment_days, event_targets
 from mscsim.design._looks import (
     LookStatistics,
     look_sizes,
@@ -50,6 +51,7 @@ __all__ = [
     "SPENDING",
     "AdaptiveDesign",
     "BayesianRule",
+    "CalendarLooks",
     "GroupSequentialDesign",
     "GroupSequentialRule",
     "LookStatistics",
@@ -63,9 +65,12 @@ __all__ = [
     "SampleSizeResult",
     "SearchSpace",
     "Utility",
+    "calendar_looks",
     "candidate_scenario",
     "decisions",
     "design_boundaries",
+    "enrollment_days",
+    "event_targets",
     "evaluate_design",
     "evaluate_multiarm",
     "load_design",
