@@ -155,9 +155,9 @@ def calendar_looks(run, ep, arm: str, design) -> CalendarLooks:
         day = np.nan_to_num(when[:, j], nan=-np.inf)[:, None]
         mask = sel & (enroll <= day)
         ev = e & mask & (cal <= day)
-        cols.append(
-            pair_statistic(ep, mask, group, np.where(mask, np.minimum(t, day - enroll), 0.0), ev)
-        )
+        # follow-up at the look: the endpoint's own time if it has ended, else T_k - e_i
+        at = np.where(cal <= day, t, np.where(mask, day - enroll, 0.0))
+        cols.append(pair_statistic(ep, mask, group, at, ev))
         events[:, j] = ev.sum(axis=1)
         enrolled[:, j] = np.broadcast_to(enroll <= day, t.shape).sum(axis=1)
     z, est, se = (np.stack([col[i] for col in cols], axis=1) for i in range(3))
