@@ -20,7 +20,7 @@ from mscsim.solve import resolve_backend, runtime_info, simulate
 from mscsim.trial._clinical import EVENT_PARAMS
 from mscsim.trial._dosing import regimens
 from mscsim.trial._events import N_INFUSION_U, Events, derive_events
-from mscsim.trial._observe import BIOMARKERS, lung_outcomes, measured
+from mscsim.trial._observe import BIOMARKERS, MEASURED, lung_outcomes, measured
 from mscsim.trial._randomize import randomize, strata_keys
 from mscsim.trial._resolution import quantize, round_times
 from mscsim.trial._scenario import scenario_hash
@@ -31,6 +31,10 @@ from mscsim.trial._trial_effects import TRIAL_PARAMS, TrialEffects, draw_trial_e
 
 STREAM_EVENTS = 3
 GRID_STEP = 0.25  # days: resolution of the event model
+#: Patients per chunk of replicates (default of `run_trial`): small enough that a chunk's
+#: trajectories (patients x ~250 output times x 23 states) stay a few tens of MB, large
+#: enough that the per-chunk overhead of screening rounds and solver calls is negligible.
+CHUNK_PATIENTS = 2048
 
 
 DEFAULT_VISITS = (0, 1, 2, 3, 4, 5, 6, 7, 10, 14, 21, 28)
@@ -216,11 +220,15 @@ def follow_up(
         solver=TRIAL_SOLVER,
         backend=backend,
     )
-    # clinical tables come from values at a stated resolution (see trial/_resolution.py)
-    sol = replace(sol, observables={k: quantize(v) for k, v in sol.observables.items()})
+    # clinical tables come from values at a stated resolution (see trial/_resolution.py);
+    # only what the event model, the visits and the lung outcomes read is quantized, at the
+    # times they read it (quantizing is elementwise: the same values as quantizing everything)
     scr.baseline = {k: quantize(v) for k, v in scr.baseline.items()}
     nt = t.size
-    obs = {k: v[:, :nt] for k, v in sol.observables.items()}
+    setting = scenario.setting
+    viral = setting is not None and setting.discharge_requires_viral_clearance
+    read = ("pf_ratio", "il6", "viral_load") if viral else ("pf_ratio", "il6")
+    obs = {k: quantize(sol.observables[k][:, :nt]) for k in read}
     iu = np.concatenate(
         [
             np.random.default_rng(np.random.SeedSequence([seed, STREAM_EVENTS, int(r)])).uniform(
@@ -230,7 +238,6 @@ def follow_up(
         ]
     )
     effects = draw_trial_effects(scenario.setting, seed, scr.replicate, scr.cohort.uniforms, taus)
-    setting = scenario.setting
     ev = derive_events(
         t,
         obs,
@@ -241,20 +248,18 @@ def follow_up(
         iu,
         fu,
         effects,
-        viral_discharge=setting is not None and setting.discharge_requires_viral_clearance,
+        viral_discharge=viral,
     )
     ev = round_times(ev)
     vi = np.searchsorted(t, visit_days)
     alive = visit_days[None, :] < ev.death[:, None]
-    observed = {
-        **obs,
-        "oxygenation_index": 100.0 * EVENT_PARAMS["oi_mean_airway_pressure"] / obs["pf_ratio"],
-    }
-    visits = measured(
-        {b: np.where(alive, observed[b][:, vi], np.nan) for b in BIOMARKERS}, seed, reps, n
+    at_visits = {b: quantize(sol.observables[b][:, vi]) for b in BIOMARKERS if b in MEASURED}
+    at_visits["oxygenation_index"] = (
+        100.0 * EVENT_PARAMS["oi_mean_airway_pressure"] / at_visits["pf_ratio"]
     )
+    visits = measured({b: np.where(alive, at_visits[b], np.nan) for b in BIOMARKERS}, seed, reps, n)
     t_all = np.concatenate([t, t_long])
-    lung = lung_outcomes(sol, t_all, scr.cohort, ~np.isfinite(ev.death))
+    lung = lung_outcomes(sol.observables, t_all, scr.cohort, ~np.isfinite(ev.death))
     return _Chunk(scr, arm, sol.status, ev, visits, infusions.days, infusions.amount, lung, effects)
 
 
@@ -269,7 +274,7 @@ def run_trial(
     seed: int | None = None,
     replicates: int | None = None,
     sample_size: int | None = None,
-    chunk: int = 256,
+    chunk: int | None = None,
     workers: int | None = None,
     progress=None,
     taus: dict[str, float] | None = None,
@@ -279,7 +284,8 @@ def run_trial(
 ) -> TrialRun:
     """Run `replicates` virtual trials of `scenario` (defaults from the scenario).
 
-    Replicates are processed in chunks of `chunk` trials, spread over `workers` processes
+    Replicates are processed in chunks of `chunk` trials (default: about `CHUNK_PATIENTS`
+    patients per chunk), spread over `workers` processes
     (default: one for small runs, every core for large ones), or over `executor` when given (a
     ``concurrent.futures.Executor``, e.g. a Dask cluster's; its ``max_workers`` attribute, if
     any, sets how finely the replicates are split). Each replicate draws only from streams
@@ -308,6 +314,7 @@ def run_trial(
     }
     visit_days = np.array(sorted(days), dtype=float)
     t0 = time.perf_counter()
+    chunk = max(1, CHUNK_PATIENTS // max(n, 1)) if chunk is None else int(chunk)
     if executor is not None:  # a few chunks per worker, so that every worker gets some
         chunk = min(chunk, max(1, -(-n_rep // (4 * getattr(executor, "max_workers", 1)))))
     chunks = [np.arange(s, min(n_rep, s + chunk)) for s in range(0, n_rep, chunk)]

@@ -14,7 +14,7 @@ import numpy as np
 
 from mscsim._errors import InputError
 from mscsim.model import MSC_COVID
-from mscsim.population import BLOCK, Cohort, concat, draw_block
+from mscsim.population import BLOCK, Cohort, concat, draw_blocks
 from mscsim.solve import Rodas4, simulate
 from mscsim.trial._clinical import EXTUBATE_PF, OXYGEN_PF, ventilation_threshold
 from mscsim.trial._scenario_fields import BERLIN_PF_MMHG
@@ -141,12 +141,11 @@ def screen(
                 f"fewer than {sample_size} of {BLOCK * MAX_BLOCKS} "
                 "virtual candidates are eligible; relax the criteria or the population",
             )
-        cohort = concat(
-            [
-                draw_block(scenario.population, seed, int(reps[g]), int(b), scenario.parameters)
-                for g, k in zip(todo, per)
-                for b in range(blocks[g], blocks[g] + k)
-            ]
+        cohort = draw_blocks(
+            scenario.population,
+            seed,
+            [(int(reps[g]), b) for g, k in zip(todo, per) for b in range(blocks[g], blocks[g] + k)],
+            scenario.parameters,
         )
         blocks[todo] += per
         group = np.repeat(todo, per * BLOCK)  # candidates are contiguous per replicate, in order
