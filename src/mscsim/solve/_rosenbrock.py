@@ -26,13 +26,16 @@ from mscsim.solve._status import Status
 @dataclass
 class RawSolution:
     """Integrator output: `ys` has shape (batch, len(t_eval), n_states); `observables`, when a
-    backend computes them itself, ``(n_observables, batch, len(t_eval))``."""
+    backend computes them itself, ``(n_observables, batch, len(t_eval))``; `first_out`, when a
+    backend scans the states itself, each patient's first output index where a state leaves
+    its bounds (-1: none; see `mscsim.solve._guards.flag_out_of_bounds`)."""
 
     ys: np.ndarray
     status: np.ndarray
     n_steps: np.ndarray
     n_rejected: np.ndarray
     observables: np.ndarray | None = None
+    first_out: np.ndarray | None = None
 
 
 def integrate(

@@ -207,6 +207,16 @@ def _patient(
     return status, steps, rejected
 
 
+def _first_out(ys, lo, hi):
+    """First output index (row of `ys`, ``(T, n)``) where a state is below `lo` or above `hi`
+    (NaN never is), else -1: `mscsim.solve._guards.flag_out_of_bounds`'s test."""
+    for j in range(ys.shape[0]):
+        for s in range(ys.shape[1]):
+            if ys[j, s] < lo[s] or ys[j, s] > hi[s]:
+                return j
+    return -1
+
+
 def _cohort(
     P,
     Y,
@@ -232,8 +242,12 @@ def _cohort(
     n_steps,
     n_rej,
     k,
+    lo,
+    hi,
+    first,
 ):
-    """Every patient (row of `P`, `Y`, ...) on Numba's threads; results into the outputs.
+    """Every patient (row of `P`, `Y`, ...) on Numba's threads; results into the outputs, and
+    each patient's first output out of the state bounds `lo`, `hi` into `first`.
 
     Thread `w` of `k` takes patients ``w, w + k, w + 2k, ...``, so a cohort sorted by cost
     still spreads evenly (Numba's work queue splits a ``prange`` into equal contiguous blocks).
@@ -262,6 +276,7 @@ def _cohort(
                 n_lu,
                 ys[b],
             )
+            first[b] = _first_out(ys[b], lo, hi)
 
 
 def _observe_cohort(Y, P, obs, k):
@@ -291,7 +306,8 @@ def module_text(cm: Any) -> str:
     """Full text of the generated module for `cm`: model functions, then the kernel."""
     shared = (dense_output,)  # written once in _policy, compiled here too
     kernel = [
-        f"{DECORATOR}\n{inspect.getsource(f)}" for f in (*shared, _apply_doses, _record, _patient)
+        f"{DECORATOR}\n{inspect.getsource(f)}"
+        for f in (*shared, _apply_doses, _record, _patient, _first_out)
     ]
     par = DECORATOR.replace("nogil=True", "nogil=True, parallel=True")
     kernel += [f"{par}\n{inspect.getsource(f)}" for f in (_cohort, _observe_cohort)]
@@ -383,6 +399,9 @@ def integrate(
     status = np.zeros(batch, dtype=np.int8)
     n_steps = np.zeros(batch, dtype=np.int64)
     n_rej = np.zeros(batch, dtype=np.int64)
+    first = np.empty(batch, dtype=np.int64)
+    lo = np.array([s.bounds[0] for s in cm.model.states], dtype=np.float64)
+    hi = np.array([s.bounds[1] for s in cm.model.states], dtype=np.float64)
     mod = load(cm)
     with _LOCK:
         mod._cohort(
@@ -410,7 +429,12 @@ def integrate(
             n_steps,
             n_rej,
             min(numba.get_num_threads(), batch),
+            lo,
+            hi,
+            first,
         )
         obs = np.empty((len(cm.model.observables), batch, len(t_eval)))
         mod._observe_cohort(ys, P, obs, min(numba.get_num_threads(), batch))
-    return RawSolution(ys=ys, status=status, n_steps=n_steps, n_rejected=n_rej, observables=obs)
+    return RawSolution(
+        ys=ys, status=status, n_steps=n_steps, n_rejected=n_rej, observables=obs, first_out=first
+    )

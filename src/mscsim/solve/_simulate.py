@@ -213,7 +213,7 @@ def simulate(
             **({} if stop is None else {"t_stop": stop}),
         )
         status = np.array(raw.status, dtype=np.int8)  # a writable copy (JAX's may be read-only)
-        flagged = flag_out_of_bounds(model, raw.ys, status)
+        flagged = flag_out_of_bounds(model, raw.ys, status, raw.first_out)
         if raw.observables is not None:  # computed by the backend (Numba) from the same states
             obs = raw.observables
             for b, k in flagged:

@@ -31,10 +31,11 @@ from mscsim.trial._trial_effects import TRIAL_PARAMS, TrialEffects, draw_trial_e
 
 STREAM_EVENTS = 3
 GRID_STEP = 0.25  # days: resolution of the event model
-#: Patients per chunk of replicates (default of `run_trial`): small enough that a chunk's
-#: trajectories (patients x ~250 output times x 23 states) stay a few tens of MB, large
-#: enough that the per-chunk overhead of screening rounds and solver calls is negligible.
-CHUNK_PATIENTS = 2048
+#: Bytes of follow-up trajectories (patients x output times x states, float64) per chunk of
+#: replicates (default of `run_trial`). Arrays below glibc's largest mmap threshold (32 MiB)
+#: are recycled by malloc; larger ones are mapped afresh and page-faulted on every solve
+#: (measured: a third of the run time as system time with 256-replicate chunks).
+CHUNK_BYTES = 24 * 2**20
 
 
 DEFAULT_VISITS = (0, 1, 2, 3, 4, 5, 6, 7, 10, 14, 21, 28)
@@ -284,8 +285,8 @@ def run_trial(
 ) -> TrialRun:
     """Run `replicates` virtual trials of `scenario` (defaults from the scenario).
 
-    Replicates are processed in chunks of `chunk` trials (default: about `CHUNK_PATIENTS`
-    patients per chunk), spread over `workers` processes
+    Replicates are processed in chunks of `chunk` trials (default: as many as keep a chunk's
+    trajectories within `CHUNK_BYTES`), spread over `workers` processes
     (default: one for small runs, every core for large ones), or over `executor` when given (a
     ``concurrent.futures.Executor``, e.g. a Dask cluster's; its ``max_workers`` attribute, if
     any, sets how finely the replicates are split). Each replicate draws only from streams
@@ -314,7 +315,10 @@ def run_trial(
     }
     visit_days = np.array(sorted(days), dtype=float)
     t0 = time.perf_counter()
-    chunk = max(1, CHUNK_PATIENTS // max(n, 1)) if chunk is None else int(chunk)
+    if chunk is None:
+        per_patient = 8 * len(MSC_COVID.states) * (int(fu / GRID_STEP) + 1 + len(LUNG_OUTCOME_DAYS))
+        chunk = max(1, CHUNK_BYTES // per_patient // max(n, 1))
+    chunk = int(chunk)
     if executor is not None:  # a few chunks per worker, so that every worker gets some
         chunk = min(chunk, max(1, -(-n_rep // (4 * getattr(executor, "max_workers", 1)))))
     chunks = [np.arange(s, min(n_rep, s + chunk)) for s in range(0, n_rep, chunk)]
@@ -369,10 +373,25 @@ def _run_parallel(
     ctx = mp.get_context(
         "fork" if "fork" in mp.get_all_start_methods() and not threaded else "spawn"
     )
-    with ProcessPoolExecutor(max_workers=procs, mp_context=ctx) as pool:
+    threads = max(1, (os.cpu_count() or 1) // procs)
+    with ProcessPoolExecutor(
+        max_workers=procs, mp_context=ctx, initializer=_share_cores, initargs=(threads,)
+    ) as pool:
         return _gather(
             pool, scenario, seed, chunks, n, visit_days, progress, taus, backend, param_draws
         )
+
+
+def _share_cores(threads: int) -> None:
+    """Worker start-up: Numba's solver threads per process, so that processes x threads do
+    not exceed the cores (results do not depend on the number of threads)."""
+    if "numba" in sys.modules:
+        import numba
+
+        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    else:
+        chosen = int(os.environ.get("NUMBA_NUM_THREADS", threads))
+        os.environ["NUMBA_NUM_THREADS"] = str(min(threads, chosen))
 
 
 def _gather(
