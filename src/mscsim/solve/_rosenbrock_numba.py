@@ -55,7 +55,7 @@ import numpy as np
 from numba import prange
 
 from mscsim.solve._numba_codegen import DECORATOR, model_source
-from mscsim.solve._policy import StepPolicy, dense_output
+from mscsim.solve._policy import StepPolicy, dense_output, end_times
 from mscsim.solve._rosenbrock import RawSolution
 from mscsim.solve._status import Status
 
@@ -198,7 +198,7 @@ def _patient(
         g = min(max(g, acc_min), acc_max) if accept else min(max(g, rej_min), rej_max)
         h = h0 if dosed else h * (g if math.isfinite(g) else rej_min)
         # termination and failure
-        done = t >= t_end * (1 - end_rtol)
+        done = t >= t_end * (1 - end_rtol) or jo >= t_eval.shape[0]
         over = steps >= max_steps
         if not done and (over or h < min_step_rtol * max(1.0, abs(t))):
             status = MAX_STEPS if over else (NONFINITE if math.isinf(en) else STEP_TOO_SMALL)
@@ -372,8 +372,10 @@ def integrate(
     max_steps: int,
     xp: Any = None,
     t_stop: np.ndarray | None = None,
+    horizon: float | None = None,
 ) -> RawSolution:
-    """Integrate every column of `y0` from `t0` to ``t_eval[-1]`` (or its `t_stop`) with Numba.
+    """Integrate every column of `y0` from `t0` to ``t_eval[-1]`` (or its `t_stop`, or up to
+    the last output towards `horizon`) with Numba.
 
     Same arguments and result as `mscsim.solve._rosenbrock.integrate`; `xp` is ignored.
     Parameters go to the kernel as one ``(batch, n_params)`` matrix (shared values repeated).
@@ -389,7 +391,7 @@ def integrate(
     DT = np.full((batch, K + 1), np.inf)  # `inf` sentinel after the last dose
     DA = np.zeros((batch, K + 1))
     DT[:, :K], DA[:, :K] = dose_times, dose_amounts
-    t_end = np.full(batch, float(t_eval[-1])) if t_stop is None else np.minimum(t_stop, t_eval[-1])
+    t_end = end_times(t_eval, batch, t_stop, horizon)
     a, cc = np.zeros((4, 4)), np.zeros((5, 5))
     for i, row in enumerate(tab.a):
         a[i, : len(row)] = row

@@ -120,6 +120,7 @@ def simulate(
     solver: Rodas4 | None = None,
     backend: str = "auto",
     t_stop: ArrayLike | None = None,
+    horizon: float | None = None,
 ) -> Solution:
     """Simulate a cohort (patients on a leading axis) with MSC infusions.
 
@@ -136,6 +137,10 @@ def simulate(
     t0 : start time (days since symptom onset). solver : a `Rodas4` configuration.
     t_stop : per-patient end times ``(batch,)``; each patient stops there and its later
     outputs are NaN (saves work when patients need different horizons).
+    horizon : a time ``>= t_eval[-1]``: steps are planned as in a solve to `horizon` (they land
+    on it) but each patient stops after its last output, so the outputs equal those of the
+    longer solve (``t_eval`` extended to `horizon`) at the cost of the shorter one. A failure
+    that the longer solve would meet only after ``t_eval[-1]`` is not seen.
     backend : ``"auto"`` (default: ``"numba"`` when installed, else ``"numpy"``), ``"numpy"``,
     ``"numba"`` (the same algorithm compiled per patient, patients on Numba's threads; needs
     ``mscsim[fast]``; the first solve of a model compiles it once into an on-disk cache, see
@@ -189,6 +194,8 @@ def simulate(
     for i, s in enumerate(model.state_names):
         y[i] = np.broadcast_to(np.asarray(init[s], float), (batch,))
     stop = None
+    if horizon is not None and not (np.isfinite(horizon) and horizon >= te[-1]):
+        raise InputError("horizon", "must be a finite time >= the last output time", horizon)
     if t_stop is not None:
         stop = np.broadcast_to(np.asarray(t_stop, dtype=float), (batch,)).copy()
         if not np.all(stop >= t0):
@@ -211,6 +218,7 @@ def simulate(
             h0=solver.h0,
             max_steps=solver.max_steps,
             **({} if stop is None else {"t_stop": stop}),
+            **({} if horizon is None else {"horizon": float(horizon)}),
         )
         status = np.array(raw.status, dtype=np.int8)  # a writable copy (JAX's may be read-only)
         flagged = flag_out_of_bounds(model, raw.ys, status, raw.first_out)

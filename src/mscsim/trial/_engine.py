@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -20,7 +21,8 @@ from mscsim.solve import resolve_backend, runtime_info, simulate
 from mscsim.trial._clinical import EVENT_PARAMS
 from mscsim.trial._dosing import regimens
 from mscsim.trial._events import N_INFUSION_U, Events, derive_events
-from mscsim.trial._observe import BIOMARKERS, MEASURED, lung_outcomes, measured
+from mscsim.trial._observe import BIOMARKERS, MEASURED, measured
+from mscsim.trial._observe import lung_outcomes as lung_outcome_values
 from mscsim.trial._randomize import randomize, strata_keys
 from mscsim.trial._resolution import quantize, round_times
 from mscsim.trial._scenario import scenario_hash
@@ -144,6 +146,17 @@ class _Chunk:
     effects: TrialEffects
 
 
+@dataclass(frozen=True)
+class _Options:
+    """What every chunk of one run shares besides the scenario and the seed."""
+
+    visit_days: np.ndarray
+    taus: dict[str, float] | None = None
+    backend: str = "auto"
+    param_draws: Callable[[int, int], dict[str, float]] | None = None
+    lung_outcomes: bool = True
+
+
 def _apply_param_draws(params: dict, param_draws, seed: int, reps, n: int) -> dict:
     """Per-replicate typical values: ``param_draws(seed, replicate) -> {name: value}``.
 
@@ -170,13 +183,11 @@ def _apply_param_draws(params: dict, param_draws, seed: int, reps, n: int) -> di
     return trial
 
 
-def _run_chunk(
-    scenario, seed, reps, n, visit_days, taus=None, backend="auto", param_draws=None
-) -> _Chunk:
-    scr = screen(scenario, seed, reps, n, backend=backend)
+def _run_chunk(scenario, seed, reps, n, opt: _Options) -> _Chunk:
+    scr = screen(scenario, seed, reps, n, backend=opt.backend)
     trial_draws = {}
-    if param_draws is not None:  # after screening: enrollment does not depend on the draw
-        trial_draws = _apply_param_draws(scr.cohort.params, param_draws, seed, reps, n)
+    if opt.param_draws is not None:  # after screening: enrollment does not depend on the draw
+        trial_draws = _apply_param_draws(scr.cohort.params, opt.param_draws, seed, reps, n)
     arm_names = [a.name for a in scenario.arms]
     alloc = {a: scenario.allocation[a] for a in arm_names}
     keys = strata_keys(scenario.randomization.strata, scr.ards, scr.cohort.female, scr.cohort.age)
@@ -193,12 +204,34 @@ def _run_chunk(
             for i, r in enumerate(reps)
         ]
     )
-    trial_terms = {**(taus or {}), **trial_draws}  # per-replicate draws win over fixed taus
-    return follow_up(scenario, seed, reps, n, scr, arm, visit_days, trial_terms, backend)
+    trial_terms = {**(opt.taus or {}), **trial_draws}  # per-replicate draws win over fixed taus
+    return follow_up(
+        scenario,
+        seed,
+        reps,
+        n,
+        scr,
+        arm,
+        opt.visit_days,
+        trial_terms,
+        opt.backend,
+        lung_outcomes=opt.lung_outcomes,
+    )
 
 
 def follow_up(
-    scenario, seed, reps, n, scr, arm, visit_days, taus=None, backend="auto", overrides=None
+    scenario,
+    seed,
+    reps,
+    n,
+    scr,
+    arm,
+    visit_days,
+    taus=None,
+    backend="auto",
+    overrides=None,
+    *,
+    lung_outcomes: bool = True,
 ) -> _Chunk:
     """Dose, simulate and observe enrolled patients `scr` (replicate-major, `n` per replicate of
     `reps`) given their arm indices: everything of a chunk after randomization.
@@ -206,6 +239,8 @@ def follow_up(
     `taus` are the trial-level terms for :func:`draw_trial_effects`. `overrides`
     (``{parameter: per-patient values}``) are applied last, after the arm's product
     parameters (``f_trap``, ``k_l``, ``potency``), e.g. by a sensitivity analysis.
+    Without `lung_outcomes` the solve stops after the follow-up (its steps still planned to
+    the last long-term day, so every other table is the same) and the chunk's `lung` is empty.
     """
     regs, infusions, pparams = regimens(scenario, arm, scr.cohort.weight)
     fu = scenario.follow_up_days
@@ -217,9 +252,10 @@ def follow_up(
         {**scr.cohort.params, **pparams, **(overrides or {})},
         y0,
         regs,
-        t_eval=np.concatenate([t, t_long]),
+        t_eval=np.concatenate([t, t_long]) if lung_outcomes else t,
         solver=TRIAL_SOLVER,
         backend=backend,
+        horizon=None if lung_outcomes else float(max(t[-1], *LUNG_OUTCOME_DAYS)),
     )
     # clinical tables come from values at a stated resolution (see trial/_resolution.py);
     # only what the event model, the visits and the lung outcomes read is quantized, at the
@@ -259,8 +295,10 @@ def follow_up(
         100.0 * EVENT_PARAMS["oi_mean_airway_pressure"] / at_visits["pf_ratio"]
     )
     visits = measured({b: np.where(alive, at_visits[b], np.nan) for b in BIOMARKERS}, seed, reps, n)
-    t_all = np.concatenate([t, t_long])
-    lung = lung_outcomes(sol.observables, t_all, scr.cohort, ~np.isfinite(ev.death))
+    lung = {}
+    if lung_outcomes:
+        t_all = np.concatenate([t, t_long])
+        lung = lung_outcome_values(sol.observables, t_all, scr.cohort, ~np.isfinite(ev.death))
     return _Chunk(scr, arm, sol.status, ev, visits, infusions.days, infusions.amount, lung, effects)
 
 
@@ -282,6 +320,7 @@ def run_trial(
     backend: str = "auto",
     executor=None,
     param_draws=None,
+    lung_outcomes: bool = True,
 ) -> TrialRun:
     """Run `replicates` virtual trials of `scenario` (defaults from the scenario).
 
@@ -301,6 +340,10 @@ def run_trial(
     giving the typical value of those model parameters in that replicate, applied after
     screening (e.g. a draw of the MSC effect from its prior, for assurance); a parameter that
     varies between patients is scaled by value / default, so patients keep their variation.
+
+    ``lung_outcomes=False`` skips the long-term lung outcomes (`TrialRun.lung` is empty): each
+    solve stops after the follow-up instead of going on to day 365, and everything else is
+    the same (e.g. for a power run whose endpoints read no lung outcome).
     """
     backend = resolve_backend(backend)
     seed = scenario.seed if seed is None else int(seed)
@@ -324,41 +367,25 @@ def run_trial(
     chunks = [np.arange(s, min(n_rep, s + chunk)) for s in range(0, n_rep, chunk)]
     procs = _default_workers(n_rep * n) if workers is None else int(workers)
     procs = max(1, min(procs, len(chunks)))
+    opt = _Options(visit_days, taus, backend, param_draws, lung_outcomes)
     if executor is not None:
         procs = getattr(executor, "max_workers", 1)
-        parts = _gather(
-            executor, scenario, seed, chunks, n, visit_days, progress, taus, backend, param_draws
-        )
+        parts = _gather(executor, scenario, seed, chunks, n, opt, progress)
     elif procs == 1:
         parts = []
         for reps in chunks:
-            parts.append(
-                _run_chunk(scenario, seed, reps, n, visit_days, taus, backend, param_draws)
-            )
+            parts.append(_run_chunk(scenario, seed, reps, n, opt))
             if progress is not None:
                 progress(len(reps))
     else:
-        parts = _run_parallel(
-            scenario, seed, chunks, n, visit_days, procs, progress, taus, backend, param_draws
-        )
+        parts = _run_parallel(scenario, seed, chunks, n, opt, procs, progress)
     run = _merge(scenario, seed, n_rep, n, parts, visit_days, time.perf_counter() - t0)
     run.timings["workers"] = float(procs)
     run.solver_backend = backend
     return run
 
 
-def _run_parallel(
-    scenario,
-    seed,
-    chunks,
-    n,
-    visit_days,
-    procs,
-    progress,
-    taus=None,
-    backend="auto",
-    param_draws=None,
-):
+def _run_parallel(scenario, seed, chunks, n, opt: _Options, procs: int, progress):
     """Chunks on a pool of forked processes; results are put back in chunk order."""
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
@@ -377,9 +404,7 @@ def _run_parallel(
     with ProcessPoolExecutor(
         max_workers=procs, mp_context=ctx, initializer=_share_cores, initargs=(threads,)
     ) as pool:
-        return _gather(
-            pool, scenario, seed, chunks, n, visit_days, progress, taus, backend, param_draws
-        )
+        return _gather(pool, scenario, seed, chunks, n, opt, progress)
 
 
 def _share_cores(threads: int) -> None:
@@ -394,25 +419,13 @@ def _share_cores(threads: int) -> None:
         os.environ["NUMBA_NUM_THREADS"] = str(min(threads, chosen))
 
 
-def _gather(
-    pool,
-    scenario,
-    seed,
-    chunks,
-    n,
-    visit_days,
-    progress,
-    taus=None,
-    backend="auto",
-    param_draws=None,
-):
+def _gather(pool, scenario, seed, chunks, n, opt: _Options, progress):
     """Run every chunk on `pool` (any Executor); results are put back in chunk order."""
     from concurrent.futures import as_completed
 
     parts: list = [None] * len(chunks)
     futures = {
-        pool.submit(_run_chunk, scenario, seed, reps, n, visit_days, taus, backend, param_draws): i
-        for i, reps in enumerate(chunks)
+        pool.submit(_run_chunk, scenario, seed, reps, n, opt): i for i, reps in enumerate(chunks)
     }
     for fut in as_completed(futures):
         i = futures[fut]

@@ -63,6 +63,8 @@ def power_curve(
     """Run `replicates` virtual trials at each size in `sizes` (total enrolled); `param_draws`
     as in :func:`run_trial` (e.g. a posterior draw per replicate)."""
     seed = scenario.seed if seed is None else int(seed)
+    # the solves go on to day 365 only if an endpoint reads a long-term lung outcome
+    lungs = any(ep.kind == "lung_outcome" for ep in scenario.endpoints.all)
     power: dict[str, list[float]] = {}
     failed: dict[str, list[int]] = {}
     for n in sizes:
@@ -75,6 +77,7 @@ def power_curve(
             progress=progress,
             executor=executor,
             param_draws=param_draws,
+            lung_outcomes=lungs,
         )
         for a in analyse(run):
             key = a.id if len(run.arm_names) == 2 else f"{a.id}:{a.arm}"
