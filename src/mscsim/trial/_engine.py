@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -345,7 +346,79 @@ def run_trial(
     solve stops after the follow-up instead of going on to day 365, and everything else is
     the same (e.g. for a power run whose endpoints read no lung outcome).
     """
-    backend = resolve_backend(backend)
+    plan = _plan(
+        scenario,
+        seed,
+        replicates,
+        sample_size,
+        chunk,
+        workers,
+        executor,
+        _Options(np.empty(0), taus, resolve_backend(backend), param_draws, lung_outcomes),
+    )
+    t0 = time.perf_counter()
+    parts = list(_results(plan, executor, progress))
+    return _run_of(plan, parts, time.perf_counter() - t0)
+
+
+def run_trial_batches(
+    scenario,
+    *,
+    batch: int,
+    seed: int | None = None,
+    replicates: int | None = None,
+    sample_size: int | None = None,
+    workers: int | None = None,
+    progress=None,
+    backend: str = "auto",
+    executor=None,
+    param_draws=None,
+    lung_outcomes: bool = True,
+) -> Iterator[TrialRun]:
+    """The replicates of :func:`run_trial` (same arguments) as consecutive runs of about
+    `batch` replicates each (the last may be smaller), computed on one pool of workers: a
+    caller that reduces each run (e.g. to p-values) never holds every patient at once.
+    Replicate ``r`` is the same trial as in `run_trial` (its streams are keyed by (seed, r)).
+    """
+    plan = _plan(
+        scenario,
+        seed,
+        replicates,
+        sample_size,
+        None,
+        workers,
+        executor,
+        _Options(np.empty(0), None, resolve_backend(backend), param_draws, lung_outcomes),
+        most=batch,
+    )
+    t0 = time.perf_counter()
+    group: list[_Chunk] = []
+    for part in _results(plan, executor, progress):
+        group.append(part)
+        if sum(p.arm.size for p in group) >= max(1, int(batch)) * plan.n or (
+            part.screened.replicate[-1] == plan.n_rep - 1
+        ):
+            yield _run_of(plan, group, time.perf_counter() - t0)
+            group = []
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How one run is split: replicates, sample size, chunks of replicates, processes."""
+
+    scenario: Scenario
+    seed: int
+    n_rep: int
+    n: int
+    chunks: list[np.ndarray]
+    procs: int
+    opt: _Options
+
+
+def _plan(
+    scenario, seed, replicates, sample_size, chunk, workers, executor, opt, most=None
+) -> _Plan:
+    """Chunks of `chunk` replicates (default: within `CHUNK_BYTES`; at most `most`)."""
     seed = scenario.seed if seed is None else int(seed)
     n_rep = scenario.replicates if replicates is None else int(replicates)
     n = scenario.sample_size if sample_size is None else int(sample_size)
@@ -356,37 +429,59 @@ def run_trial(
         for ep in scenario.endpoints.all
         if ep.kind in ("biomarker_change", "who_scale") and ep.day is not None
     }
-    visit_days = np.array(sorted(days), dtype=float)
-    t0 = time.perf_counter()
+    opt = replace(opt, visit_days=np.array(sorted(days), dtype=float))
     if chunk is None:
         per_patient = 8 * len(MSC_COVID.states) * (int(fu / GRID_STEP) + 1 + len(LUNG_OUTCOME_DAYS))
         chunk = max(1, CHUNK_BYTES // per_patient // max(n, 1))
-    chunk = int(chunk)
+    chunk = int(chunk) if most is None else min(int(chunk), max(1, int(most)))
     if executor is not None:  # a few chunks per worker, so that every worker gets some
         chunk = min(chunk, max(1, -(-n_rep // (4 * getattr(executor, "max_workers", 1)))))
     chunks = [np.arange(s, min(n_rep, s + chunk)) for s in range(0, n_rep, chunk)]
     procs = _default_workers(n_rep * n) if workers is None else int(workers)
     procs = max(1, min(procs, len(chunks)))
-    opt = _Options(visit_days, taus, backend, param_draws, lung_outcomes)
     if executor is not None:
         procs = getattr(executor, "max_workers", 1)
-        parts = _gather(executor, scenario, seed, chunks, n, opt, progress)
-    elif procs == 1:
-        parts = []
-        for reps in chunks:
-            parts.append(_run_chunk(scenario, seed, reps, n, opt))
-            if progress is not None:
-                progress(len(reps))
-    else:
-        parts = _run_parallel(scenario, seed, chunks, n, opt, procs, progress)
-    run = _merge(scenario, seed, n_rep, n, parts, visit_days, time.perf_counter() - t0)
-    run.timings["workers"] = float(procs)
-    run.solver_backend = backend
+    return _Plan(scenario, seed, n_rep, n, chunks, procs, opt)
+
+
+def _run_of(plan: _Plan, parts: list[_Chunk], elapsed: float) -> TrialRun:
+    n_rep = sum(p.arm.size for p in parts) // max(plan.n, 1)
+    run = _merge(plan.scenario, plan.seed, n_rep, plan.n, parts, plan.opt.visit_days, elapsed)
+    run.timings["workers"] = float(plan.procs)
+    run.solver_backend = plan.opt.backend
     return run
 
 
-def _run_parallel(scenario, seed, chunks, n, opt: _Options, procs: int, progress):
-    """Chunks on a pool of forked processes; results are put back in chunk order."""
+def _results(plan: _Plan, executor, progress) -> Iterator[_Chunk]:
+    """Every chunk's result, in chunk order: computed here (one process), on `executor`, or
+    on a pool of forked processes; results not yet taken are the only ones held."""
+    if executor is None and plan.procs == 1:
+        for reps in plan.chunks:
+            yield _run_chunk(plan.scenario, plan.seed, reps, plan.n, plan.opt)
+            if progress is not None:
+                progress(len(reps))
+        return
+    with ExitStack() as stack:
+        pool = executor if executor is not None else stack.enter_context(_process_pool(plan.procs))
+        futures = [
+            pool.submit(_run_chunk, plan.scenario, plan.seed, reps, plan.n, plan.opt)
+            for reps in plan.chunks
+        ]
+        try:
+            for i, reps in enumerate(plan.chunks):
+                part = futures[i].result()
+                futures[i] = None  # type: ignore[call-overload]
+                if progress is not None:
+                    progress(len(reps))
+                yield part
+        finally:  # stopped early (an error, Ctrl-C): queued chunks are not started
+            for f in futures:
+                if f is not None:
+                    f.cancel()
+
+
+def _process_pool(procs: int):
+    """A pool of `procs` worker processes (forked where safe) sharing the cores."""
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
@@ -401,10 +496,9 @@ def _run_parallel(scenario, seed, chunks, n, opt: _Options, procs: int, progress
         "fork" if "fork" in mp.get_all_start_methods() and not threaded else "spawn"
     )
     threads = max(1, (os.cpu_count() or 1) // procs)
-    with ProcessPoolExecutor(
+    return ProcessPoolExecutor(
         max_workers=procs, mp_context=ctx, initializer=_share_cores, initargs=(threads,)
-    ) as pool:
-        return _gather(pool, scenario, seed, chunks, n, opt, progress)
+    )
 
 
 def _share_cores(threads: int) -> None:
@@ -417,22 +511,6 @@ def _share_cores(threads: int) -> None:
     else:
         chosen = int(os.environ.get("NUMBA_NUM_THREADS", threads))
         os.environ["NUMBA_NUM_THREADS"] = str(min(threads, chosen))
-
-
-def _gather(pool, scenario, seed, chunks, n, opt: _Options, progress):
-    """Run every chunk on `pool` (any Executor); results are put back in chunk order."""
-    from concurrent.futures import as_completed
-
-    parts: list = [None] * len(chunks)
-    futures = {
-        pool.submit(_run_chunk, scenario, seed, reps, n, opt): i for i, reps in enumerate(chunks)
-    }
-    for fut in as_completed(futures):
-        i = futures[fut]
-        parts[i] = fut.result()
-        if progress is not None:
-            progress(len(chunks[i]))
-    return parts
 
 
 def _merge(scenario, seed, n_rep, n, parts: list[_Chunk], visit_days, elapsed) -> TrialRun:
