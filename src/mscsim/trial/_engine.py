@@ -185,6 +185,8 @@ def _apply_param_draws(params: dict, param_draws, seed: int, reps, n: int) -> di
 
 
 def _run_chunk(scenario, seed, reps, n, opt: _Options) -> _Chunk:
+    if _STOP:  # this worker was asked to stop (see `_defer_stop`)
+        raise RuntimeError(f"worker stopped by signal {_STOP[0]}")
     scr = screen(scenario, seed, reps, n, backend=opt.backend)
     trial_draws = {}
     if opt.param_draws is not None:  # after screening: enrollment does not depend on the draw
@@ -475,9 +477,12 @@ def _results(plan: _Plan, executor, progress) -> Iterator[_Chunk]:
                     progress(len(reps))
                 yield part
         finally:  # stopped early (an error, Ctrl-C): queued chunks are not started
-            for f in futures:
-                if f is not None:
-                    f.cancel()
+            if executor is None:  # the pool's own way: its manager thread cancels them
+                pool.shutdown(wait=False, cancel_futures=True)
+            else:
+                for f in futures:
+                    if f is not None:
+                        f.cancel()
 
 
 def _process_pool(procs: int):
@@ -501,9 +506,15 @@ def _process_pool(procs: int):
     )
 
 
+_STOP: list[int] = []  # in a worker process: the stop signals received
+
+
 def _share_cores(threads: int) -> None:
     """Worker start-up: Numba's solver threads per process, so that processes x threads do
-    not exceed the cores (results do not depend on the number of threads)."""
+    not exceed the cores (results do not depend on the number of threads); SIGINT/SIGTERM
+    deferred (`_defer_stop`)."""
+    import signal
+
     if "numba" in sys.modules:
         import numba
 
@@ -511,6 +522,16 @@ def _share_cores(threads: int) -> None:
     else:
         chosen = int(os.environ.get("NUMBA_NUM_THREADS", threads))
         os.environ["NUMBA_NUM_THREADS"] = str(min(threads, chosen))
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, _defer_stop)
+
+
+def _defer_stop(signum: int, frame: object) -> None:
+    """A worker asked to stop (Ctrl-C, or the main process stopping its workers) finishes the
+    chunk under way and refuses later ones; the pool then ends it. Exiting at once could cut
+    a result in the middle of its message, and the pool's reader would wait for the rest
+    forever (the main process would hang at exit)."""
+    _STOP.append(signum)
 
 
 def _merge(scenario, seed, n_rep, n, parts: list[_Chunk], visit_days, elapsed) -> TrialRun:
