@@ -395,13 +395,13 @@ def run_trial_batches(
     )
     t0 = time.perf_counter()
     group: list[_Chunk] = []
+    patients = 0
     for part in _results(plan, executor, progress):
         group.append(part)
-        if sum(p.arm.size for p in group) >= max(1, int(batch)) * plan.n or (
-            part.screened.replicate[-1] == plan.n_rep - 1
-        ):
+        patients += part.arm.size
+        if patients >= max(1, int(batch)) * plan.n or part.screened.replicate[-1] == plan.n_rep - 1:
             yield _run_of(plan, group, time.perf_counter() - t0)
-            group = []
+            group, patients = [], 0
 
 
 @dataclass(frozen=True)
