@@ -93,6 +93,25 @@ def test_per_patient_stop_times(backend, cohort, reference):
     assert np.all(b.n_steps <= full.n_steps) and b.n_steps[0] < full.n_steps[0] / 2
 
 
+def test_horizon_gives_the_outputs_of_the_longer_solve_at_less_cost(backend, cohort):
+    """`horizon`: steps planned towards it (they land on it), the solve stops after the last
+    output; the outputs equal those of the solve whose outputs go on to the horizon."""
+    name, full = backend  # outputs on days 0..60
+    short = T[T <= 20.0]
+    cut = simulate(
+        MSC_COVID, *cohort, t_eval=short, backend=name, horizon=60.0
+    )  # outputs to day 20, steps planned to day 60
+    assert np.array_equal(cut.states, full.states[:, : short.size], equal_nan=True)
+    for k, x in full.observables.items():
+        assert np.array_equal(cut.observables[k], x[:, : short.size], equal_nan=True), k
+    assert list(cut.status) == list(full.status)
+    assert np.all(cut.n_steps < full.n_steps)
+    plain = simulate(MSC_COVID, *cohort, t_eval=short, backend=name)  # steps planned to day 20
+    assert not np.array_equal(plain.states, cut.states)
+    with pytest.raises(InputError, match="^horizon"):
+        simulate(MSC_COVID, *cohort, t_eval=short, backend=name, horizon=10.0)
+
+
 def test_zero_dose_equals_untreated(backend, cohort):
     name, full = backend
     params, y0, _ = cohort

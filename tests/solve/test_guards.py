@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from importlib.util import find_spec
+
 import numpy as np
 import pytest
 from _cohort import random_cohort
@@ -9,6 +11,7 @@ from _cohort import random_cohort
 from mscsim._errors import InputError
 from mscsim.model import MSC_COVID, Regimen
 from mscsim.solve import Rodas4, Status, simulate
+from mscsim.solve import _guards as guards
 from mscsim.solve._guards import flag_out_of_bounds
 
 T = np.arange(0.0, 61.0)
@@ -77,3 +80,36 @@ def test_perturbed_patients_never_report_garbage_as_ok(monkeypatch):
     monkeypatch.undo()
     with pytest.raises(InputError, match="^params"):
         simulate(MSC_COVID, params, y0, regs, t_eval=[0.0, 1.0])
+
+
+@pytest.mark.skipif(find_spec("numba") is None, reason="needs numba")
+def test_numba_scan_of_the_bounds_flags_what_the_generic_scan_flags(monkeypatch):
+    """The Numba kernel finds each patient's first out-of-bounds output itself
+    (`RawSolution.first_out`); the result equals the generic scan over the trajectories."""
+    monkeypatch.setattr("mscsim.solve._simulate.check_parameters", lambda model, values: None)
+    n = 1000
+    params, y0 = random_cohort(n, seed=12)
+    rng = np.random.default_rng(12)
+    for p in MSC_COVID.parameters:
+        base = np.asarray(params.get(p.name, p.value), dtype=float) * np.ones(n)
+        params[p.name] = base * 10 ** rng.uniform(-1, 1, n)
+    run = lambda: simulate(  # noqa: E731
+        MSC_COVID,
+        params,
+        y0,
+        [Regimen.fixed(1e8 * (i % 3), [5, 8]) for i in range(n)],
+        t_eval=np.arange(0.0, 366.0),
+        backend="numba",
+        solver=Rodas4(rtol=1e-4, atol=1e-7),
+    )
+    fast = run()
+    generic = guards.flag_out_of_bounds
+    monkeypatch.setattr(
+        "mscsim.solve._simulate.flag_out_of_bounds", lambda m, ys, st, first: generic(m, ys, st)
+    )
+    slow = run()
+    assert (fast.status == Status.OUT_OF_BOUNDS).sum() > 5
+    np.testing.assert_array_equal(fast.status, slow.status)
+    np.testing.assert_array_equal(fast.states, slow.states)
+    for k in fast.observables:
+        np.testing.assert_array_equal(fast.observables[k], slow.observables[k])

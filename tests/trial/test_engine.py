@@ -46,6 +46,25 @@ def test_same_tables_whatever_the_number_of_processes(lanzoni, run3):
     np.testing.assert_array_equal(par.arm, run3.arm)
 
 
+def test_without_lung_outcomes_every_other_table_is_the_same(lanzoni, run3):
+    """`lung_outcomes=False` (power runs without a lung endpoint): the solves stop after the
+    follow-up, steps still planned to day 365, so nothing else changes."""
+    short = run_trial(lanzoni, replicates=3, chunk=2, lung_outcomes=False)
+    assert short.lung == {} and set(run3.lung) >= {"dlco_d365", "fvc_d180"}
+    for f in dataclasses.fields(short.events):
+        x, y = getattr(short.events, f.name), getattr(run3.events, f.name)
+        if isinstance(x, dict):
+            for k in x:
+                np.testing.assert_array_equal(x[k], y[k])
+        else:
+            np.testing.assert_array_equal(x, y)
+    for k in run3.visits:
+        np.testing.assert_array_equal(short.visits[k], run3.visits[k])
+    np.testing.assert_array_equal(short.solver_status, run3.solver_status)
+    for a, b in zip(analyse(short), analyse(run3), strict=True):
+        np.testing.assert_array_equal(a.p_value, b.p_value)
+
+
 @pytest.mark.parametrize("backend", ["numpy", "numba", "jax"])
 def test_same_tables_whatever_the_solver_backend(lanzoni, run3, backend, monkeypatch):
     """The reproducibility contract (trial/_resolution.py): trajectories agree to round-off

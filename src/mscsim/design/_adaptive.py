@@ -220,6 +220,7 @@ def evaluate_design(
         workers=workers,
         executor=executor,
         progress=progress,
+        lung_outcomes=ep.kind == "lung_outcome",  # else each solve stops at follow-up
     )
     if re is not None:
         return summarize_reestimation(design, run, ep, arm, sizes)

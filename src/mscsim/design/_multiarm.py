@@ -128,6 +128,7 @@ def potential_outcomes(scenario, ep, arms, *, seed, replicates, n, workers, exec
                 executor=executor,
                 progress=progress,
                 assign=name,
+                lung_outcomes=ep.kind == "lung_outcome",  # else each solve stops at follow-up
             )
             prov = run.provenance
             if ep.kind in TIME_KINDS:

@@ -138,7 +138,7 @@ def build_condition(scenario, arm_index: int) -> Condition | Skipped:
             cid, f"no typical patient of the mix passes the P/F eligibility at day {day0:g}"
         )
     weight = float(scenario.population.weight_kg.mean)
-    regs, _, product = regimens(scenario, np.array([arm_index]), np.array([weight]))
+    given, _, product = regimens(scenario, np.array([arm_index]), np.array([weight]))
     estimated = {e.name for e in estimated_parameters()}
     defaults = MSC_COVID.default_parameters()
     params = dict(typical_patient(sev).params)
@@ -151,9 +151,8 @@ def build_condition(scenario, arm_index: int) -> Condition | Skipped:
         return Skipped(cid, f"the arm or scenario sets estimated parameter(s) {clash}")
     y0 = {k: float(v) for k, v in onset_state(params).items()}
     doses: dict[float, float] = {}
-    for d, c in regs[0].infusions:  # infusions on the same day (two products) add up
-        if c > 0:
-            doses[day0 + d] = doses.get(day0 + d, 0.0) + c
+    for d, c in zip(given.times[0], given.cells[0], strict=True):  # same day (two products) adds up
+        doses[day0 + float(d)] = doses.get(day0 + float(d), 0.0) + float(c)
     infusions = tuple(sorted(doses.items()))
     return Condition(cid, scenario.name, arm.name, sev, day0, weight, params, y0, infusions)
 

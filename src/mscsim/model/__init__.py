@@ -10,7 +10,7 @@ from mscsim.model._patients import (
     typical_patient,
 )
 from mscsim.model._spec import Expression, Model, Observable, Parameter, State
-from mscsim.model._therapy import Regimen, stack_regimens
+from mscsim.model._therapy import Doses, Regimen, stack_regimens
 
 __all__ = [
     "MSC_COVID",
@@ -24,6 +24,7 @@ __all__ = [
     "Model",
     "Observable",
     "Parameter",
+    "Doses",
     "Regimen",
     "State",
     "stack_regimens",

@@ -58,3 +58,36 @@ def stack_regimens(regimens: Sequence[Regimen]) -> tuple[np.ndarray, np.ndarray]
         for j, (d, c) in enumerate(g):
             times[i, j], cells[i, j] = d, c
     return times, cells
+
+
+@dataclass(frozen=True)
+class Doses:
+    """Infusions of a cohort as arrays, the batched twin of one `Regimen` per patient.
+
+    `times` (days) and `cells` are ``(batch, K)``, as `stack_regimens` returns them: each
+    row's infusions sorted by (day, cells), zero-cell infusions dropped, padded with ``inf``
+    days and 0 cells. Build it with `Doses.of`.
+    """
+
+    times: np.ndarray
+    cells: np.ndarray
+
+    @classmethod
+    def of(cls, days: np.ndarray, cells: np.ndarray) -> Doses:
+        """From ``(batch, K)`` infusion days (NaN: no infusion) and cells; the same arrays as
+        `stack_regimens` of the per-patient regimens, without building them."""
+        days = np.asarray(days, dtype=float)
+        cells = np.asarray(cells, dtype=float)
+        planned = ~np.isnan(days)
+        if np.any(planned & ~(np.isfinite(days) & (days >= 0))):
+            raise InputError("infusion day", "must be a finite number >= 0", days[planned].min())
+        if np.any(planned & ~(np.isfinite(cells) & (cells >= 0))):
+            raise InputError("dose", "cells must be a finite number >= 0", cells[planned].min())
+        given = planned & (cells > 0)
+        t = np.where(given, days, np.inf)
+        c = np.where(given, cells, 0.0)
+        order = np.lexsort((c, t), axis=-1)  # by day, then cells, as Regimen sorts its pairs
+        k = int(given.sum(axis=1).max(initial=0))
+        times = np.take_along_axis(t, order, axis=-1)[:, :k]
+        amounts = np.take_along_axis(c, order, axis=-1)[:, :k]
+        return cls(np.ascontiguousarray(times), np.ascontiguousarray(amounts))

@@ -73,50 +73,72 @@ class Cohort:
 N_UNIFORMS = 16
 
 
-def _truncnorm(rng: np.random.Generator, spec, n: int) -> np.ndarray:
-    """Truncated normal by inversion: mean + sd * ndtri(Phi(a) + u (Phi(b) - Phi(a)))."""
+def _truncnorm(spec, u: np.ndarray) -> np.ndarray:
+    """Truncated normal by inversion of uniforms `u`: mean + sd * ndtri(Phi(a) + u (Phi(b) -
+    Phi(a)))."""
     pa, pb = ndtr((spec.min - spec.mean) / spec.sd), ndtr((spec.max - spec.mean) / spec.sd)
-    x = spec.mean + spec.sd * ndtri(pa + rng.uniform(size=n) * (pb - pa))
+    x = spec.mean + spec.sd * ndtri(pa + u * (pb - pa))
     return np.clip(x, spec.min, spec.max)
 
 
-def _iiv(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
+def _iiv_factor() -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Names, log-SDs and the transposed Cholesky factor of the log-parameter correlation."""
     names = list(IIV_CV)
     sd = np.sqrt(np.log1p(np.array([IIV_CV[k] ** 2 for k in names])))
     corr = np.eye(len(names))
     for (a, b), r in CORRELATED.items():
         i, j = names.index(a), names.index(b)
         corr[i, j] = corr[j, i] = r
-    z = rng.standard_normal((n, len(names))) @ np.linalg.cholesky(corr).T
-    eta = z * sd - 0.5 * sd**2  # mean-preserving log-normal multipliers
-    return {k: np.exp(eta[:, i]) for i, k in enumerate(names)}
+    return names, sd, np.linalg.cholesky(corr).T
 
 
-def draw_block(
-    population, seed: int, replicate: int, block: int, overrides: dict[str, float] | None = None
+def _block_draws(population, seed: int, replicate: int, block: int, chol_t: np.ndarray) -> dict:
+    """Every random number of one block, in stream order (the transforms come after)."""
+    rng = np.random.default_rng(np.random.SeedSequence([seed, STREAM_POPULATION, replicate, block]))
+    n = BLOCK
+    mix = population.disease_mix or DEFAULT_MIX
+    probs = np.array([mix.get(s, 0.0) for s in SEVERITIES])
+    lo, hi = population.onset_to_screening_days.min, population.onset_to_screening_days.max
+    return {
+        "u_age": rng.uniform(size=n),
+        "female": rng.uniform(size=n) < population.female_fraction,
+        "u_weight": rng.uniform(size=n),
+        "comorbidity": rng.poisson(population.comorbidity_mean, n),
+        "screening_day": rng.integers(lo, hi + 1, n),
+        "severity_class": rng.choice(len(SEVERITIES), size=n, p=probs / probs.sum()),
+        "jitter": rng.uniform(-0.5, 0.5, n),
+        "z": rng.standard_normal((n, chol_t.shape[0])) @ chol_t,  # per block, as drawn
+        "uniforms": rng.uniform(size=(n, N_UNIFORMS)),
+    }
+
+
+def draw_blocks(
+    population,
+    seed: int,
+    blocks: list[tuple[int, int]],
+    overrides: dict[str, float] | None = None,
 ) -> Cohort:
-    """Draw `BLOCK` candidates of `replicate` from their own stream (see module docstring).
+    """Draw the `BLOCK` candidates of each ``(replicate, block)`` of `blocks`, in that order,
+    each block from its own stream (see module docstring): the same candidates as
+    concatenating `draw_block` of each, computed in one pass.
 
     `overrides` (model parameter -> value) scale every patient's value by value / default, so
     the variability around the new typical value is kept.
     """
-    rng = np.random.default_rng(np.random.SeedSequence([seed, STREAM_POPULATION, replicate, block]))
-    n = BLOCK
-    age = _truncnorm(rng, population.age, n)
-    female = rng.uniform(size=n) < population.female_fraction
-    weight = _truncnorm(rng, population.weight_kg, n)
-    comorb = rng.poisson(population.comorbidity_mean, n)
-    lo, hi = population.onset_to_screening_days.min, population.onset_to_screening_days.max
-    screening = rng.integers(lo, hi + 1, n)
-    mix = population.disease_mix or DEFAULT_MIX
-    probs = np.array([mix.get(s, 0.0) for s in SEVERITIES])
-    sev = rng.choice(len(SEVERITIES), size=n, p=probs / probs.sum())
-    jitter = rng.uniform(-0.5, 0.5, n)
-    mult = _iiv(rng, n)
-    uniforms = rng.uniform(size=(n, N_UNIFORMS))
+    names, sd, chol_t = _iiv_factor()
+    parts = [_block_draws(population, seed, r, b, chol_t) for r, b in blocks]
+    raw = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    n = raw["u_age"].shape[0]
+    age = _truncnorm(population.age, raw["u_age"])
+    weight = _truncnorm(population.weight_kg, raw["u_weight"])
+    comorb, sev = raw["comorbidity"], raw["severity_class"]
+    eta = raw["z"] * sd - 0.5 * sd**2  # mean-preserving log-normal multipliers
+    mult = {k: np.exp(eta[:, i]) for i, k in enumerate(names)}
     decades = (age - 60.0) / 10.0
     score = np.clip(
-        sev + jitter + AGE_SCORE_PER_DECADE * decades + COMORBIDITY_SCORE * (comorb - 1), -0.5, 3.5
+        sev + raw["jitter"] + AGE_SCORE_PER_DECADE * decades + COMORBIDITY_SCORE * (comorb - 1),
+        -0.5,
+        3.5,
     )
     base = MSC_COVID.default_parameters()
     params = {k: base[k] * v for k, v in mult.items()}
@@ -131,16 +153,24 @@ def draw_block(
         params[k] = np.broadcast_to(params[k], (n,)).copy()
     return Cohort(
         age=age,
-        female=female,
+        female=raw["female"],
         weight=weight,
         comorbidity=comorb,
-        screening_day=screening,
+        screening_day=raw["screening_day"],
         severity_class=sev,
         score=score,
         params=params,
         y0=onset_state(params),
-        uniforms=uniforms,
+        uniforms=raw["uniforms"],
     )
+
+
+def draw_block(
+    population, seed: int, replicate: int, block: int, overrides: dict[str, float] | None = None
+) -> Cohort:
+    """Draw `BLOCK` candidates of `replicate` from their own stream (see module docstring);
+    `overrides` as in `draw_blocks`."""
+    return draw_blocks(population, seed, [(replicate, block)], overrides)
 
 
 def concat(cohorts: list[Cohort]) -> Cohort:

@@ -38,25 +38,35 @@ def check_parameters(model: Model, values: Mapping[str, Any]) -> None:
             )
 
 
-def flag_out_of_bounds(model: Model, ys: np.ndarray, status: np.ndarray) -> list[tuple[int, int]]:
+def flag_out_of_bounds(
+    model: Model, ys: np.ndarray, status: np.ndarray, first: np.ndarray | None = None
+) -> list[tuple[int, int]]:
     """Mark ``ok`` patients whose states leave their bounds (in place: `status`, `ys`).
 
     `ys` is ``(batch, T, n_states)``; outputs from the first offending time on become NaN.
+    `first`, if given, is that first offending output index per patient (-1: none), as a
+    backend that scanned the states itself found it (`RawSolution.first_out`).
     Returns the (patient, first offending output index) pairs.
     """
-    lo = np.array([s.bounds[0] for s in model.states])
-    hi = np.array([s.bounds[1] for s in model.states])
-    # one pass of min/max over time (NaN after t_stop ignored), then the offenders in detail
     if ys.shape[0] == 0 or ys.shape[1] == 0:
         return []
-    with np.errstate(invalid="ignore"):
-        low, high = np.fmin.reduce(ys, axis=1), np.fmax.reduce(ys, axis=1)
-        bad = ((low < lo) | (high > hi)).any(axis=1)
+    lo = np.array([s.bounds[0] for s in model.states])
+    hi = np.array([s.bounds[1] for s in model.states])
+    if first is None:
+        # one pass of min/max over time (NaN after t_stop ignored), then the offenders in detail
+        with np.errstate(invalid="ignore"):
+            low, high = np.fmin.reduce(ys, axis=1), np.fmax.reduce(ys, axis=1)
+            bad = ((low < lo) | (high > hi)).any(axis=1)
+    else:
+        bad = first >= 0
     rows = np.flatnonzero(bad & (status == Status.OK))
     flagged = []
     for b in rows:
-        off = ((ys[b] < lo) | (ys[b] > hi)).any(axis=1)
-        flagged.append((int(b), int(off.argmax())))
-        ys[b, flagged[-1][1] :, :] = np.nan
+        if first is None:
+            j = int(((ys[b] < lo) | (ys[b] > hi)).any(axis=1).argmax())
+        else:
+            j = int(first[b])
+        flagged.append((int(b), j))
+        ys[b, j:, :] = np.nan
     status[rows] = Status.OUT_OF_BOUNDS
     return flagged

@@ -30,7 +30,10 @@ the error norm, the step-size controller and the time slack (`error_norm`, `step
 stage loop, dosing and output bookkeeping (numpy: a shrinking working set; Numba: one patient
 per loop iteration, scalar code; JAX: masked columns in one XLA loop) and Numba's scalar error
 norm and controller.
-* **End and failure**: a patient is done when ``t >= t_end * (1 - P.end_rtol)``; it fails with
+* **End and failure**: a patient is done when ``t >= t_end * (1 - P.end_rtol)`` or when its
+  last output has been written (`end_times`: ``t_end`` is the patient's stop time, else the
+  last output time, or a later `horizon` that steps land on as if the solve went on there, so
+  that the outputs are those of the longer solve); it fails with
   ``MAX_STEPS`` after ``max_steps`` attempts, and with ``STEP_TOO_SMALL`` (``NONFINITE`` when the
   last error was not finite) when ``h < P.min_step_rtol * max(1, |t|)``.
 """
@@ -39,6 +42,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from mscsim.solve._tableau import RODAS4, RodasTableau
 
@@ -121,3 +126,12 @@ def step_factor(en: Any, accepted: Any, policy: StepPolicy, xp: Any) -> Any:
         xp.clip(g, policy.reject_min, policy.reject_max),
     )
     return xp.where(xp.isfinite(g), g, policy.reject_min)
+
+
+def end_times(
+    t_eval: np.ndarray, batch: int, t_stop: np.ndarray | None = None, horizon: float | None = None
+) -> np.ndarray:
+    """Each patient's ``t_end`` (see the module docstring): `t_stop` if given, else the last
+    output time or `horizon` (``>= t_eval[-1]``) if given, whichever is later."""
+    last = float(t_eval[-1]) if horizon is None else max(float(horizon), float(t_eval[-1]))
+    return np.full(batch, last) if t_stop is None else np.minimum(t_stop, last)

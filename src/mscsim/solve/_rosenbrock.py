@@ -19,20 +19,30 @@ from typing import Any
 
 import numpy as np
 
-from mscsim.solve._policy import StepPolicy, dense_output, error_norm, slack, step_factor
+from mscsim.solve._policy import (
+    StepPolicy,
+    dense_output,
+    end_times,
+    error_norm,
+    slack,
+    step_factor,
+)
 from mscsim.solve._status import Status
 
 
 @dataclass
 class RawSolution:
     """Integrator output: `ys` has shape (batch, len(t_eval), n_states); `observables`, when a
-    backend computes them itself, ``(n_observables, batch, len(t_eval))``."""
+    backend computes them itself, ``(n_observables, batch, len(t_eval))``; `first_out`, when a
+    backend scans the states itself, each patient's first output index where a state leaves
+    its bounds (-1: none; see `mscsim.solve._guards.flag_out_of_bounds`)."""
 
     ys: np.ndarray
     status: np.ndarray
     n_steps: np.ndarray
     n_rejected: np.ndarray
     observables: np.ndarray | None = None
+    first_out: np.ndarray | None = None
 
 
 def integrate(
@@ -52,6 +62,7 @@ def integrate(
     max_steps: int,
     xp: Any = np,
     t_stop: np.ndarray | None = None,
+    horizon: float | None = None,
 ) -> RawSolution:
     """Integrate every column of `y0` from `t0` to ``t_eval[-1]``.
 
@@ -65,10 +76,13 @@ def integrate(
     atol : ``(n_states, 1)`` absolute tolerances.
     t_stop : optional ``(batch,)`` per-patient end times (``<= t_eval[-1]``); outputs after a
         patient's stop time stay NaN. Default: everyone runs to ``t_eval[-1]``.
+    horizon : optional time ``>= t_eval[-1]`` the steps are planned towards (they land on it)
+        while the solve stops after the last output: the outputs of a solve to `horizon` at
+        the cost of one to ``t_eval[-1]`` (`mscsim.solve._policy.end_times`).
     """
     n, batch = y0.shape
     T = len(t_eval)
-    t_end = np.full(batch, float(t_eval[-1])) if t_stop is None else np.minimum(t_stop, t_eval[-1])
+    t_end = end_times(t_eval, batch, t_stop, horizon)
     ys = np.full((batch, T, n), np.nan)
     status = np.zeros(batch, dtype=np.int8)
     n_steps = np.zeros(batch, dtype=np.int64)
@@ -187,7 +201,7 @@ def integrate(
         if dosed.any():
             f0 = np.where(dosed, np.stack(cm.rhs(y, p, xp)), f0)
         # termination and failure
-        fin = t >= t_end[gid] * (1 - policy.end_rtol)
+        fin = (t >= t_end[gid] * (1 - policy.end_rtol)) | (jo >= T)
         tiny = h < slack(t, policy.min_step_rtol, np)
         over = n_steps[gid] >= max_steps
         bad = ~fin & (tiny | over)

@@ -32,7 +32,14 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from mscsim.solve._policy import StepPolicy, dense_output, error_norm, slack, step_factor
+from mscsim.solve._policy import (
+    StepPolicy,
+    dense_output,
+    end_times,
+    error_norm,
+    slack,
+    step_factor,
+)
 from mscsim.solve._rosenbrock import RawSolution
 from mscsim.solve._status import Status
 
@@ -125,7 +132,7 @@ def _solve(
         grow = step_factor(en, acc, policy, jnp)
         h = jnp.where(live, jnp.where(dosed, h0, hs * grow), h)
         # termination and failure
-        fin = t >= t_end * (1 - policy.end_rtol)
+        fin = (t >= t_end * (1 - policy.end_rtol)) | (jo >= T)
         tiny = h < slack(t, policy.min_step_rtol, jnp)
         over = n_steps >= max_steps
         bad = live & ~fin & (tiny | over)
@@ -187,8 +194,10 @@ def integrate(
     max_steps: int,
     xp: Any = None,
     t_stop: np.ndarray | None = None,
+    horizon: float | None = None,
 ) -> RawSolution:
-    """Integrate every column of `y0` from `t0` to ``t_eval[-1]`` (or its `t_stop`) with JAX.
+    """Integrate every column of `y0` from `t0` to ``t_eval[-1]`` (or its `t_stop`, or up to
+    the last output towards `horizon`) with JAX.
 
     Same arguments and result as `mscsim.solve._rosenbrock.integrate`; `xp` is ignored (the
     generated model code always runs on ``jax.numpy`` here). Runs on JAX's default device.
@@ -205,7 +214,7 @@ def integrate(
     dt_pad[:, : dose_times.shape[1]] = dose_times[cols]
     da_pad[:, : dose_times.shape[1]] = dose_amounts[cols]
     params = [v if np.ndim(v) == 0 else np.asarray(v)[cols] for v in params]
-    t_end = np.full(batch, float(t_eval[-1])) if t_stop is None else np.minimum(t_stop, t_eval[-1])
+    t_end = end_times(t_eval, batch, t_stop, horizon)
     with _x64():
         f64 = partial(jnp.asarray, dtype=jnp.float64)
         ys, status, n_steps, n_rej = _jitted(cm, policy)(

@@ -55,7 +55,7 @@ import numpy as np
 from numba import prange
 
 from mscsim.solve._numba_codegen import DECORATOR, model_source
-from mscsim.solve._policy import StepPolicy, dense_output
+from mscsim.solve._policy import StepPolicy, dense_output, end_times
 from mscsim.solve._rosenbrock import RawSolution
 from mscsim.solve._status import Status
 
@@ -198,13 +198,23 @@ def _patient(
         g = min(max(g, acc_min), acc_max) if accept else min(max(g, rej_min), rej_max)
         h = h0 if dosed else h * (g if math.isfinite(g) else rej_min)
         # termination and failure
-        done = t >= t_end * (1 - end_rtol)
+        done = t >= t_end * (1 - end_rtol) or jo >= t_eval.shape[0]
         over = steps >= max_steps
         if not done and (over or h < min_step_rtol * max(1.0, abs(t))):
             status = MAX_STEPS if over else (NONFINITE if math.isinf(en) else STEP_TOO_SMALL)
             break
     ys[jo:] = np.nan
     return status, steps, rejected
+
+
+def _first_out(ys, lo, hi):
+    """First output index (row of `ys`, ``(T, n)``) where a state is below `lo` or above `hi`
+    (NaN never is), else -1: `mscsim.solve._guards.flag_out_of_bounds`'s test."""
+    for j in range(ys.shape[0]):
+        for s in range(ys.shape[1]):
+            if ys[j, s] < lo[s] or ys[j, s] > hi[s]:
+                return j
+    return -1
 
 
 def _cohort(
@@ -232,8 +242,12 @@ def _cohort(
     n_steps,
     n_rej,
     k,
+    lo,
+    hi,
+    first,
 ):
-    """Every patient (row of `P`, `Y`, ...) on Numba's threads; results into the outputs.
+    """Every patient (row of `P`, `Y`, ...) on Numba's threads; results into the outputs, and
+    each patient's first output out of the state bounds `lo`, `hi` into `first`.
 
     Thread `w` of `k` takes patients ``w, w + k, w + 2k, ...``, so a cohort sorted by cost
     still spreads evenly (Numba's work queue splits a ``prange`` into equal contiguous blocks).
@@ -262,6 +276,7 @@ def _cohort(
                 n_lu,
                 ys[b],
             )
+            first[b] = _first_out(ys[b], lo, hi)
 
 
 def _observe_cohort(Y, P, obs, k):
@@ -291,7 +306,8 @@ def module_text(cm: Any) -> str:
     """Full text of the generated module for `cm`: model functions, then the kernel."""
     shared = (dense_output,)  # written once in _policy, compiled here too
     kernel = [
-        f"{DECORATOR}\n{inspect.getsource(f)}" for f in (*shared, _apply_doses, _record, _patient)
+        f"{DECORATOR}\n{inspect.getsource(f)}"
+        for f in (*shared, _apply_doses, _record, _patient, _first_out)
     ]
     par = DECORATOR.replace("nogil=True", "nogil=True, parallel=True")
     kernel += [f"{par}\n{inspect.getsource(f)}" for f in (_cohort, _observe_cohort)]
@@ -356,8 +372,10 @@ def integrate(
     max_steps: int,
     xp: Any = None,
     t_stop: np.ndarray | None = None,
+    horizon: float | None = None,
 ) -> RawSolution:
-    """Integrate every column of `y0` from `t0` to ``t_eval[-1]`` (or its `t_stop`) with Numba.
+    """Integrate every column of `y0` from `t0` to ``t_eval[-1]`` (or its `t_stop`, or up to
+    the last output towards `horizon`) with Numba.
 
     Same arguments and result as `mscsim.solve._rosenbrock.integrate`; `xp` is ignored.
     Parameters go to the kernel as one ``(batch, n_params)`` matrix (shared values repeated).
@@ -373,7 +391,7 @@ def integrate(
     DT = np.full((batch, K + 1), np.inf)  # `inf` sentinel after the last dose
     DA = np.zeros((batch, K + 1))
     DT[:, :K], DA[:, :K] = dose_times, dose_amounts
-    t_end = np.full(batch, float(t_eval[-1])) if t_stop is None else np.minimum(t_stop, t_eval[-1])
+    t_end = end_times(t_eval, batch, t_stop, horizon)
     a, cc = np.zeros((4, 4)), np.zeros((5, 5))
     for i, row in enumerate(tab.a):
         a[i, : len(row)] = row
@@ -383,6 +401,9 @@ def integrate(
     status = np.zeros(batch, dtype=np.int8)
     n_steps = np.zeros(batch, dtype=np.int64)
     n_rej = np.zeros(batch, dtype=np.int64)
+    first = np.empty(batch, dtype=np.int64)
+    lo = np.array([s.bounds[0] for s in cm.model.states], dtype=np.float64)
+    hi = np.array([s.bounds[1] for s in cm.model.states], dtype=np.float64)
     mod = load(cm)
     with _LOCK:
         mod._cohort(
@@ -410,7 +431,12 @@ def integrate(
             n_steps,
             n_rej,
             min(numba.get_num_threads(), batch),
+            lo,
+            hi,
+            first,
         )
         obs = np.empty((len(cm.model.observables), batch, len(t_eval)))
         mod._observe_cohort(ys, P, obs, min(numba.get_num_threads(), batch))
-    return RawSolution(ys=ys, status=status, n_steps=n_steps, n_rejected=n_rej, observables=obs)
+    return RawSolution(
+        ys=ys, status=status, n_steps=n_steps, n_rejected=n_rej, observables=obs, first_out=first
+    )

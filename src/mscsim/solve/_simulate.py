@@ -11,7 +11,7 @@ from importlib.util import find_spec
 import numpy as np
 
 from mscsim._errors import InputError
-from mscsim.model import Model, Regimen, stack_regimens
+from mscsim.model import Doses, Model, Regimen, stack_regimens
 from mscsim.model._codegen import CompiledModel
 from mscsim.solve._guards import check_parameters, flag_out_of_bounds
 from mscsim.solve._platform import runtime_info
@@ -113,13 +113,14 @@ def simulate(
     model: Model,
     params: Mapping[str, ArrayLike] | None = None,
     y0: Mapping[str, ArrayLike] | None = None,
-    regimen: Regimen | Sequence[Regimen] | None = None,
+    regimen: Regimen | Sequence[Regimen] | Doses | None = None,
     *,
     t_eval: ArrayLike,
     t0: float = 0.0,
     solver: Rodas4 | None = None,
     backend: str = "auto",
     t_stop: ArrayLike | None = None,
+    horizon: float | None = None,
 ) -> Solution:
     """Simulate a cohort (patients on a leading axis) with MSC infusions.
 
@@ -128,7 +129,7 @@ def simulate(
     model : the declarative model (e.g. `mscsim.model.MSC_COVID`).
     params : parameter overrides, each a number (shared) or a ``(batch,)`` array.
     y0 : initial-state overrides at `t0` (default: the model's healthy state).
-    regimen : one `Regimen` for everyone, or one per patient.
+    regimen : one `Regimen` for everyone, or one per patient, or `Doses` (one row per patient).
     t_eval : output times in days (sorted, ``>= t0``).
 
     **Other arguments**
@@ -136,6 +137,10 @@ def simulate(
     t0 : start time (days since symptom onset). solver : a `Rodas4` configuration.
     t_stop : per-patient end times ``(batch,)``; each patient stops there and its later
     outputs are NaN (saves work when patients need different horizons).
+    horizon : a time ``>= t_eval[-1]``: steps are planned as in a solve to `horizon` (they land
+    on it) but each patient stops after its last output, so the outputs equal those of the
+    longer solve (``t_eval`` extended to `horizon`) at the cost of the shorter one. A failure
+    that the longer solve would meet only after ``t_eval[-1]`` is not seen.
     backend : ``"auto"`` (default: ``"numba"`` when installed, else ``"numpy"``), ``"numpy"``,
     ``"numba"`` (the same algorithm compiled per patient, patients on Numba's threads; needs
     ``mscsim[fast]``; the first solve of a model compiles it once into an on-disk cache, see
@@ -157,13 +162,20 @@ def simulate(
     te = np.asarray(t_eval, dtype=float)
     if te.ndim != 1 or te.size == 0 or np.any(np.diff(te) < 0) or te[0] < t0:
         raise InputError("t_eval", "must be a non-empty sorted 1-D array with values >= t0")
-    regs = [regimen] if isinstance(regimen, Regimen) or regimen is None else list(regimen)
-    regs = [r or Regimen() for r in regs]
-    batch = _batch_size(params, y0, extra=len(regs))
-    if len(regs) == 1:
-        regs = regs * batch
-    elif len(regs) != batch:
-        raise InputError("regimen", f"need 1 or {batch} regimens, got {len(regs)}")
+    if isinstance(regimen, Doses):
+        batch = _batch_size(params, y0, extra=regimen.times.shape[0])
+        if regimen.times.shape[0] != batch:
+            raise InputError("regimen", f"need {batch} rows of doses, got {regimen.times.shape[0]}")
+        times, cells = regimen.times, regimen.cells
+    else:
+        regs = [regimen] if isinstance(regimen, Regimen) or regimen is None else list(regimen)
+        regs = [r or Regimen() for r in regs]
+        batch = _batch_size(params, y0, extra=len(regs))
+        if len(regs) == 1:
+            regs = regs * batch
+        elif len(regs) != batch:
+            raise InputError("regimen", f"need 1 or {batch} regimens, got {len(regs)}")
+        times, cells = stack_regimens(regs)
     unknown = set(params or {}) - set(model.parameter_names)
     if unknown:
         raise InputError("params", f"unknown parameter(s) {sorted(unknown)}")
@@ -182,11 +194,12 @@ def simulate(
     for i, s in enumerate(model.state_names):
         y[i] = np.broadcast_to(np.asarray(init[s], float), (batch,))
     stop = None
+    if horizon is not None and not (np.isfinite(horizon) and horizon >= te[-1]):
+        raise InputError("horizon", "must be a finite time >= the last output time", horizon)
     if t_stop is not None:
         stop = np.broadcast_to(np.asarray(t_stop, dtype=float), (batch,)).copy()
         if not np.all(stop >= t0):
             raise InputError("t_stop", "per-patient stop times must be >= t0")
-    times, cells = stack_regimens(regs)
     atol = solver.atol * np.array([[s.scale] for s in model.states])
     cm = compiled(model)
     with np.errstate(all="ignore"):
@@ -205,9 +218,10 @@ def simulate(
             h0=solver.h0,
             max_steps=solver.max_steps,
             **({} if stop is None else {"t_stop": stop}),
+            **({} if horizon is None else {"horizon": float(horizon)}),
         )
         status = np.array(raw.status, dtype=np.int8)  # a writable copy (JAX's may be read-only)
-        flagged = flag_out_of_bounds(model, raw.ys, status)
+        flagged = flag_out_of_bounds(model, raw.ys, status, raw.first_out)
         if raw.observables is not None:  # computed by the backend (Numba) from the same states
             obs = raw.observables
             for b, k in flagged:

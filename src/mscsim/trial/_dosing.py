@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mscsim.model import MSC_COVID, Regimen
+from mscsim.model import MSC_COVID, Doses
 from mscsim.trial._events import Infusions
 from mscsim.trial._products import PRODUCTS
 
@@ -20,7 +20,8 @@ def arm_schedule(arm, weight: np.ndarray) -> list[tuple[float, str, np.ndarray]]
 
 
 def regimens(scenario, arm_idx, weight):
-    """Per-patient infusions (cell-equivalents), product parameters and toxicity inputs."""
+    """Per-patient infusions as `Doses` (cell-equivalents, one row per patient), `Infusions`
+    (schedule and toxicity inputs) and the arm's product parameters."""
     arms = scenario.arms
     k = max(len(a.schedule()) for a in arms) or 1
     n = arm_idx.size
@@ -54,8 +55,4 @@ def regimens(scenario, arm_idx, weight):
             pparams["f_trap"][sel] = primary.f_trap
             pparams["k_l"][sel] = primary.k_l
             pparams["potency"][sel] = primary.potency
-    regs = [
-        Regimen(tuple((float(d), float(c)) for d, c in zip(dd, cc, strict=True) if np.isfinite(d)))
-        for dd, cc in zip(days, amount, strict=True)
-    ]
-    return regs, Infusions(days, amount, embolic, reaction, active), pparams
+    return Doses.of(days, amount), Infusions(days, amount, embolic, reaction, active), pparams

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -21,7 +23,8 @@ from mscsim.solve import resolve_backend, runtime_info, simulate
 from mscsim.trial._clinical import EVENT_PARAMS
 from mscsim.trial._dosing import regimens
 from mscsim.trial._events import N_INFUSION_U, Events, derive_events
-from mscsim.trial._observe import BIOMARKERS, lung_outcomes, measured
+from mscsim.trial._observe import BIOMARKERS, MEASURED, measured
+from mscsim.trial._observe import lung_outcomes as lung_outcome_values
 from mscsim.trial._randomize import randomize, strata_keys
 from mscsim.trial._resolution import quantize, round_times
 from mscsim.trial._scenario import scenario_hash
@@ -32,6 +35,11 @@ from mscsim.trial._trial_effects import TRIAL_PARAMS, TrialEffects, draw_trial_e
 
 STREAM_EVENTS = 3
 GRID_STEP = 0.25  # days: resolution of the event model
+#: Bytes of follow-up trajectories (patients x output times x states, float64) per chunk of
+#: replicates (default of `run_trial`). Arrays below glibc's largest mmap threshold (32 MiB)
+#: are recycled by malloc; larger ones are mapped afresh and page-faulted on every solve
+#: (measured: a third of the run time as system time with 256-replicate chunks).
+CHUNK_BYTES = 24 * 2**20
 
 
 DEFAULT_VISITS = (0, 1, 2, 3, 4, 5, 6, 7, 10, 14, 21, 28)
@@ -140,6 +148,18 @@ class _Chunk:
     effects: TrialEffects
 
 
+@dataclass(frozen=True)
+class _Options:
+    """What every chunk of one run shares besides the scenario and the seed."""
+
+    visit_days: np.ndarray
+    taus: dict[str, float] | None = None
+    backend: str = "auto"
+    param_draws: Callable[[int, int], dict[str, float]] | None = None
+    lung_outcomes: bool = True
+    assign: str | None = None  # every patient on this arm (potential outcomes)
+
+
 def _apply_param_draws(params: dict, param_draws, seed: int, reps, n: int) -> dict:
     """Per-replicate typical values: ``param_draws(seed, replicate) -> {name: value}``.
 
@@ -166,20 +186,23 @@ def _apply_param_draws(params: dict, param_draws, seed: int, reps, n: int) -> di
     return trial
 
 
-def _run_chunk(
-    scenario, seed, reps, n, visit_days, taus=None, backend="auto", param_draws=None, assign=None
-) -> _Chunk:
-    scr = screen(scenario, seed, reps, n, backend=backend)
+def _run_chunk(scenario, seed, reps, n, opt: _Options) -> _Chunk:
+    if _STOP:  # this worker was asked to stop (see `_defer_stop`)
+        raise RuntimeError(f"worker stopped by signal {_STOP[0]}")
+    scr = screen(scenario, seed, reps, n, backend=opt.backend)
     trial_draws = {}
-    if param_draws is not None:  # after screening: enrollment does not depend on the draw
-        trial_draws = _apply_param_draws(scr.cohort.params, param_draws, seed, reps, n)
+    if opt.param_draws is not None:  # after screening: enrollment does not depend on the draw
+        trial_draws = _apply_param_draws(scr.cohort.params, opt.param_draws, seed, reps, n)
     arm_names = [a.name for a in scenario.arms]
+    trial_terms = {**(opt.taus or {}), **trial_draws}  # per-replicate draws win over fixed taus
+    if opt.assign is not None:  # every patient on one arm: potential outcomes, same patients
+        arm = np.full(scr.cohort.age.size, arm_names.index(opt.assign), dtype=np.int64)
+        return follow_up(
+            scenario, seed, reps, n, scr, arm, opt.visit_days, trial_terms, opt.backend,
+            lung_outcomes=opt.lung_outcomes,
+        )  # fmt: skip
     alloc = {a: scenario.allocation[a] for a in arm_names}
     keys = strata_keys(scenario.randomization.strata, scr.ards, scr.cohort.female, scr.cohort.age)
-    if assign is not None:  # every patient on one arm: potential outcomes, same patients
-        arm = np.full(scr.cohort.age.size, arm_names.index(assign), dtype=np.int64)
-        trial_terms = {**(taus or {}), **trial_draws}
-        return follow_up(scenario, seed, reps, n, scr, arm, visit_days, trial_terms, backend)
     arm = np.concatenate(
         [
             randomize(
@@ -193,12 +216,33 @@ def _run_chunk(
             for i, r in enumerate(reps)
         ]
     )
-    trial_terms = {**(taus or {}), **trial_draws}  # per-replicate draws win over fixed taus
-    return follow_up(scenario, seed, reps, n, scr, arm, visit_days, trial_terms, backend)
+    return follow_up(
+        scenario,
+        seed,
+        reps,
+        n,
+        scr,
+        arm,
+        opt.visit_days,
+        trial_terms,
+        opt.backend,
+        lung_outcomes=opt.lung_outcomes,
+    )
 
 
 def follow_up(
-    scenario, seed, reps, n, scr, arm, visit_days, taus=None, backend="auto", overrides=None
+    scenario,
+    seed,
+    reps,
+    n,
+    scr,
+    arm,
+    visit_days,
+    taus=None,
+    backend="auto",
+    overrides=None,
+    *,
+    lung_outcomes: bool = True,
 ) -> _Chunk:
     """Dose, simulate and observe enrolled patients `scr` (replicate-major, `n` per replicate of
     `reps`) given their arm indices: everything of a chunk after randomization.
@@ -206,6 +250,8 @@ def follow_up(
     `taus` are the trial-level terms for :func:`draw_trial_effects`. `overrides`
     (``{parameter: per-patient values}``) are applied last, after the arm's product
     parameters (``f_trap``, ``k_l``, ``potency``), e.g. by a sensitivity analysis.
+    Without `lung_outcomes` the solve stops after the follow-up (its steps still planned to
+    the last long-term day, so every other table is the same) and the chunk's `lung` is empty.
     """
     regs, infusions, pparams = regimens(scenario, arm, scr.cohort.weight)
     fu = scenario.follow_up_days
@@ -217,15 +263,20 @@ def follow_up(
         {**scr.cohort.params, **pparams, **(overrides or {})},
         y0,
         regs,
-        t_eval=np.concatenate([t, t_long]),
+        t_eval=np.concatenate([t, t_long]) if lung_outcomes else t,
         solver=TRIAL_SOLVER,
         backend=backend,
+        horizon=None if lung_outcomes else float(max(t[-1], *LUNG_OUTCOME_DAYS)),
     )
-    # clinical tables come from values at a stated resolution (see trial/_resolution.py)
-    sol = replace(sol, observables={k: quantize(v) for k, v in sol.observables.items()})
+    # clinical tables come from values at a stated resolution (see trial/_resolution.py);
+    # only what the event model, the visits and the lung outcomes read is quantized, at the
+    # times they read it (quantizing is elementwise: the same values as quantizing everything)
     scr.baseline = {k: quantize(v) for k, v in scr.baseline.items()}
     nt = t.size
-    obs = {k: v[:, :nt] for k, v in sol.observables.items()}
+    setting = scenario.setting
+    viral = setting is not None and setting.discharge_requires_viral_clearance
+    read = ("pf_ratio", "il6", "viral_load") if viral else ("pf_ratio", "il6")
+    obs = {k: quantize(sol.observables[k][:, :nt]) for k in read}
     iu = np.concatenate(
         [
             np.random.default_rng(np.random.SeedSequence([seed, STREAM_EVENTS, int(r)])).uniform(
@@ -235,7 +286,6 @@ def follow_up(
         ]
     )
     effects = draw_trial_effects(scenario.setting, seed, scr.replicate, scr.cohort.uniforms, taus)
-    setting = scenario.setting
     ev = derive_events(
         t,
         obs,
@@ -246,20 +296,20 @@ def follow_up(
         iu,
         fu,
         effects,
-        viral_discharge=setting is not None and setting.discharge_requires_viral_clearance,
+        viral_discharge=viral,
     )
     ev = round_times(ev)
     vi = np.searchsorted(t, visit_days)
     alive = visit_days[None, :] < ev.death[:, None]
-    observed = {
-        **obs,
-        "oxygenation_index": 100.0 * EVENT_PARAMS["oi_mean_airway_pressure"] / obs["pf_ratio"],
-    }
-    visits = measured(
-        {b: np.where(alive, observed[b][:, vi], np.nan) for b in BIOMARKERS}, seed, reps, n
+    at_visits = {b: quantize(sol.observables[b][:, vi]) for b in BIOMARKERS if b in MEASURED}
+    at_visits["oxygenation_index"] = (
+        100.0 * EVENT_PARAMS["oi_mean_airway_pressure"] / at_visits["pf_ratio"]
     )
-    t_all = np.concatenate([t, t_long])
-    lung = lung_outcomes(sol, t_all, scr.cohort, ~np.isfinite(ev.death))
+    visits = measured({b: np.where(alive, at_visits[b], np.nan) for b in BIOMARKERS}, seed, reps, n)
+    lung = {}
+    if lung_outcomes:
+        t_all = np.concatenate([t, t_long])
+        lung = lung_outcome_values(sol.observables, t_all, scr.cohort, ~np.isfinite(ev.death))
     return _Chunk(scr, arm, sol.status, ev, visits, infusions.days, infusions.amount, lung, effects)
 
 
@@ -274,18 +324,20 @@ def run_trial(
     seed: int | None = None,
     replicates: int | None = None,
     sample_size: int | None = None,
-    chunk: int = 256,
+    chunk: int | None = None,
     workers: int | None = None,
     progress=None,
     taus: dict[str, float] | None = None,
     backend: str = "auto",
     executor=None,
     param_draws=None,
+    lung_outcomes: bool = True,
     assign: str | None = None,
 ) -> TrialRun:
     """Run `replicates` virtual trials of `scenario` (defaults from the scenario).
 
-    Replicates are processed in chunks of `chunk` trials, spread over `workers` processes
+    Replicates are processed in chunks of `chunk` trials (default: as many as keep a chunk's
+    trajectories within `CHUNK_BYTES`), spread over `workers` processes
     (default: one for small runs, every core for large ones), or over `executor` when given (a
     ``concurrent.futures.Executor``, e.g. a Dask cluster's; its ``max_workers`` attribute, if
     any, sets how finely the replicates are split). Each replicate draws only from streams
@@ -301,14 +353,90 @@ def run_trial(
     screening (e.g. a draw of the MSC effect from its prior, for assurance); a parameter that
     varies between patients is scaled by value / default, so patients keep their variation.
 
+    ``lung_outcomes=False`` skips the long-term lung outcomes (`TrialRun.lung` is empty): each
+    solve stops after the follow-up instead of going on to day 365, and everything else is
+    the same (e.g. for a power run whose endpoints read no lung outcome).
+
     `assign`, an arm name, gives every enrolled patient that arm instead of randomizing: the
     same patients, trial effects and random streams as the randomized run, so runs with
     different `assign` are the potential outcomes of one cohort under each arm (used by
     multi-arm adaptive designs, :mod:`mscsim.design._multiarm`).
     """
-    backend = resolve_backend(backend)
     if assign is not None and assign not in [a.name for a in scenario.arms]:
         raise InputError("assign", f"an arm of {scenario.name!r}", assign)
+    plan = _plan(
+        scenario,
+        seed,
+        replicates,
+        sample_size,
+        chunk,
+        workers,
+        executor,
+        _Options(np.empty(0), taus, resolve_backend(backend), param_draws, lung_outcomes, assign),
+    )
+    t0 = time.perf_counter()
+    parts = list(_results(plan, executor, progress))
+    return _run_of(plan, parts, time.perf_counter() - t0)
+
+
+def run_trial_batches(
+    scenario,
+    *,
+    batch: int,
+    seed: int | None = None,
+    replicates: int | None = None,
+    sample_size: int | None = None,
+    workers: int | None = None,
+    progress=None,
+    backend: str = "auto",
+    executor=None,
+    param_draws=None,
+    lung_outcomes: bool = True,
+) -> Iterator[TrialRun]:
+    """The replicates of :func:`run_trial` (same arguments) as consecutive runs of about
+    `batch` replicates each (the last may be smaller), computed on one pool of workers: a
+    caller that reduces each run (e.g. to p-values) never holds every patient at once.
+    Replicate ``r`` is the same trial as in `run_trial` (its streams are keyed by (seed, r)).
+    """
+    plan = _plan(
+        scenario,
+        seed,
+        replicates,
+        sample_size,
+        None,
+        workers,
+        executor,
+        _Options(np.empty(0), None, resolve_backend(backend), param_draws, lung_outcomes),
+        most=batch,
+    )
+    t0 = time.perf_counter()
+    group: list[_Chunk] = []
+    patients = 0
+    for part in _results(plan, executor, progress):
+        group.append(part)
+        patients += part.arm.size
+        if patients >= max(1, int(batch)) * plan.n or part.screened.replicate[-1] == plan.n_rep - 1:
+            yield _run_of(plan, group, time.perf_counter() - t0)
+            group, patients = [], 0
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How one run is split: replicates, sample size, chunks of replicates, processes."""
+
+    scenario: Scenario
+    seed: int
+    n_rep: int
+    n: int
+    chunks: list[np.ndarray]
+    procs: int
+    opt: _Options
+
+
+def _plan(
+    scenario, seed, replicates, sample_size, chunk, workers, executor, opt, most=None
+) -> _Plan:
+    """Chunks of `chunk` replicates (default: within `CHUNK_BYTES`; at most `most`)."""
     seed = scenario.seed if seed is None else int(seed)
     n_rep = scenario.replicates if replicates is None else int(replicates)
     n = scenario.sample_size if sample_size is None else int(sample_size)
@@ -319,8 +447,11 @@ def run_trial(
         for ep in scenario.endpoints.all
         if ep.kind in ("biomarker_change", "who_scale") and ep.day is not None
     }
-    visit_days = np.array(sorted(days), dtype=float)
-    t0 = time.perf_counter()
+    opt = replace(opt, visit_days=np.array(sorted(days), dtype=float))
+    if chunk is None:
+        per_patient = 8 * len(MSC_COVID.states) * (int(fu / GRID_STEP) + 1 + len(LUNG_OUTCOME_DAYS))
+        chunk = max(1, CHUNK_BYTES // per_patient // max(n, 1))
+    chunk = int(chunk) if most is None else min(int(chunk), max(1, int(most)))
     if executor is not None:  # a few chunks per worker, so that every worker gets some
         chunk = min(chunk, max(1, -(-n_rep // (4 * getattr(executor, "max_workers", 1)))))
     chunks = [np.arange(s, min(n_rep, s + chunk)) for s in range(0, n_rep, chunk)]
@@ -328,61 +459,50 @@ def run_trial(
     procs = max(1, min(procs, len(chunks)))
     if executor is not None:
         procs = getattr(executor, "max_workers", 1)
-        parts = _gather(
-            executor,
-            scenario,
-            seed,
-            chunks,
-            n,
-            visit_days,
-            progress,
-            taus,
-            backend,
-            param_draws,
-            assign,
-        )
-    elif procs == 1:
-        parts = []
-        for reps in chunks:
-            parts.append(
-                _run_chunk(scenario, seed, reps, n, visit_days, taus, backend, param_draws, assign)
-            )
-            if progress is not None:
-                progress(len(reps))
-    else:
-        parts = _run_parallel(
-            scenario,
-            seed,
-            chunks,
-            n,
-            visit_days,
-            procs,
-            progress,
-            taus,
-            backend,
-            param_draws,
-            assign,
-        )
-    run = _merge(scenario, seed, n_rep, n, parts, visit_days, time.perf_counter() - t0)
-    run.timings["workers"] = float(procs)
-    run.solver_backend = backend
+    return _Plan(scenario, seed, n_rep, n, chunks, procs, opt)
+
+
+def _run_of(plan: _Plan, parts: list[_Chunk], elapsed: float) -> TrialRun:
+    n_rep = sum(p.arm.size for p in parts) // max(plan.n, 1)
+    run = _merge(plan.scenario, plan.seed, n_rep, plan.n, parts, plan.opt.visit_days, elapsed)
+    run.timings["workers"] = float(plan.procs)
+    run.solver_backend = plan.opt.backend
     return run
 
 
-def _run_parallel(
-    scenario,
-    seed,
-    chunks,
-    n,
-    visit_days,
-    procs,
-    progress,
-    taus=None,
-    backend="auto",
-    param_draws=None,
-    assign=None,
-):
-    """Chunks on a pool of forked processes; results are put back in chunk order."""
+def _results(plan: _Plan, executor, progress) -> Iterator[_Chunk]:
+    """Every chunk's result, in chunk order: computed here (one process), on `executor`, or
+    on a pool of forked processes; results not yet taken are the only ones held."""
+    if executor is None and plan.procs == 1:
+        for reps in plan.chunks:
+            yield _run_chunk(plan.scenario, plan.seed, reps, plan.n, plan.opt)
+            if progress is not None:
+                progress(len(reps))
+        return
+    with ExitStack() as stack:
+        pool = executor if executor is not None else stack.enter_context(_process_pool(plan.procs))
+        futures = [
+            pool.submit(_run_chunk, plan.scenario, plan.seed, reps, plan.n, plan.opt)
+            for reps in plan.chunks
+        ]
+        try:
+            for i, reps in enumerate(plan.chunks):
+                part = futures[i].result()
+                futures[i] = None  # type: ignore[call-overload]
+                if progress is not None:
+                    progress(len(reps))
+                yield part
+        finally:  # stopped early (an error, Ctrl-C): queued chunks are not started
+            if executor is None:  # the pool's own way: its manager thread cancels them
+                pool.shutdown(wait=False, cancel_futures=True)
+            else:
+                for f in futures:
+                    if f is not None:
+                        f.cancel()
+
+
+def _process_pool(procs: int):
+    """A pool of `procs` worker processes (forked where safe) sharing the cores."""
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
@@ -396,51 +516,38 @@ def _run_parallel(
     ctx = mp.get_context(
         "fork" if "fork" in mp.get_all_start_methods() and not threaded else "spawn"
     )
-    with ProcessPoolExecutor(max_workers=procs, mp_context=ctx) as pool:
-        return _gather(
-            pool,
-            scenario,
-            seed,
-            chunks,
-            n,
-            visit_days,
-            progress,
-            taus,
-            backend,
-            param_draws,
-            assign,
-        )
+    threads = max(1, (os.cpu_count() or 1) // procs)
+    return ProcessPoolExecutor(
+        max_workers=procs, mp_context=ctx, initializer=_share_cores, initargs=(threads,)
+    )
 
 
-def _gather(
-    pool,
-    scenario,
-    seed,
-    chunks,
-    n,
-    visit_days,
-    progress,
-    taus=None,
-    backend="auto",
-    param_draws=None,
-    assign=None,
-):
-    """Run every chunk on `pool` (any Executor); results are put back in chunk order."""
-    from concurrent.futures import as_completed
+_STOP: list[int] = []  # in a worker process: the stop signals received
 
-    parts: list = [None] * len(chunks)
-    futures = {
-        pool.submit(
-            _run_chunk, scenario, seed, reps, n, visit_days, taus, backend, param_draws, assign
-        ): i
-        for i, reps in enumerate(chunks)
-    }
-    for fut in as_completed(futures):
-        i = futures[fut]
-        parts[i] = fut.result()
-        if progress is not None:
-            progress(len(chunks[i]))
-    return parts
+
+def _share_cores(threads: int) -> None:
+    """Worker start-up: Numba's solver threads per process, so that processes x threads do
+    not exceed the cores (results do not depend on the number of threads); SIGINT/SIGTERM
+    deferred (`_defer_stop`)."""
+    import signal
+
+    if "numba" in sys.modules:
+        import numba
+
+        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    else:
+        chosen = int(os.environ.get("NUMBA_NUM_THREADS", threads))
+        os.environ["NUMBA_NUM_THREADS"] = str(min(threads, chosen))
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, _defer_stop)
+
+
+def _defer_stop(signum: int, frame: object) -> None:
+    """A worker asked to stop (Ctrl-C, or the main process stopping its workers) finishes the
+    chunk under way and refuses later ones; the pool then ends it. Exiting at once could cut
+    a result in the middle of its message, and the pool's reader would wait for the rest
+    forever (the main process would hang at exit)."""
+    _STOP.append(signum)
 
 
 def _merge(scenario, seed, n_rep, n, parts: list[_Chunk], visit_days, elapsed) -> TrialRun:

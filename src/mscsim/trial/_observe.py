@@ -2,28 +2,41 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 from scipy.special import ndtri
 
 from mscsim.trial._clinical import EVENT_PARAMS, U_DLCO, U_FVC
+from mscsim.trial._resolution import quantize
 from mscsim.trial._scenario_fields import LUNG_OUTCOME_DAYS
 
 STREAM_VISITS = 5
 BIOMARKERS = ("crp", "il6", "il10", "tnf", "pf_ratio", "oxygenation_index")
+#: Biomarkers that are model observables (the oxygenation index is derived from the P/F ratio).
+MEASURED = ("crp", "il6", "il10", "tnf", "pf_ratio")
+#: Observables the long-term lung outcomes read.
+LUNG_OBSERVABLES = ("fibrosis", "dlco", "fvc")
 
 
-def lung_outcomes(sol, t, cohort, alive_at_end) -> dict[str, np.ndarray]:
+def lung_outcomes(
+    observables: Mapping[str, np.ndarray], t, cohort, alive_at_end
+) -> dict[str, np.ndarray]:
     """DLCO and FVC (% predicted, with between-patient spread), fibrosis index and CT reading at
-    each long-term day, NaN for patients who died during follow-up."""
+    each long-term day, NaN for patients who died during follow-up.
+
+    `observables` are the solve's ``(n, len(t))`` trajectories; the values read (at the
+    long-term days) are quantized (see trial/_resolution.py)."""
     out: dict[str, np.ndarray] = {}
     zd = ndtri(np.clip(cohort.uniforms[:, U_DLCO], 1e-12, 1 - 1e-12))
     zf = ndtri(np.clip(cohort.uniforms[:, U_FVC], 1e-12, 1 - 1e-12))
     for day in LUNG_OUTCOME_DAYS:
         j = int(np.searchsorted(t, day))
-        fib = sol.observables["fibrosis"][:, j]
+        at = {k: quantize(observables[k][:, j]) for k in LUNG_OBSERVABLES}
+        fib = at["fibrosis"]
         vals = {
-            "dlco": sol.observables["dlco"][:, j] * np.exp(EVENT_PARAMS["dlco_sd"] * zd),
-            "fvc": sol.observables["fvc"][:, j] * np.exp(EVENT_PARAMS["fvc_sd"] * zf),
+            "dlco": at["dlco"] * np.exp(EVENT_PARAMS["dlco_sd"] * zd),
+            "fvc": at["fvc"] * np.exp(EVENT_PARAMS["fvc_sd"] * zf),
             "fibrosis": fib,
             "ct_abnormal": (fib > EVENT_PARAMS["ct_threshold"]).astype(float),
         }

@@ -14,7 +14,7 @@ import numpy as np
 
 from mscsim._errors import InputError
 from mscsim.model import MSC_COVID
-from mscsim.population import BLOCK, Cohort, concat, draw_block
+from mscsim.population import BLOCK, Cohort, concat, draw_blocks
 from mscsim.solve import Rodas4, simulate
 from mscsim.trial._clinical import EXTUBATE_PF, OXYGEN_PF, ventilation_threshold
 from mscsim.trial._scenario_fields import BERLIN_PF_MMHG
@@ -115,6 +115,19 @@ def _simulate_to_screening(
     return state, obs, np.asarray(intubated & ~recovered), sol.status
 
 
+def _round_blocks(need, blocks, screened, sample_size: int) -> np.ndarray:
+    """Blocks to draw next for replicates that still `need` patients: 1.5 x need candidates
+    at first, then 1.2 x what the replicate's eligible share so far predicts (at most
+    doubling). Only the cost depends on this: enrolment and every count concern candidates up
+    to the last one enrolled, which are the same whatever the rounds."""
+    first = np.maximum(1, -(-3 * need // (2 * BLOCK)))
+    rate = (sample_size - need) / np.maximum(screened, 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        est = np.ceil(1.2 * need / np.where(rate > 0, rate, np.nan) / BLOCK)
+    later = np.clip(np.nan_to_num(est, nan=np.inf, posinf=np.inf), 1, np.maximum(blocks, 1))
+    return np.where(blocks == 0, first, later).astype(int)
+
+
 def screen(
     scenario, seed: int, replicates: np.ndarray, sample_size: int, *, backend: str = "auto"
 ) -> Screened:
@@ -130,29 +143,22 @@ def screen(
     round_no = 0
     while need.any():
         todo = np.flatnonzero(need > 0)
-        per = np.where(
-            blocks[todo] == 0,
-            np.maximum(1, -(-3 * need[todo] // (2 * BLOCK))),
-            np.maximum(1, blocks[todo] // 2),
-        )
+        per = _round_blocks(need[todo], blocks[todo], screened[todo], sample_size)
         if np.any(blocks[todo] + per > MAX_BLOCKS):
             raise InputError(
                 "eligibility",
                 f"fewer than {sample_size} of {BLOCK * MAX_BLOCKS} "
                 "virtual candidates are eligible; relax the criteria or the population",
             )
-        cohort = concat(
-            [
-                draw_block(scenario.population, seed, int(reps[g]), int(b), scenario.parameters)
-                for g, k in zip(todo, per)
-                for b in range(blocks[g], blocks[g] + k)
-            ]
+        cohort = draw_blocks(
+            scenario.population,
+            seed,
+            [(int(reps[g]), b) for g, k in zip(todo, per) for b in range(blocks[g], blocks[g] + k)],
+            scenario.parameters,
         )
         blocks[todo] += per
         group = np.repeat(todo, per * BLOCK)  # candidates are contiguous per replicate, in order
         state, obs, on_vent, st = _simulate_to_screening(cohort, backend)
-        status["ok"] += int((st == 0).sum())
-        status["failed"] += int((st != 0).sum())
         fail = _failures(cohort, obs, on_vent, scenario.eligibility)
         eligible = fail == len(REASONS)
         start = np.r_[0, np.cumsum(per * BLOCK)[:-1]]
@@ -168,6 +174,8 @@ def screen(
         full = got[todo] == need[todo]
         cutoff = np.where(full, last_taken[todo] + 1, per * BLOCK)
         seen = pos < np.repeat(cutoff, per * BLOCK)
+        status["ok"] += int((seen & (st == 0)).sum())  # screened candidates only: the count
+        status["failed"] += int((seen & (st != 0)).sum())  # does not depend on round sizes
         screened[todo] += cutoff
         fails = seen & ~eligible
         np.add.at(
