@@ -94,7 +94,8 @@ def main() -> None:
         str(a.adaptive_replicates),
         "--json",
     ]
-    # multi-arm (zarrabi2023: MSC, MSC+EV vs standard care; response-adaptive, pick the best):
+    # multi-arm (zarrabi2023, n = 86 = 2 x its 11:8:24 allocation; MSC, MSC+EV vs standard care;
+    # response-adaptive, pick the best):
     # every patient is simulated under all 3 arms, so the peer simulates 3x as many trials
     multi = [
         *m,
@@ -102,7 +103,7 @@ def main() -> None:
         "adaptive",
         "zarrabi2023",
         "--n-max",
-        "90",
+        "86",
         "--looks",
         "0.5,1",
         "--arms",
@@ -121,7 +122,7 @@ def main() -> None:
         "power",
         "zarrabi2023",
         "--n",
-        "90",
+        "86",
         "--replicates",
         str(3 * a.multiarm_replicates),
         "--posterior",
