@@ -15,7 +15,6 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.special import ndtr
 
 from mscsim._errors import InputError
 from mscsim.design._adaptive_config import AdaptiveDesign, BayesianRule
@@ -23,9 +22,11 @@ from mscsim.design._boundaries import design_boundaries
 from mscsim.design._calendar import CalendarLooks, calendar_looks, pick_event_endpoint
 from mscsim.design._looks import (
     LookStatistics,
+    bayesian_thresholds,
     look_sizes,
     look_statistics,
     pick_endpoint,
+    posterior_benefit,
     window_statistic,
 )
 from mscsim.design._reestimation import evaluate_reestimation
@@ -63,19 +64,10 @@ def decisions(stats: LookStatistics, design: AdaptiveDesign) -> tuple[np.ndarray
     z, k_looks = stats.z, stats.z.shape[1]
     rule = design.rule
     if isinstance(rule, BayesianRule):
-        est, se = stats.estimate, stats.se
-        if rule.prior_sd is None:
-            mean, sd = est, se
-        else:
-            prec = 1 / rule.prior_sd**2 + 1 / se**2
-            mean = (rule.prior_mean / rule.prior_sd**2 + est / se**2) / prec
-            sd = 1 / np.sqrt(prec)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            prob = ndtr(stats.benefit * mean / sd)  # posterior P(effect in the benefit direction)
-        eff = np.full(k_looks, rule.efficacy)
-        eff[-1] = rule.final
-        fut = np.full(k_looks, -np.inf if rule.futility is None else rule.futility)
-        fut[-1] = -np.inf
+        prob = posterior_benefit(
+            stats.estimate, stats.se, stats.benefit, rule.prior_mean, rule.prior_sd
+        )
+        eff, fut = bayesian_thresholds(rule, k_looks)
         up, down = prob >= eff, prob <= fut
     else:
         gs = design_boundaries(

@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import ndtr
 
 from mscsim._errors import InputError
 from mscsim.design._adaptive_config import MONITORED_KINDS
@@ -125,6 +126,31 @@ def pair_statistic(ep, sel, group, y, event=None) -> tuple[np.ndarray, ...]:
             pt - pc,
             np.sqrt(pt * (1 - pt) / nt + pc * (1 - pc) / nc),
         )
+
+
+def posterior_benefit(est, se, benefit: float, prior_mean: float = 0.0, prior_sd=None):
+    """Posterior probability that the effect lies in the benefit direction: normal
+    approximation of the likelihood of ``est`` (SE ``se``), normal prior (flat if
+    ``prior_sd`` is None); NaN where the estimate is undefined."""
+    if prior_sd is None:
+        mean, sd = est, se
+    else:
+        prec = 1 / prior_sd**2 + 1 / se**2
+        mean = (prior_mean / prior_sd**2 + est / se**2) / prec
+        sd = 1 / np.sqrt(prec)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return ndtr(benefit * mean / sd)
+
+
+def bayesian_thresholds(rule, k_looks: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per look, the posterior probabilities at or above which a Bayesian rule stops for
+    efficacy (``final`` at the last look) and at or below which it stops for futility
+    (interim looks only)."""
+    eff = np.full(k_looks, rule.efficacy)
+    eff[-1] = rule.final
+    fut = np.full(k_looks, -np.inf if rule.futility is None else rule.futility)
+    fut[-1] = -np.inf
+    return eff, fut
 
 
 def benefit_sign(ep) -> float:

@@ -33,6 +33,7 @@ from mscsim.design._adaptive_config import AdaptiveDesign, BayesianRule
 from mscsim.design._boundaries import design_boundaries
 from mscsim.design._looks import (
     TIME_KINDS,
+    bayesian_thresholds,
     benefit_sign,
     effect_name,
     look_sizes,
@@ -157,10 +158,7 @@ def arm_rules(design: AdaptiveDesign, m: int) -> tuple[ArmRules, str]:
         }
     rule = design.rule
     if isinstance(rule, BayesianRule):
-        eff = np.full(k, rule.efficacy)
-        eff[-1] = rule.final
-        fut = np.full(k, -np.inf if rule.futility is None else rule.futility)
-        fut[-1] = -np.inf
+        eff, fut = bayesian_thresholds(rule, k)
         rules = ArmRules(
             eff, fut, bayesian=True, prior_mean=rule.prior_mean, prior_sd=rule.prior_sd, **common
         )

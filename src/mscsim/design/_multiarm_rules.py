@@ -30,6 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtr
 
+from mscsim.design._looks import posterior_benefit
+
 STREAM_ALLOCATION = 41
 _GH_T, _GH_W = np.polynomial.hermite.hermgauss(64)
 
@@ -136,17 +138,6 @@ def _allocation(base: np.ndarray, active: np.ndarray, rules: ArmRules, pbest) ->
     return out / out.sum(axis=1, keepdims=True)
 
 
-def _posterior_prob(est, se, benefit, rules: ArmRules) -> np.ndarray:
-    if rules.prior_sd is None:
-        mean, sd = est, se
-    else:
-        prec = 1 / rules.prior_sd**2 + 1 / se**2
-        mean = (rules.prior_mean / rules.prior_sd**2 + est / se**2) / prec
-        sd = 1 / np.sqrt(prec)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return ndtr(benefit * mean / sd)
-
-
 def run_paths(
     statistic, y, event, sizes, base, rules: ArmRules, u: np.ndarray, benefit: float
 ) -> MultiArmPaths:
@@ -189,7 +180,9 @@ def run_paths(
             undefined += int(np.isnan(zz[on]).sum())
         zk, last = z[:, k, 1:], k == k_looks - 1
         if rules.bayesian:
-            score = _posterior_prob(est[:, k, 1:], se[:, k, 1:], benefit, rules)
+            score = posterior_benefit(
+                est[:, k, 1:], se[:, k, 1:], benefit, rules.prior_mean, rules.prior_sd
+            )
         else:
             score = zk
         score = np.where(np.isfinite(score), score, np.nan)
