@@ -172,7 +172,7 @@ def adaptive(
     """Operating characteristics of a group-sequential or Bayesian design by virtual trials."""
     from mscsim.app import cluster_executor
     from mscsim.cli._progress import Progress
-    from mscsim.design import evaluate_design, simulations_per_replicate
+    from mscsim.design import evaluate_design, null_scenario, simulations_per_replicate
     from mscsim.trial import load_scenario
 
     d = _design_from_options(
@@ -203,7 +203,7 @@ def adaptive(
     for key, null in (("scenario", False), ("null", True)):
         if null and skip_null:
             continue
-        runs = simulations_per_replicate(d, sc, null=null)
+        runs = simulations_per_replicate(d, null_scenario(sc) if null else sc)
         label = f"{sc.name}{' null' if null else ''}"
         bar = Progress(d.replicates * runs, label, enabled=not as_json)
         with cluster_executor(dask) as executor:

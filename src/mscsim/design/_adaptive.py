@@ -19,7 +19,7 @@ import numpy as np
 from mscsim._errors import InputError
 from mscsim.design._adaptive_config import AdaptiveDesign, BayesianRule
 from mscsim.design._boundaries import design_boundaries
-from mscsim.design._calendar import CalendarLooks, calendar_looks, pick_event_endpoint
+from mscsim.design._calendar import CalendarLooks, calendar_looks
 from mscsim.design._looks import (
     LookStatistics,
     bayesian_thresholds,
@@ -189,7 +189,7 @@ def evaluate_design(
         )
 
     events = design.looks_by == "events"
-    ep = (pick_event_endpoint if events else pick_endpoint)(scenario, design.endpoint)
+    ep = pick_endpoint(scenario, design.endpoint, events=events)
     arm = design.arm or next(a.name for a in scenario.arms if not a.is_control)
     if arm not in [a.name for a in scenario.arms if not a.is_control]:
         raise InputError("arm", f"an active arm of {scenario.name!r}", arm)

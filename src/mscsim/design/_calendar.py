@@ -34,10 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mscsim._errors import InputError
-from mscsim.design._adaptive_config import MONITORED_KINDS
 from mscsim.design._looks import (
-    EFFICACY_KINDS,
-    TIME_KINDS,
     LookStatistics,
     benefit_sign,
     effect_name,
@@ -46,27 +43,6 @@ from mscsim.design._looks import (
 from mscsim.trial._outcomes import times
 
 ENROLLMENT = "uniform: patient i of n enrolls on day accrual_days * i / n"
-
-
-def pick_event_endpoint(scenario, endpoint_id: str | None):
-    """The time-to-event endpoint monitored by event-driven looks (default: the first
-    efficacy one, else the first monitorable one)."""
-    eps = [
-        ep for ep in scenario.endpoints.all if ep.kind in TIME_KINDS and ep.kind in MONITORED_KINDS
-    ]
-    ids = [ep.id for ep in eps]
-    if endpoint_id is None:
-        if not eps:
-            raise InputError(
-                "looks_by", f"events needs a time-to-event endpoint; {scenario.name!r} has none"
-            )
-        return ([ep for ep in eps if ep.kind in EFFICACY_KINDS] or eps)[0]
-    for ep in eps:
-        if ep.id == endpoint_id:
-            return ep
-    raise InputError(
-        "endpoint", f"a time-to-event endpoint for looks_by: events, one of {ids}", endpoint_id
-    )
 
 
 def enrollment_days(n: int, accrual_days: float) -> np.ndarray:

@@ -59,20 +59,24 @@ def look_sizes(n_max: int, looks, block: int) -> tuple[int, ...]:
     return sizes
 
 
-def pick_endpoint(scenario, endpoint_id: str | None):
-    """The monitored endpoint (default: the first efficacy endpoint, else the first safety one)."""
-    eps = [ep for ep in scenario.endpoints.all if ep.kind in MONITORED_KINDS]
+def pick_endpoint(scenario, endpoint_id: str | None, *, events: bool = False):
+    """The monitored endpoint (default: the first efficacy endpoint, else the first safety one).
+
+    ``events=True`` (event-driven looks) admits time-to-event endpoints only.
+    """
+    kinds = [k for k in MONITORED_KINDS if k in TIME_KINDS] if events else MONITORED_KINDS
+    what = "a time-to-event endpoint for looks_by: events, " if events else ""
+    eps = [ep for ep in scenario.endpoints.all if ep.kind in kinds]
     if endpoint_id is None:
         if not eps:
-            raise InputError(
-                "endpoint", f"scenario {scenario.name!r} has none of {MONITORED_KINDS}"
-            )
+            field = "looks_by" if events else "endpoint"
+            raise InputError(field, f"{what}scenario {scenario.name!r} has none of {kinds}")
         efficacy = [ep for ep in eps if ep.kind in EFFICACY_KINDS]
         return (efficacy or eps)[0]
     for ep in eps:
         if ep.id == endpoint_id:
             return ep
-    raise InputError("endpoint", f"one of {[ep.id for ep in eps]}", endpoint_id)
+    raise InputError("endpoint", f"{what}one of {[ep.id for ep in eps]}", endpoint_id)
 
 
 def window_statistic(run, ep, arm: str, lo, hi) -> tuple[np.ndarray, ...]:

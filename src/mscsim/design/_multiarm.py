@@ -87,10 +87,11 @@ def _regimen_key(arm) -> tuple:
     return tuple(arm.schedule())
 
 
-def simulations_per_replicate(design: AdaptiveDesign, scenario, *, null: bool = False) -> int:
-    """Patient simulations per replicate trial: one for a two-arm design; for a multi-arm one,
-    one per distinct regimen among the control and the compared arms (one under the null)."""
-    if design.multi_arm is None or null:
+def simulations_per_replicate(design: AdaptiveDesign, scenario) -> int:
+    """Patient simulations per replicate trial of ``scenario`` (or its null): one for a
+    two-arm design; for a multi-arm one, one per distinct regimen among the control and the
+    compared arms (as :func:`potential_outcomes` runs them)."""
+    if design.multi_arm is None:
         return 1
     names = (scenario.control_arm.name, *active_arms(design, scenario))
     return len({_regimen_key(scenario.arm(a)) for a in names})
