@@ -81,9 +81,9 @@ def adaptive_report(doc: dict, provenance: dict) -> HtmlReport:
         )
         if cal:
             rep.add_table(
-                [
-                    {"quantity": q, "value": cal[q]}
-                    for q in (
+                _quantities(
+                    cal,
+                    (
                         "expected_duration_days",
                         "duration_without_stop_days",
                         "reached_max_events",
@@ -92,13 +92,13 @@ def adaptive_report(doc: dict, provenance: dict) -> HtmlReport:
                         "max_events",
                         "max_events_source",
                         "enrollment",
-                    )
-                ]
+                    ),
+                )
             )
         rep.add_table(
-            [
-                {"quantity": q, "value": oc[q]}
-                for q in (
+            _quantities(
+                oc,
+                (
                     "reject",
                     "reject_mc_se",
                     "expected_sample_size",
@@ -106,10 +106,15 @@ def adaptive_report(doc: dict, provenance: dict) -> HtmlReport:
                     "mean_estimate_at_stop",
                     "mean_estimate_final",
                     "bias",
-                )
-            ]
+                ),
+            )
         )
     return rep
+
+
+def _quantities(d: dict, keys: tuple[str, ...]) -> list[dict]:
+    """A two-column table (quantity, value) of ``keys`` of ``d``."""
+    return [{"quantity": q, "value": d[q]} for q in keys]
 
 
 def _calendar_row(cal: dict, j: int) -> dict:
@@ -158,9 +163,9 @@ def _multiarm_section(rep: HtmlReport, oc: dict, null: bool) -> None:
         ]
     )
     rep.add_table(
-        [
-            {"quantity": q, "value": oc[q]}
-            for q in (
+        _quantities(
+            oc,
+            (
                 "expected_sample_size",
                 "max_sample_size",
                 "control_expected_patients",
@@ -168,8 +173,8 @@ def _multiarm_section(rep: HtmlReport, oc: dict, null: bool) -> None:
                 "correct_selection",
                 "selection_bias",
                 "undefined_statistic",
-            )
-        ]
+            ),
+        )
     )
     rep.add_figure(
         plot_allocation(oc),
