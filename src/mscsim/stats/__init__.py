@@ -10,8 +10,10 @@ Survival
     :func:`logrank_test` (lifelines ``logrank_test``, statsmodels ``survdiff``),
     :func:`cox_ph` (lifelines ``CoxPHFitter``, statsmodels ``PHReg``).
 Binary endpoints
-    :func:`compare_proportions` (risk ratio, odds ratio, risk difference with Fisher p),
-    :func:`count_table`, :func:`fisher_exact_p` (``scipy.stats.fisher_exact``).
+    :func:`compare_proportions` (risk ratio, odds ratio, risk difference with Fisher or
+    chi-square p), :func:`compare_counts` (the same from published counts),
+    :func:`count_table`, :func:`fisher_exact_p` (``scipy.stats.fisher_exact``),
+    :func:`pearson_chi2` (``scipy.stats.chi2_contingency``, no correction).
 Continuous endpoints
     :func:`welch_t_test`, :func:`change_from_baseline` (``scipy.stats.ttest_ind``).
 Safety
@@ -24,8 +26,10 @@ from mscsim.stats._adverse_events import CATEGORIES as AE_CATEGORIES
 from mscsim.stats._adverse_events import CATEGORY_FLAGS as AE_CATEGORY_FLAGS
 from mscsim.stats._adverse_events import AdverseEventTable as AdverseEventTable
 from mscsim.stats._adverse_events import adverse_event_table as adverse_event_table
+from mscsim.stats._binary import compare_counts as compare_counts
 from mscsim.stats._binary import compare_proportions as compare_proportions
 from mscsim.stats._binary import count_table as count_table
+from mscsim.stats._binary import pearson_chi2 as pearson_chi2
 from mscsim.stats._cox import cox_ph as cox_ph
 from mscsim.stats._fisher import fisher_exact_p as fisher_exact_p
 from mscsim.stats._kaplan_meier import KaplanMeierResult as KaplanMeierResult
@@ -55,6 +59,7 @@ __all__ = [
     "SurvivalAt",
     "adverse_event_table",
     "change_from_baseline",
+    "compare_counts",
     "compare_proportions",
     "count_table",
     "cox_ph",
@@ -62,6 +67,7 @@ __all__ = [
     "kaplan_meier",
     "kaplan_meier_by_arm",
     "logrank_test",
+    "pearson_chi2",
     "summarize_power",
     "welch_t_test",
 ]

@@ -111,7 +111,8 @@ def _endpoint(run, ep, mask, group, arm_name) -> EndpointAnalysis:
     known = ~np.isnan(yv) if yv.dtype.kind == "f" else np.ones(yv.shape, bool)
     y = np.nan_to_num(yv).astype(bool)
     mask = mask & known  # lung outcomes: survivors only
-    res = compare_proportions(y, group, mask=mask, measure="risk_ratio", name=ep.id)
+    test = ep.binary_test
+    res = compare_proportions(y, group, mask=mask, measure="risk_ratio", name=ep.id, test=test)
     per = {
         "events_treatment": (y & mask & (group == 1)).sum(axis=1),
         "events_control": (y & mask & (group == 0)).sum(axis=1),
@@ -124,7 +125,8 @@ def _endpoint(run, ep, mask, group, arm_name) -> EndpointAnalysis:
         "risk ratio",
         res,
         np.atleast_1d(res.p_value),
-        "risk ratio with Wald 95% CI (log scale); Fisher exact p",
+        "risk ratio with Wald 95% CI (log scale); "
+        + ("Pearson chi-square p" if test == "chi2" else "Fisher exact p"),
         per,
     )
 

@@ -25,6 +25,11 @@ lung_outcome       measure, day            survivors with DLCO or FVC below 80% 
                                            ``day`` 180 or 365 (long-term follow-up)
 ================== ======================= ==============================================
 
+The binary kinds (mortality, infusion_ae, sae, ventilation, lung_outcome) take an optional
+``test``, the test behind the trial's p-value: ``fisher`` (Fisher's exact test, the default)
+or ``chi2`` (Pearson's chi-square without continuity correction), so that virtual trials
+report the p-value the paper did.
+
 For the event kinds (survival, sae_free_survival, mortality, sae, ventilation,
 time_to_recovery, time_to_discharge) ``day`` may be omitted: the endpoint is then assessed at
 the end of follow-up ("deaths by end of follow-up"), with id ``mortality_end`` etc.
@@ -36,15 +41,26 @@ Each endpoint has a derived, stable :attr:`Endpoint.id` (``survival_d31``,
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationInfo,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from mscsim.trial._scenario_fields import (
+    BINARY_KINDS,
     DOI_PATTERN,
     FROZEN,
     LUNG_OUTCOME_DAYS,
     RATIO_MEASURES,
     URL_PATTERN,
+    BinaryTest,
     Biomarker,
     Confidence,
     EffectMeasure,
@@ -131,6 +147,33 @@ class Endpoint(BaseModel):
         "ct_abnormal (share of survivors).",
     )
     label: str | None = Field(None, min_length=1, description="Optional display label.")
+    test: BinaryTest | None = Field(
+        None,
+        validate_default=True,
+        description="Test behind the p-value of a binary endpoint: fisher (Fisher's exact, "
+        "the default) or chi2 (Pearson chi-square, no continuity correction).",
+    )
+
+    @field_validator("test")
+    @classmethod
+    def _test_fits_kind(cls, v: str | None, info: ValidationInfo) -> str | None:
+        kind = info.data.get("kind")
+        if v is not None and kind is not None and kind not in BINARY_KINDS:
+            raise rule(f"is only for the binary kinds {sorted(BINARY_KINDS)}", v)
+        return v
+
+    @model_serializer(mode="wrap")
+    def _omit_default_test(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Leave ``test`` out when unset, so scenarios written before it keep their hash."""
+        data = handler(self)
+        if data.get("test") is None:
+            data.pop("test", None)
+        return data
+
+    @property
+    def binary_test(self) -> str:
+        """The test of this binary endpoint's p-value (``fisher`` unless set)."""
+        return self.test or "fisher"
 
     @field_validator("day", "window_hours", "biomarker", "measure")
     @classmethod

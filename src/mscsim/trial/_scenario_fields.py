@@ -85,6 +85,10 @@ Biomarker = Literal["crp", "il6", "il10", "tnf", "pf_ratio", "oxygenation_index"
 #: Long-term lung outcomes (kind 'lung_outcome'): share of survivors with DLCO below 80% of
 #: predicted, with FVC below 80% of predicted, or with a residual abnormality on chest CT.
 LungMeasure = Literal["dlco_below_80", "fvc_below_80", "ct_abnormal"]
+#: Tests of a binary endpoint's p-value (see `mscsim.stats.compare_proportions`).
+BinaryTest = Literal["fisher", "chi2"]
+#: Endpoint kinds whose outcome is binary per patient (compared as a 2x2 table).
+BINARY_KINDS = frozenset({"mortality", "infusion_ae", "sae", "ventilation", "lung_outcome"})
 #: Days at which long-term lung outcomes are assessed (after enrollment).
 LUNG_OUTCOME_DAYS = (180, 365)
 #: Unit in which each biomarker (and its change from baseline) is reported.

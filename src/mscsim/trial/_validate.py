@@ -23,6 +23,7 @@ from mscsim.trial._outcomes import (
     numeric,
     times,
 )
+from mscsim.trial._reproduce import irreproducible
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,7 @@ def unsupported_numbers(scenario) -> list[str]:
                 f"{ep_id}: effect {eff.measure} = {eff.estimate} is not compared "
                 "(only RR, HR and MD estimates are)"
             )
+    out += [m.message() for m in irreproducible(scenario).values()]
     return out
 
 
@@ -163,7 +165,8 @@ def validate_run(run, analyses=None) -> list[ValidationRow]:
     active = [a.name for a in sc.arms if not a.is_control]
     names = list(run.arm_names)
     rows = []
-    for res in sc.validated_results():
+    skip = irreproducible(sc)
+    for i, res in enumerate(sc.validated_results()):
         ep_id = res.endpoint
         ep = eps[ep_id]
         first = ep_id in primary
@@ -206,11 +209,12 @@ def validate_run(run, analyses=None) -> list[ValidationRow]:
         an = analyses.get((ep_id, eff.arm or active[0])) if eff is not None else None
         if eff is not None and an is not None:
             vs = f" {eff.arm} vs control" if len(active) > 1 else ""
-            if eff.p_value is not None:
+            if eff.p_value is not None and (i, "p_value") not in skip:
                 test = an.method.split(";")[-1].strip()
                 add(f"p-value{vs} ({test})", eff.p_value, np.asarray(an.p_value, float), "")
             if (
                 eff.estimate is not None
+                and (i, "estimate") not in skip
                 and eff.measure in ("RR", "HR", "MD")
                 and _matches(eff.measure, an.measure)
             ):
