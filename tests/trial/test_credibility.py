@@ -201,6 +201,11 @@ def test_every_published_number_is_compared_or_listed():
     rows = validate_run(run_trial(load_scenario("lanzoni2021"), replicates=20, seed=1))
     assert any(r.quantity == "vehicle: events" for r in rows)  # event counts are compared now
     assert not unsupported_numbers(load_scenario("lanzoni2021"))
+    # each row keeps its predictive sample (one value per replicate), not serialized
+    row = rows[0]
+    assert row.simulated is not None and row.simulated.shape == (20,)
+    assert row.pi_low == pytest.approx(np.quantile(row.simulated, 0.05))
+    assert "simulated" not in row.to_dict()
 
 
 def test_cli_param_override_is_checked(capsys):

@@ -9,9 +9,16 @@ share of numbers inside the interval and, per trial, whether every primary-endpo
 Published numbers that validation does not compare are listed last, each with its reason
 (`mscsim.trial.unsupported_numbers`: e.g. a p-value its own published counts do not give back
 by the trial's test).
+
+Self-consistency: the same tallies with each replicate virtual trial in the place of the
+published one (its numbers against the 90% intervals of all replicates) say what a model that
+is right would score: the expected coverage, and for each trial the chance that every one of
+its primary-endpoint numbers falls inside (their sum: the expected number of such trials).
 """
 
 import sys
+
+import numpy as np
 
 from mscsim.evidence._posterior import posterior_draws
 from mscsim.trial import (
@@ -30,6 +37,7 @@ def main(argv: list[str]) -> None:
     total = inside = 0
     primary_ok = {}
     skipped = []
+    self_cov, self_all = [], {}
     if markdown:
         print(
             "| scenario | endpoint | quantity | observed | predicted median (90% PI) | percentile | inside |"
@@ -44,6 +52,9 @@ def main(argv: list[str]) -> None:
         inside += sum(r.inside for r in rows)
         prim = [r for r in rows if r.primary]
         primary_ok[name] = all(r.inside for r in prim) if prim else None
+        self_cov += [_inside(r).mean() for r in rows]
+        if prim:
+            self_all[name] = float(np.all([_inside(r) for r in prim], axis=0).mean())
         for r in rows:
             q = r.quantity.replace("|", "/")
             if markdown:
@@ -63,9 +74,23 @@ def main(argv: list[str]) -> None:
     print(
         f"trials with every primary-endpoint number inside: {len(ok)} of {len(primary_ok)} ({', '.join(ok)})"
     )
+    print(
+        f"self-consistency (a replicate in the place of the published trial): coverage "
+        f"{100 * np.mean(self_cov):.1f}%; expected trials with every primary number inside "
+        f"{sum(self_all.values()):.1f} of {len(self_all)}; chance that all are "
+        f"{np.prod(list(self_all.values())):.3f}"
+    )
+    print("  per trial: " + ", ".join(f"{n} {p:.2f}" for n, p in self_all.items()))
     print(f"\nnot compared ({len(skipped)}):")
     for w in skipped:
         print(f"- {w}")
+
+
+def _inside(row) -> np.ndarray:
+    """Per replicate: whether its own value lies inside the row's 90% interval (missing
+    values, e.g. a p-value a replicate could not compute, count as inside)."""
+    sim = row.simulated
+    return np.isnan(sim) | ((sim >= row.pi_low) & (sim <= row.pi_high))
 
 
 if __name__ == "__main__":

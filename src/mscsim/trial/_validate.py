@@ -10,6 +10,7 @@ the p-value and RR/HR/MD estimate of the comparison.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from dataclasses import field as dc_field
 
 import numpy as np
 
@@ -41,6 +42,8 @@ class ValidationRow:
     primary: bool = False
     q25: float = float("nan")  # central 50% predictive interval
     q75: float = float("nan")
+    #: the simulated value of every replicate trial (the predictive sample; not serialized)
+    simulated: np.ndarray | None = dc_field(default=None, repr=False, compare=False)
 
     @property
     def inside(self) -> bool:
@@ -53,7 +56,8 @@ class ValidationRow:
         return bool(self.q25 <= self.observed <= self.q75)
 
     def to_dict(self) -> dict:
-        return {**asdict(self), "inside_90": self.inside, "inside_50": self.inside_50}
+        d = {k: v for k, v in asdict(self).items() if k != "simulated"}
+        return {**d, "inside_90": self.inside, "inside_50": self.inside_50}
 
 
 def _percentile(sim: np.ndarray, obs: float) -> float:
@@ -113,6 +117,7 @@ def _row(ep_id, quantity, obs, sim, unit, res, primary) -> ValidationRow:
         primary,
         float(q[3]),
         float(q[4]),
+        np.asarray(sim, dtype=float),
     )
 
 
