@@ -67,6 +67,7 @@ MAX_STEPS, STEP_TOO_SMALL, NONFINITE = (
 if "NUMBA_THREADING_LAYER" not in os.environ:
     numba.config.THREADING_LAYER = "forksafe"  # type: ignore[attr-defined]
 _LOCK = threading.Lock()
+KERNEL = "lanes"  # "lanes": `_rosenbrock_lanes._cohort_lanes`; "scalar": `_cohort` (reference)
 
 
 # kernel (compiled in the generated module, see the module docstring) ----------------------
@@ -305,12 +306,18 @@ def _cache_dir() -> Path:
 def module_text(cm: Any) -> str:
     """Full text of the generated module for `cm`: model functions, then the kernel."""
     shared = (dense_output,)  # written once in _policy, compiled here too
+    from mscsim.solve import _rosenbrock_lanes as lanes
+
+    scalar = (_apply_doses, _record, _patient, _first_out)
+    vector = (lanes._stage_state, lanes._dense_coefficients)
     kernel = [
         f"{DECORATOR}\n{inspect.getsource(f)}"
-        for f in (*shared, _apply_doses, _record, _patient, _first_out)
+        for f in (*shared, *scalar, *vector, lanes._record_lane, lanes._start, lanes._lane_group)
     ]
     par = DECORATOR.replace("nogil=True", "nogil=True, parallel=True")
-    kernel += [f"{par}\n{inspect.getsource(f)}" for f in (_cohort, _observe_cohort)]
+    kernel += [
+        f"{par}\n{inspect.getsource(f)}" for f in (_cohort, lanes._cohort_lanes, _observe_cohort)
+    ]
     consts = f"MAX_STEPS, STEP_TOO_SMALL, NONFINITE = {MAX_STEPS}, {STEP_TOO_SMALL}, {NONFINITE}\n"
     return "\n\n".join([model_source(cm), consts, *kernel])
 
@@ -406,7 +413,8 @@ def integrate(
     hi = np.array([s.bounds[1] for s in cm.model.states], dtype=np.float64)
     mod = load(cm)
     with _LOCK:
-        mod._cohort(
+        cohort = mod._cohort_lanes if KERNEL == "lanes" else mod._cohort
+        cohort(
             P,
             f64(y0.T),
             float(t0),

@@ -1,0 +1,310 @@
+"""The Numba backend's Rodas4 kernel over SIMD lanes: `LANES` patients stepped in lockstep.
+
+`mscsim.solve._rosenbrock_numba._patient` integrates one patient with scalar code. Here each
+Numba thread keeps `LANES` patients ("lanes") in flat, lane-minor arrays (state ``s`` of lane
+``l`` at ``y[s * LANES + l]``) and does one step attempt for all of them together: the
+generated lane functions ``factor_v``, ``rhs_v`` and ``solve_v`` (`_numba_codegen.lanes`), the
+stage sums, the error norm and the dense-output coefficients are loops over lanes that LLVM
+turns into SIMD instructions (AVX-512: one 8-double vector; AVX2: two). Each lane has its own
+``h`` in these sums (``1 / (gamma h)``, ``C_ij / h``). Then the rest of the step (accept or
+reject, dense output, dose landing, the next ``h``, termination and failure) runs lane by lane
+as scalar code, the lines of `_patient` on lane views (``y[l::LANES]``) and through the same
+helpers (`_record`, `_apply_doses`, `_first_out`). A lane whose patient is finished takes the
+next patient of its thread's queue at once (thread ``w`` of ``k`` takes patients ``w, w + k,
+...``), so lanes do not wait for the slowest patient of a group; lanes left without a patient
+at the end compute on stale data whose results are never read.
+
+Bit-identical to the scalar kernel: every lane performs, on its own patient's numbers, the very
+operations of `_patient` in the same order (sums over stages and states accumulated in the same
+order; ``max``/``abs``/``sqrt`` and ``+ - * /`` are exact, IEEE-rounded operations in SIMD
+registers as in scalar ones; fast-math is off, so LLVM neither reorders nor fuses
+multiply-adds), and no value crosses lanes. The one change of form, testing ``u`` for
+finiteness as ``sum(u - u) == 0`` instead of ``and``-ing ``isfinite`` (a branch would stop
+vectorization), gives the same truth value. So a patient's outputs, status and step counts do
+not depend on its lane, its neighbours, the batch or the number of threads
+(tests/solve/test_lanes.py compares both kernels bit for bit). Caveat: were Numba to use Intel
+SVML, a model whose right-hand side calls ``exp``/``log`` would get vector versions of them,
+which may differ from libm's in the last bit (the bundled model's has none).
+
+These functions are compiled inside the generated module (see `_rosenbrock_numba`), next to
+``rhs_v``, ``factor_v``, ``solve_v``, ``LANES`` and the scalar kernel's helpers.
+"""
+
+# ruff: noqa: F821 - names of the generated module
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import prange
+
+from mscsim.solve._rosenbrock_numba import (
+    MAX_STEPS,
+    NONFINITE,
+    STEP_TOO_SMALL,
+    _apply_doses,
+    _first_out,
+    _record,
+)
+
+
+def _stage_state(u, y, ks, a, i):
+    """The next stage's state: ``u = y + sum_j a_ij k_j`` (stages 0-3), else ``u += k_i``.
+
+    The sum is accumulated in `u` first (``0.0 + a_i0 k_0 + ...``, as the scalar kernel's
+    ``acc``), states and lanes innermost, so the loops vectorize."""
+    m = u.shape[0]
+    if i < 4:
+        for q in range(m):
+            u[q] = 0.0
+        for j in range(i + 1):
+            for q in range(m):
+                u[q] = u[q] + a[i, j] * ks[j, q]
+        for q in range(m):
+            u[q] = y[q] + u[q]
+    else:
+        for q in range(m):
+            u[q] = u[q] + ks[i, q]
+
+
+def _dense_coefficients(kd1, kd2, ks, h2, h3):
+    """``kd1 = sum_j h2_j k_j``, ``kd2 = sum_j h3_j k_j`` for every lane (used if accepted),
+    accumulated from 0.0 in stage order as in the scalar kernel."""
+    m = kd1.shape[0]
+    for q in range(m):
+        kd1[q], kd2[q] = 0.0, 0.0
+    for j in range(h2.shape[0]):
+        for q in range(m):
+            kd1[q] = kd1[q] + h2[j] * ks[j, q]
+            kd2[q] = kd2[q] + h3[j] * ks[j, q]
+
+
+def _record_lane(ys, b, jo, t_eval, ta, tb, ya, yb, kd1, kd2, l, event_rtol):
+    """`_record` for patient `b` in lane `l` of the lane arrays `ya`, `yb`, `kd1`, `kd2` (the
+    same lines, indexing the lane in place: a view per call would cost more than the work)."""
+    nl = LANES
+    lim = tb + event_rtol * max(1.0, abs(tb))
+    hh = tb - ta
+    while jo < t_eval.shape[0] and t_eval[jo] <= lim:
+        th = (t_eval[jo] - ta) / hh if hh > 0 else 1.0
+        th = 0.0 if th < 0.0 else (1.0 if th > 1.0 else th)  # keeps NaN, like np.clip
+        for s in range(ys.shape[2]):
+            q = s * nl + l
+            ys[b, jo, s] = dense_output(th, ya[q], yb[q], kd1[q], kd2[q])
+        jo += 1
+    return jo
+
+
+def _start(l, b, y, p, Y, P, t0, t_eval, DT, DA, dose_index, event_rtol, ys, zero):
+    """Load patient `b` into lane `l`; ``(next dose slot, next output index)``."""
+    nl = LANES
+    for s in range(Y.shape[1]):
+        y[s * nl + l] = Y[b, s]
+    for j in range(P.shape[1]):
+        p[j * nl + l] = P[b, j]
+    yl = y[l::nl]
+    jd, _ = _apply_doses(yl, t0, DT[b], DA[b], 0, dose_index, event_rtol)
+    jo = _record(ys[b], 0, t_eval, t0, t0, yl, yl, zero, zero, event_rtol)
+    return jd, jo
+
+
+def _lane_group(
+    w,
+    k,
+    P,
+    Y,
+    t0,
+    t_eval,
+    t_end,
+    DT,
+    DA,
+    dose_index,
+    atol,
+    rtol,
+    h0,
+    max_steps,
+    gamma,
+    a,
+    cc,
+    h2,
+    h3,
+    ctl,
+    n_lu,
+    ys,
+    status,
+    n_steps,
+    n_rej,
+    lo,
+    hi,
+    first,
+):
+    """Integrate patients ``w, w + k, ...`` in `LANES` lanes (see the module docstring)."""
+    safety, exponent, acc_min, acc_max, rej_min, rej_max = (
+        ctl[0],
+        ctl[1],
+        ctl[2],
+        ctl[3],
+        ctl[4],
+        ctl[5],
+    )
+    land_rtol, event_rtol, end_rtol, min_step_rtol = ctl[6], ctl[7], ctl[8], ctl[9]
+    nl = LANES
+    n = Y.shape[1]
+    m = n * nl
+    y, u, f0, r = np.zeros(m), np.zeros(m), np.zeros(m), np.zeros(m)
+    p = np.zeros(P.shape[1] * nl)
+    ks, lu = np.zeros((6, m)), np.zeros(n_lu * nl)  # ks[i]: stage i
+    kd1, kd2, zero = np.zeros(m), np.zeros(m), np.zeros(n)
+    cv, cij, sq, fin = np.ones(nl), np.zeros(nl), np.zeros(nl), np.zeros(nl)
+    pat = np.full(nl, -1, dtype=np.int64)  # patient of each lane, -1: none
+    t, h, t_ev = np.zeros(nl), np.full(nl, h0), np.zeros(nl)
+    jd, jo = np.zeros(nl, dtype=np.int64), np.zeros(nl, dtype=np.int64)
+    steps, rejected = np.zeros(nl, dtype=np.int64), np.zeros(nl, dtype=np.int64)
+    land = np.zeros(nl, dtype=np.bool_)
+    nxt, busy, fresh = np.int64(w), 0, True  # next patient of the queue, lanes with a patient
+    while True:
+        # lanes without a patient take the next ones (a patient already at its end is done)
+        for l in range(nl):
+            while pat[l] < 0 and nxt < P.shape[0]:
+                b = nxt
+                nxt += k
+                jd[l], jo[l] = _start(
+                    l, b, y, p, Y, P, t0, t_eval, DT, DA, dose_index, event_rtol, ys, zero
+                )
+                if t0 >= t_end[b]:
+                    ys[b, jo[l] :] = np.nan
+                    status[b], n_steps[b], n_rej[b] = 0, 0, 0
+                    first[b] = _first_out(ys[b], lo, hi)
+                else:
+                    pat[l], busy, fresh = b, busy + 1, True
+                    t[l], h[l], steps[l], rejected[l] = t0, h0, 0, 0
+        if busy == 0:
+            break
+        if fresh:  # after an accepted step or a new patient (unchanged lanes: same values)
+            rhs_v(y, p, f0)
+            fresh = False
+        # step size per lane: never cross the next dose or the end
+        for l in range(nl):
+            b = pat[l]
+            if b >= 0:
+                t_ev[l] = t_end[b] if DT[b, jd[l]] > t_end[b] else DT[b, jd[l]]
+                gap = t_ev[l] - t[l]
+                land[l] = h[l] >= gap * (1 - land_rtol)
+                if land[l]:
+                    h[l] = gap
+            cv[l] = 1.0 / (gamma * h[l])
+        factor_v(cv, y, p, lu)
+        for i in range(6):
+            if i == 0:
+                r[:] = f0
+            else:
+                rhs_v(u, p, r)
+                for j in range(i):
+                    for l in range(nl):
+                        cij[l] = cc[i - 1, j] / h[l]
+                    axpy_v(r, ks[j], cij)
+            solve_v(lu, r, ks[i])
+            _stage_state(u, y, ks, a, i)
+        error_v(sq, fin, ks[5], y, u, atol, rtol)
+        _dense_coefficients(kd1, kd2, ks, h2, h3)
+        # the rest of the step, lane by lane: `_patient`'s lines
+        for l in range(nl):
+            b = pat[l]
+            if b < 0:
+                continue
+            en = math.sqrt(sq[l] / n)
+            if not (fin[l] == 0.0 and math.isfinite(en)):
+                en = math.inf
+            accept = en <= 1.0
+            steps[l] += 1
+            rejected[l] += 0 if accept else 1
+            dosed = False
+            if accept:
+                t1 = t_ev[l] if land[l] else t[l] + h[l]
+                jo[l] = _record_lane(ys, b, jo[l], t_eval, t[l], t1, y, u, kd1, kd2, l, event_rtol)
+                for s in range(n):
+                    y[s * nl + l] = u[s * nl + l]
+                t[l] = t1
+                if land[l]:
+                    jd[l], dosed = _apply_doses(
+                        y[l::nl], t1, DT[b], DA[b], jd[l], dose_index, event_rtol
+                    )
+                fresh = True
+            g = safety * en**exponent
+            g = min(max(g, acc_min), acc_max) if accept else min(max(g, rej_min), rej_max)
+            h[l] = h0 if dosed else h[l] * (g if math.isfinite(g) else rej_min)
+            done = t[l] >= t_end[b] * (1 - end_rtol) or jo[l] >= t_eval.shape[0]
+            over = steps[l] >= max_steps
+            st = 0
+            if not done and (over or h[l] < min_step_rtol * max(1.0, abs(t[l]))):
+                st = MAX_STEPS if over else (NONFINITE if math.isinf(en) else STEP_TOO_SMALL)
+                done = True
+            if done:
+                ys[b, jo[l] :] = np.nan
+                status[b], n_steps[b], n_rej[b] = st, steps[l], rejected[l]
+                first[b] = _first_out(ys[b], lo, hi)
+                pat[l], busy = -1, busy - 1
+
+
+def _cohort_lanes(
+    P,
+    Y,
+    t0,
+    t_eval,
+    t_end,
+    DT,
+    DA,
+    dose_index,
+    atol,
+    rtol,
+    h0,
+    max_steps,
+    gamma,
+    a,
+    cc,
+    h2,
+    h3,
+    ctl,
+    n_lu,
+    ys,
+    status,
+    n_steps,
+    n_rej,
+    k,
+    lo,
+    hi,
+    first,
+):
+    """`_rosenbrock_numba._cohort` (same arguments, same results) with `_lane_group` per thread."""
+    for w in prange(k):
+        _lane_group(
+            w,
+            k,
+            P,
+            Y,
+            t0,
+            t_eval,
+            t_end,
+            DT,
+            DA,
+            dose_index,
+            atol,
+            rtol,
+            h0,
+            max_steps,
+            gamma,
+            a,
+            cc,
+            h2,
+            h3,
+            ctl,
+            n_lu,
+            ys,
+            status,
+            n_steps,
+            n_rej,
+            lo,
+            hi,
+            first,
+        )
