@@ -1,7 +1,7 @@
 """The Numba backend's lane kernel gives, bit for bit, what its scalar kernel gives.
 
 `mscsim.solve._rosenbrock_lanes` steps `LANES` patients together in SIMD registers; the scalar
-kernel (`_rosenbrock_numba._cohort`, one patient at a time) stays as the reference. Every
+kernel (`_rosenbrock_numba._cohort_scalar`, one patient at a time) stays as the reference. Every
 patient's outputs, status, step counts and first out-of-bounds output must be identical,
 whatever the batch (not a multiple of the lane count, smaller than it), the order of the
 patients, the number of threads, failures and early stops among the neighbours.

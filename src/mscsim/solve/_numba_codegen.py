@@ -119,25 +119,26 @@ def lanes(src: str, trip: str) -> str:
     """Lane version ``NAME_v`` of a generated scalar function `src`: its body, unchanged, inside
     one loop over `LANES` patients (``_lane``), whose arrays are flat, lane-minor.
 
-    Entry ``i`` of patient ``_lane`` is ``y[i * LANES + _lane]`` (``y`` ``(n * LANES,)``, the
-    same for ``p``, ``out``, ``lu``, ``b``, ``x``); ``factor_v`` takes one ``c`` per lane
-    (``cv``, ``(LANES,)``). Constant offsets between rows let LLVM's loop vectorizer group the
-    loads and stores of each array and vectorize the loop over lanes, whose trip count `trip`
-    is read from an array length (a literal count would be unrolled instead). Every lane does
-    the very operations of the scalar function, and ``+ - * /`` and comparisons are exact in
-    SIMD registers as in scalar ones (no fast-math: no reordering, no fused multiply-add), so
-    each lane's results are bit-identical to the scalar function's.
+    The arrays are renamed (``y`` -> ``_Y``, ``c`` -> ``_C``, ...: a model state may be called
+    ``y``). Entry ``i`` of patient ``_lane`` is ``_Y[i * LANES + _lane]`` (``_Y``
+    ``(n * LANES,)``, the same for ``p``, ``out``, ``lu``, ``b``, ``x``); ``factor_v`` takes one
+    ``c`` per lane (``_C``, ``(LANES,)``). Constant offsets between rows let LLVM's loop
+    vectorizer group the loads and stores of each array and vectorize the loop over lanes,
+    whose trip count `trip` is read from an array length (a literal count would be unrolled
+    instead). Every lane does the very operations of the scalar function, and ``+ - * /``,
+    ``sqrt`` and comparisons are exact in SIMD registers as in scalar ones (no fast-math: no
+    reordering, no fused multiply-add), so each lane's results are bit-identical to the scalar
+    function's.
     """
     dec, head, *body = src.rstrip("\n").split("\n")
-    name, args = head[4 : head.index("(")], head[head.index("(") + 1 : head.index(")")]
-    per_lane_c = args.startswith("c, ")
-    if per_lane_c:
-        args = "cv" + args[1:]
-    lines = [dec, f"def {name}_v({args}):", f"    for _lane in range({trip}):"]
-    lines += ["        c = cv[_lane]"] if per_lane_c else []
+    name = head[4 : head.index("(")]
+    args = [a.strip() for a in head[head.index("(") + 1 : head.index(")")].split(",")]
+    lines = [dec, f"def {name}_v({', '.join('_' + a.upper() for a in args)}):"]
+    lines.append(f"    for _lane in range({trip}):")
+    lines += ["        c = _C[_lane]"] if args[0] == "c" else []
 
     def at(m: re.Match[str]) -> str:
-        return f"{m[1]}[{int(m[2]) * LANES} + _lane]"
+        return f"_{m[1].upper()}[{int(m[2]) * LANES} + _lane]"
 
     lines += ["    " + _INDEXED.sub(at, line) for line in body]
     return "\n".join(lines) + "\n"
@@ -176,9 +177,9 @@ def model_source(cm: CompiledModel) -> str:
         emit_rhs(cm.symbolic.observables, st, pa, name="observe"),
         factor,
         solve,
-        lanes(rhs, f"out.shape[0] // {n}"),
-        lanes(factor, "cv.shape[0]"),
-        lanes(solve, f"x.shape[0] // {n}"),
+        lanes(rhs, f"_OUT.shape[0] // {n}"),
+        lanes(factor, "_C.shape[0]"),
+        lanes(solve, f"_X.shape[0] // {n}"),
         lane_helpers(n),
     ]
     return "\n\n".join(parts)

@@ -247,7 +247,7 @@ def _lane_group(
                 pat[l], busy = -1, busy - 1
 
 
-def _cohort_lanes(
+def _cohort(
     P,
     Y,
     t0,
@@ -276,7 +276,8 @@ def _cohort_lanes(
     hi,
     first,
 ):
-    """`_rosenbrock_numba._cohort` (same arguments, same results) with `_lane_group` per thread."""
+    """`_rosenbrock_numba._cohort_scalar` (same arguments, same results) with `_lane_group` per
+    thread: the Numba backend's kernel."""
     for w in prange(k):
         _lane_group(
             w,

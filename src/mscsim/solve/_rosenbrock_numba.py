@@ -67,7 +67,7 @@ MAX_STEPS, STEP_TOO_SMALL, NONFINITE = (
 if "NUMBA_THREADING_LAYER" not in os.environ:
     numba.config.THREADING_LAYER = "forksafe"  # type: ignore[attr-defined]
 _LOCK = threading.Lock()
-KERNEL = "lanes"  # "lanes": `_rosenbrock_lanes._cohort_lanes`; "scalar": `_cohort` (reference)
+KERNEL = "lanes"  # "lanes": `_rosenbrock_lanes._cohort`; "scalar": `_cohort_scalar` (reference)
 
 
 # kernel (compiled in the generated module, see the module docstring) ----------------------
@@ -218,7 +218,7 @@ def _first_out(ys, lo, hi):
     return -1
 
 
-def _cohort(
+def _cohort_scalar(
     P,
     Y,
     t0,
@@ -316,7 +316,7 @@ def module_text(cm: Any) -> str:
     ]
     par = DECORATOR.replace("nogil=True", "nogil=True, parallel=True")
     kernel += [
-        f"{par}\n{inspect.getsource(f)}" for f in (_cohort, lanes._cohort_lanes, _observe_cohort)
+        f"{par}\n{inspect.getsource(f)}" for f in (_cohort_scalar, lanes._cohort, _observe_cohort)
     ]
     consts = f"MAX_STEPS, STEP_TOO_SMALL, NONFINITE = {MAX_STEPS}, {STEP_TOO_SMALL}, {NONFINITE}\n"
     return "\n\n".join([model_source(cm), consts, *kernel])
@@ -413,7 +413,7 @@ def integrate(
     hi = np.array([s.bounds[1] for s in cm.model.states], dtype=np.float64)
     mod = load(cm)
     with _LOCK:
-        cohort = mod._cohort_lanes if KERNEL == "lanes" else mod._cohort
+        cohort = mod._cohort if KERNEL == "lanes" else mod._cohort_scalar
         cohort(
             P,
             f64(y0.T),
