@@ -80,8 +80,8 @@ def _dense_coefficients(kd1, kd2, ks, h2, h3):
             kd2[q] = kd2[q] + h3[j] * ks[j, q]
 
 
-def _record_lane(ys, b, jo, t_eval, ta, tb, ya, yb, kd1, kd2, l, event_rtol):
-    """`_record` for patient `b` in lane `l` of the lane arrays `ya`, `yb`, `kd1`, `kd2` (the
+def _record_lane(ys, b, jo, t_eval, ta, tb, ya, yb, kd1, kd2, ln, event_rtol):
+    """`_record` for patient `b` in lane `ln` of the lane arrays `ya`, `yb`, `kd1`, `kd2` (the
     same lines, indexing the lane in place: a view per call would cost more than the work)."""
     nl = LANES
     lim = tb + event_rtol * max(1.0, abs(tb))
@@ -90,20 +90,20 @@ def _record_lane(ys, b, jo, t_eval, ta, tb, ya, yb, kd1, kd2, l, event_rtol):
         th = (t_eval[jo] - ta) / hh if hh > 0 else 1.0
         th = 0.0 if th < 0.0 else (1.0 if th > 1.0 else th)  # keeps NaN, like np.clip
         for s in range(ys.shape[2]):
-            q = s * nl + l
+            q = s * nl + ln
             ys[b, jo, s] = dense_output(th, ya[q], yb[q], kd1[q], kd2[q])
         jo += 1
     return jo
 
 
-def _start(l, b, y, p, Y, P, t0, t_eval, DT, DA, dose_index, event_rtol, ys, zero):
-    """Load patient `b` into lane `l`; ``(next dose slot, next output index)``."""
+def _start(ln, b, y, p, Y, P, t0, t_eval, DT, DA, dose_index, event_rtol, ys, zero):
+    """Load patient `b` into lane `ln`; ``(next dose slot, next output index)``."""
     nl = LANES
     for s in range(Y.shape[1]):
-        y[s * nl + l] = Y[b, s]
+        y[s * nl + ln] = Y[b, s]
     for j in range(P.shape[1]):
-        p[j * nl + l] = P[b, j]
-    yl = y[l::nl]
+        p[j * nl + ln] = P[b, j]
+    yl = y[ln::nl]
     jd, _ = _apply_doses(yl, t0, DT[b], DA[b], 0, dose_index, event_rtol)
     jo = _record(ys[b], 0, t_eval, t0, t0, yl, yl, zero, zero, event_rtol)
     return jd, jo
@@ -165,35 +165,35 @@ def _lane_group(
     nxt, busy, fresh = np.int64(w), 0, True  # next patient of the queue, lanes with a patient
     while True:
         # lanes without a patient take the next ones (a patient already at its end is done)
-        for l in range(nl):
-            while pat[l] < 0 and nxt < P.shape[0]:
+        for ln in range(nl):
+            while pat[ln] < 0 and nxt < P.shape[0]:
                 b = nxt
                 nxt += k
-                jd[l], jo[l] = _start(
-                    l, b, y, p, Y, P, t0, t_eval, DT, DA, dose_index, event_rtol, ys, zero
+                jd[ln], jo[ln] = _start(
+                    ln, b, y, p, Y, P, t0, t_eval, DT, DA, dose_index, event_rtol, ys, zero
                 )
                 if t0 >= t_end[b]:
-                    ys[b, jo[l] :] = np.nan
+                    ys[b, jo[ln] :] = np.nan
                     status[b], n_steps[b], n_rej[b] = 0, 0, 0
                     first[b] = _first_out(ys[b], lo, hi)
                 else:
-                    pat[l], busy, fresh = b, busy + 1, True
-                    t[l], h[l], steps[l], rejected[l] = t0, h0, 0, 0
+                    pat[ln], busy, fresh = b, busy + 1, True
+                    t[ln], h[ln], steps[ln], rejected[ln] = t0, h0, 0, 0
         if busy == 0:
             break
         if fresh:  # after an accepted step or a new patient (unchanged lanes: same values)
             rhs_v(y, p, f0)
             fresh = False
         # step size per lane: never cross the next dose or the end
-        for l in range(nl):
-            b = pat[l]
+        for ln in range(nl):
+            b = pat[ln]
             if b >= 0:
-                t_ev[l] = t_end[b] if DT[b, jd[l]] > t_end[b] else DT[b, jd[l]]
-                gap = t_ev[l] - t[l]
-                land[l] = h[l] >= gap * (1 - land_rtol)
-                if land[l]:
-                    h[l] = gap
-            cv[l] = 1.0 / (gamma * h[l])
+                t_ev[ln] = t_end[b] if DT[b, jd[ln]] > t_end[b] else DT[b, jd[ln]]
+                gap = t_ev[ln] - t[ln]
+                land[ln] = h[ln] >= gap * (1 - land_rtol)
+                if land[ln]:
+                    h[ln] = gap
+            cv[ln] = 1.0 / (gamma * h[ln])
         factor_v(cv, y, p, lu)
         for i in range(6):
             if i == 0:
@@ -201,50 +201,52 @@ def _lane_group(
             else:
                 rhs_v(u, p, r)
                 for j in range(i):
-                    for l in range(nl):
-                        cij[l] = cc[i - 1, j] / h[l]
+                    for ln in range(nl):
+                        cij[ln] = cc[i - 1, j] / h[ln]
                     axpy_v(r, ks[j], cij)
             solve_v(lu, r, ks[i])
             _stage_state(u, y, ks, a, i)
         error_v(sq, fin, ks[5], y, u, atol, rtol)
         _dense_coefficients(kd1, kd2, ks, h2, h3)
         # the rest of the step, lane by lane: `_patient`'s lines
-        for l in range(nl):
-            b = pat[l]
+        for ln in range(nl):
+            b = pat[ln]
             if b < 0:
                 continue
-            en = math.sqrt(sq[l] / n)
-            if not (fin[l] == 0.0 and math.isfinite(en)):
+            en = math.sqrt(sq[ln] / n)
+            if not (fin[ln] == 0.0 and math.isfinite(en)):
                 en = math.inf
             accept = en <= 1.0
-            steps[l] += 1
-            rejected[l] += 0 if accept else 1
+            steps[ln] += 1
+            rejected[ln] += 0 if accept else 1
             dosed = False
             if accept:
-                t1 = t_ev[l] if land[l] else t[l] + h[l]
-                jo[l] = _record_lane(ys, b, jo[l], t_eval, t[l], t1, y, u, kd1, kd2, l, event_rtol)
+                t1 = t_ev[ln] if land[ln] else t[ln] + h[ln]
+                jo[ln] = _record_lane(
+                    ys, b, jo[ln], t_eval, t[ln], t1, y, u, kd1, kd2, ln, event_rtol
+                )
                 for s in range(n):
-                    y[s * nl + l] = u[s * nl + l]
-                t[l] = t1
-                if land[l]:
-                    jd[l], dosed = _apply_doses(
-                        y[l::nl], t1, DT[b], DA[b], jd[l], dose_index, event_rtol
+                    y[s * nl + ln] = u[s * nl + ln]
+                t[ln] = t1
+                if land[ln]:
+                    jd[ln], dosed = _apply_doses(
+                        y[ln::nl], t1, DT[b], DA[b], jd[ln], dose_index, event_rtol
                     )
                 fresh = True
             g = safety * en**exponent
             g = min(max(g, acc_min), acc_max) if accept else min(max(g, rej_min), rej_max)
-            h[l] = h0 if dosed else h[l] * (g if math.isfinite(g) else rej_min)
-            done = t[l] >= t_end[b] * (1 - end_rtol) or jo[l] >= t_eval.shape[0]
-            over = steps[l] >= max_steps
+            h[ln] = h0 if dosed else h[ln] * (g if math.isfinite(g) else rej_min)
+            done = t[ln] >= t_end[b] * (1 - end_rtol) or jo[ln] >= t_eval.shape[0]
+            over = steps[ln] >= max_steps
             st = 0
-            if not done and (over or h[l] < min_step_rtol * max(1.0, abs(t[l]))):
+            if not done and (over or h[ln] < min_step_rtol * max(1.0, abs(t[ln]))):
                 st = MAX_STEPS if over else (NONFINITE if math.isinf(en) else STEP_TOO_SMALL)
                 done = True
             if done:
-                ys[b, jo[l] :] = np.nan
-                status[b], n_steps[b], n_rej[b] = st, steps[l], rejected[l]
+                ys[b, jo[ln] :] = np.nan
+                status[b], n_steps[b], n_rej[b] = st, steps[ln], rejected[ln]
                 first[b] = _first_out(ys[b], lo, hi)
-                pat[l], busy = -1, busy - 1
+                pat[ln], busy = -1, busy - 1
 
 
 def _cohort(
