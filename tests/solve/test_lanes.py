@@ -20,7 +20,7 @@ numba = pytest.importorskip("numba")
 rn = pytest.importorskip("mscsim.solve._rosenbrock_numba")
 
 T = np.arange(0.0, 61.0)
-N = 37  # 4 full groups of 8 lanes and 5 patients more
+N = 37  # 2 full groups of 16 lanes and 5 patients more (2 threads: 19 and 18)
 
 
 def _raw(monkeypatch, kernel, params, y0, regs, **kw):

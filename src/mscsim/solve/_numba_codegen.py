@@ -30,7 +30,7 @@ import sympy as sp
 from mscsim.model._codegen import CompiledModel
 from mscsim.model._symbolic import InfixPrinter
 
-LANES = 8  # patients per lane group: 8 doubles are one AVX-512 vector, two AVX2 vectors
+LANES = 16  # patients stepped together: two AVX-512 vectors of doubles, four AVX2 vectors
 DECORATOR = '@njit(cache=True, fastmath=False, error_model="numpy", nogil=True)'
 
 HEADER = f'''"""mscsim Numba backend: generated code for model {{name!r}} (do not edit; see
@@ -151,7 +151,9 @@ def lane_helpers(n: int) -> str:
     * ``axpy_v(r, k, c)``: ``r += c * k`` with one ``c`` per lane (a stage sum);
     * ``error_v(sq, fin, k5, y, u, atol, rtol)``: per lane, the squared scaled errors summed in
       state order from 0.0 (the scalar kernel's ``sq``) into ``sq``, and ``sum_s (u_s - u_s)``
-      (0.0 exactly when every ``u_s`` is finite, else NaN) into ``fin``.
+      (0.0 exactly when every ``u_s`` is finite, else NaN) into ``fin``;
+    * ``stage_v(u, y, ks, a, i)`` (``i < 4``): ``u = y + (0.0 + a_i0 k_0 + ... + a_ii k_i)``,
+      summed in that order (the scalar kernel's ``acc``).
     """
     ax = ["def axpy_v(r, k, c):", "    for _lane in range(c.shape[0]):", "        cl = c[_lane]"]
     er = ["def error_v(sq, fin, k5, y, u, atol, rtol):", "    for _lane in range(sq.shape[0]):"]
@@ -162,7 +164,18 @@ def lane_helpers(n: int) -> str:
         er.append(f"        e = k5[{q}] / (atol[{s}] + rtol * max(abs(y[{q}]), abs(u[{q}])))")
         er += ["        acc = acc + e * e", f"        f = f + (u[{q}] - u[{q}])"]
     er += ["        sq[_lane] = acc", "        fin[_lane] = f"]
-    return "\n\n\n".join("\n".join([DECORATOR, *f]) + "\n" for f in (ax, er))
+    st = ["def stage_v(u, y, ks, a, i):"]
+    for i in range(4):
+        st.append(f"    {'if' if i == 0 else 'elif'} i == {i}:")
+        st += [f"        a{j} = a[{i}, {j}]" for j in range(i + 1)]
+        st.append(f"        for _lane in range(u.shape[0] // {n}):")
+        for s in range(n):
+            q = f"{s * LANES} + _lane"
+            acc = "0.0"
+            for j in range(i + 1):
+                acc = f"({acc} + a{j} * ks[{j}, {q}])"
+            st.append(f"            u[{q}] = y[{q}] + {acc}")
+    return "\n\n\n".join("\n".join([DECORATOR, *f]) + "\n" for f in (ax, er, st))
 
 
 def model_source(cm: CompiledModel) -> str:

@@ -49,23 +49,10 @@ from mscsim.solve._rosenbrock_numba import (
 )
 
 
-def _stage_state(u, y, ks, a, i):
-    """The next stage's state: ``u = y + sum_j a_ij k_j`` (stages 0-3), else ``u += k_i``.
-
-    The sum is accumulated in `u` first (``0.0 + a_i0 k_0 + ...``, as the scalar kernel's
-    ``acc``), states and lanes innermost, so the loops vectorize."""
-    m = u.shape[0]
-    if i < 4:
-        for q in range(m):
-            u[q] = 0.0
-        for j in range(i + 1):
-            for q in range(m):
-                u[q] = u[q] + a[i, j] * ks[j, q]
-        for q in range(m):
-            u[q] = y[q] + u[q]
-    else:
-        for q in range(m):
-            u[q] = u[q] + ks[i, q]
+def _last_stages(u, k):
+    """``u += k`` (stages 4 and 5: the method is stiffly accurate)."""
+    for q in range(u.shape[0]):
+        u[q] = u[q] + k[q]
 
 
 def _dense_coefficients(kd1, kd2, ks, h2, h3):
@@ -205,7 +192,10 @@ def _lane_group(
                         cij[ln] = cc[i - 1, j] / h[ln]
                     axpy_v(r, ks[j], cij)
             solve_v(lu, r, ks[i])
-            _stage_state(u, y, ks, a, i)
+            if i < 4:
+                stage_v(u, y, ks, a, i)
+            else:
+                _last_stages(u, ks[i])
         error_v(sq, fin, ks[5], y, u, atol, rtol)
         _dense_coefficients(kd1, kd2, ks, h2, h3)
         # the rest of the step, lane by lane: `_patient`'s lines

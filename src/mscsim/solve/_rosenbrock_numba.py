@@ -314,7 +314,7 @@ def module_text(cm: Any) -> str:
     from mscsim.solve import _rosenbrock_lanes as lanes
 
     scalar = (_apply_doses, _record, _patient, _first_out)
-    vector = (lanes._stage_state, lanes._dense_coefficients)
+    vector = (lanes._last_stages, lanes._dense_coefficients)
     kernel = [
         f"{DECORATOR}\n{inspect.getsource(f)}"
         for f in (*shared, *scalar, *vector, lanes._record_lane, lanes._start, lanes._lane_group)
