@@ -11,8 +11,8 @@ SymPy expressions (`SymbolicModel.rhs`, `.jacobian`) as straight-line scalar Pyt
   code), stored in ``lu`` (``n_lu`` entries: off-diagonal factors, then the inverted pivots);
 * ``solve(lu, b, x)``: ``x = W^{-1} b``, forward and back substitution;
 * ``observe(y, p, out)``: the observables of one patient at one time;
-* ``rhs_v``, ``factor_v``, ``solve_v``: the same three functions over `LANES` patients at once
-  (see `lanes`), and two loops of the lane kernel written out over the states
+* ``rhs_v``, ``observe_v``, ``factor_v``, ``solve_v``: the same functions over `LANES`
+  patients (or output times) at once (see `lanes`), and two loops of the lane kernel written out over the states
   (`lane_helpers`), for `mscsim.solve._rosenbrock_lanes`.
 
 Expressions go through the same common-subexpression elimination as the vector code
@@ -183,14 +183,16 @@ def model_source(cm: CompiledModel) -> str:
     st, pa = cm.model.state_names, cm.model.parameter_names
     factor, solve, n_lu = emit_lu(cm)
     rhs, n = emit_rhs(cm.symbolic.rhs, st, pa), len(st)
+    observe = emit_rhs(cm.symbolic.observables, st, pa, name="observe")
     parts = [
         HEADER.format(name=cm.model.name),
         f"N_LU = {n_lu}\nLANES = {LANES}\n",
         rhs,
-        emit_rhs(cm.symbolic.observables, st, pa, name="observe"),
+        observe,
         factor,
         solve,
         lanes(rhs, f"_OUT.shape[0] // {n}"),
+        lanes(observe, f"_OUT.shape[0] // {max(len(cm.symbolic.observables), 1)}"),
         lanes(factor, "_C.shape[0]"),
         lanes(solve, f"_X.shape[0] // {n}"),
         lane_helpers(n),

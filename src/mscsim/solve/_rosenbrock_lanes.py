@@ -1,33 +1,35 @@
 """The Numba backend's Rodas4 kernel over SIMD lanes: `LANES` patients stepped in lockstep.
 
 `mscsim.solve._rosenbrock_numba._patient` integrates one patient with scalar code. Here each
-Numba thread keeps `LANES` patients ("lanes") in flat, lane-minor arrays (state ``s`` of lane
-``l`` at ``y[s * LANES + l]``) and does one step attempt for all of them together: the
-generated lane functions ``factor_v``, ``rhs_v`` and ``solve_v`` (`_numba_codegen.lanes`), the
-stage sums, the error norm and the dense-output coefficients are loops over lanes that LLVM
-turns into SIMD instructions (AVX-512: one 8-double vector; AVX2: two). Each lane has its own
-``h`` in these sums (``1 / (gamma h)``, ``C_ij / h``). Then the rest of the step (accept or
-reject, dense output, dose landing, the next ``h``, termination and failure) runs lane by lane
-as scalar code, the lines of `_patient` on lane views (``y[l::LANES]``) and through the same
-helpers (`_record`, `_apply_doses`, `_first_out`). A lane whose patient is finished takes the
-next patient of its thread's queue at once (thread ``w`` of ``k`` takes patients ``w, w + k,
-...``), so lanes do not wait for the slowest patient of a group; lanes left without a patient
-at the end compute on stale data whose results are never read.
+Numba thread keeps `LANES` (16) patients ("lanes") in flat, lane-minor arrays (state ``s`` of
+lane ``l`` at ``y[s * LANES + l]``) and does one step attempt for all of them together: the
+generated lane functions ``factor_v``, ``rhs_v``, ``solve_v`` (`_numba_codegen.lanes`) and
+``axpy_v`` (stage sums), ``stage_v`` (stage states), ``error_v`` (error norm)
+(`_numba_codegen.lane_helpers`), and the loops below over all lanes' entries, are loops that
+LLVM turns into SIMD instructions (16 doubles: two AVX-512 vectors, four AVX2 vectors). Each
+lane has its own ``h`` in them (``1 / (gamma h)``, ``C_ij / h``). Then the rest of the step
+(accept or reject, dense output, dose landing, the next ``h``, termination and failure) runs
+lane by lane as scalar code: the lines of `_patient`, with the same helpers (`_apply_doses`,
+`_first_out`, `_record`; after a step `_record_lane`, its copy that reads the lane in place).
+A lane whose patient is finished takes the next patient of its thread's queue at once (thread
+``w`` of ``k`` takes patients ``w, w + k, ...``), so lanes do not wait for the slowest patient
+of a group; lanes left without a patient at the end compute on stale data whose results are
+never read (no floating-point trap is enabled, so a division by zero there is harmless).
 
 Bit-identical to the scalar kernel: every lane performs, on its own patient's numbers, the very
 operations of `_patient` in the same order (sums over stages and states accumulated in the same
-order; ``max``/``abs``/``sqrt`` and ``+ - * /`` are exact, IEEE-rounded operations in SIMD
-registers as in scalar ones; fast-math is off, so LLVM neither reorders nor fuses
-multiply-adds), and no value crosses lanes. The one change of form, testing ``u`` for
-finiteness as ``sum(u - u) == 0`` instead of ``and``-ing ``isfinite`` (a branch would stop
-vectorization), gives the same truth value. So a patient's outputs, status and step counts do
-not depend on its lane, its neighbours, the batch or the number of threads
-(tests/solve/test_lanes.py compares both kernels bit for bit). Caveat: were Numba to use Intel
-SVML, a model whose right-hand side calls ``exp``/``log`` would get vector versions of them,
-which may differ from libm's in the last bit (the bundled model's has none).
+order from the same 0.0; ``max``/``abs``/``sqrt``, comparisons and ``+ - * /`` are exact,
+IEEE-rounded operations in SIMD registers as in scalar ones; fast-math is off, so LLVM neither
+reorders nor fuses multiply-adds), and no value crosses lanes. The one change of form, testing
+``u`` for finiteness as ``sum(u - u) == 0`` instead of ``and``-ing ``isfinite`` (a branch would
+stop vectorization), gives the same truth value. So a patient's outputs, status and step counts
+do not depend on its lane, its neighbours, the batch or the number of threads
+(tests/solve/test_lanes.py compares both kernels bit for bit, also with AVX2 code). Caveat: were
+Numba to use Intel SVML, a model whose right-hand side calls ``exp``/``log`` would get vector
+versions of them, which may differ from libm's in the last bit (the bundled model's has none).
 
 These functions are compiled inside the generated module (see `_rosenbrock_numba`), next to
-``rhs_v``, ``factor_v``, ``solve_v``, ``LANES`` and the scalar kernel's helpers.
+the generated functions, ``LANES``, ``dense_output`` and the scalar kernel's helpers.
 """
 
 # ruff: noqa: F821 - names of the generated module
@@ -301,3 +303,27 @@ def _cohort(
             hi,
             first,
         )
+
+
+def _observe_lanes(Y, P, obs, k):
+    """`_rosenbrock_numba._observe_cohort` (same arguments, same results) with ``observe_v``
+    on `LANES` output times of a patient at once (the last lanes of a patient's last group
+    repeat its last time; their results are not stored)."""
+    nl = LANES
+    T = Y.shape[1]
+    for w in prange(k):
+        y, p = np.empty(Y.shape[2] * nl), np.empty(P.shape[1] * nl)
+        out = np.empty(obs.shape[0] * nl)
+        for b in range(w, Y.shape[0], k):
+            for j in range(P.shape[1]):
+                for ln in range(nl):
+                    p[j * nl + ln] = P[b, j]
+            for j0 in range(0, T, nl):
+                for ln in range(nl):
+                    jt = min(j0 + ln, T - 1)
+                    for s in range(Y.shape[2]):
+                        y[s * nl + ln] = Y[b, jt, s]
+                observe_v(y, p, out)
+                for o in range(obs.shape[0]):
+                    for ln in range(min(nl, T - j0)):
+                        obs[o, b, j0 + ln] = out[o * nl + ln]

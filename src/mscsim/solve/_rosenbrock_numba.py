@@ -321,7 +321,8 @@ def module_text(cm: Any) -> str:
     ]
     par = DECORATOR.replace("nogil=True", "nogil=True, parallel=True")
     kernel += [
-        f"{par}\n{inspect.getsource(f)}" for f in (_cohort_scalar, lanes._cohort, _observe_cohort)
+        f"{par}\n{inspect.getsource(f)}"
+        for f in (_cohort_scalar, lanes._cohort, _observe_cohort, lanes._observe_lanes)
     ]
     consts = f"MAX_STEPS, STEP_TOO_SMALL, NONFINITE = {MAX_STEPS}, {STEP_TOO_SMALL}, {NONFINITE}\n"
     return "\n\n".join([model_source(cm), consts, *kernel])
@@ -449,7 +450,8 @@ def integrate(
             first,
         )
         obs = np.empty((len(cm.model.observables), batch, len(t_eval)))
-        mod._observe_cohort(ys, P, obs, min(numba.get_num_threads(), batch))
+        observe = mod._observe_lanes if KERNEL == "lanes" else mod._observe_cohort
+        observe(ys, P, obs, min(numba.get_num_threads(), batch))
     return RawSolution(
         ys=ys, status=status, n_steps=n_steps, n_rejected=n_rej, observables=obs, first_out=first
     )
