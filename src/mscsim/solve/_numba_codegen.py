@@ -10,7 +10,10 @@ SymPy expressions (`SymbolicModel.rhs`, `.jacobian`) as straight-line scalar Pyt
   pivoting of ``W = c*I - J`` laid out by `plan_lu` (the very statements of the vector
   code), stored in ``lu`` (``n_lu`` entries: off-diagonal factors, then the inverted pivots);
 * ``solve(lu, b, x)``: ``x = W^{-1} b``, forward and back substitution;
-* ``observe(y, p, out)``: the observables of one patient at one time.
+* ``observe(y, p, out)``: the observables of one patient at one time;
+* ``rhs_v``, ``observe_v``, ``factor_v``, ``solve_v``: the same functions over `LANES`
+  patients (or output times) at once (see `lanes`), and two loops of the lane kernel written out over the states
+  (`lane_helpers`), for `mscsim.solve._rosenbrock_lanes`.
 
 Expressions go through the same common-subexpression elimination as the vector code
 (``sympy.cse``, basic optimisations); ``Max`` propagates NaN like ``numpy.maximum``,
@@ -20,11 +23,14 @@ integer powers up to 8 are products.
 
 from __future__ import annotations
 
+import re
+
 import sympy as sp
 
 from mscsim.model._codegen import CompiledModel
 from mscsim.model._symbolic import InfixPrinter
 
+LANES = 16  # patients stepped together: two AVX-512 vectors of doubles, four AVX2 vectors
 DECORATOR = '@njit(cache=True, fastmath=False, error_model="numpy", nogil=True)'
 
 HEADER = f'''"""mscsim Numba backend: generated code for model {{name!r}} (do not edit; see
@@ -106,16 +112,89 @@ def emit_lu(cm: CompiledModel) -> tuple[str, str, int]:
     return factor, solve, len(plan.factors)
 
 
+_INDEXED = re.compile(r"\b(y|p|out|lu|b|x)\[(\d+)\]")
+
+
+def lanes(src: str, trip: str) -> str:
+    """Lane version ``NAME_v`` of a generated scalar function `src`: its body, unchanged, inside
+    one loop over `LANES` patients (``_lane``), whose arrays are flat, lane-minor.
+
+    The arrays are renamed (``y`` -> ``_Y``, ``c`` -> ``_C``, ...: a model state may be called
+    ``y``). Entry ``i`` of patient ``_lane`` is ``_Y[i * LANES + _lane]`` (``_Y``
+    ``(n * LANES,)``, the same for ``p``, ``out``, ``lu``, ``b``, ``x``); ``factor_v`` takes one
+    ``c`` per lane (``_C``, ``(LANES,)``). Constant offsets between rows let LLVM's loop
+    vectorizer group the loads and stores of each array and vectorize the loop over lanes,
+    whose trip count `trip` is read from an array length (a literal count would be unrolled
+    instead). Every lane does the very operations of the scalar function, and ``+ - * /``,
+    ``sqrt`` and comparisons are exact in SIMD registers as in scalar ones (no fast-math: no
+    reordering, no fused multiply-add), so each lane's results are bit-identical to the scalar
+    function's.
+    """
+    dec, head, *body = src.rstrip("\n").split("\n")
+    name = head[4 : head.index("(")]
+    args = [a.strip() for a in head[head.index("(") + 1 : head.index(")")].split(",")]
+    lines = [dec, f"def {name}_v({', '.join('_' + a.upper() for a in args)}):"]
+    lines.append(f"    for _lane in range({trip}):")
+    lines += ["        c = _C[_lane]"] if args[0] == "c" else []
+
+    def at(m: re.Match[str]) -> str:
+        return f"_{m[1].upper()}[{int(m[2]) * LANES} + _lane]"
+
+    lines += ["    " + _INDEXED.sub(at, line) for line in body]
+    return "\n".join(lines) + "\n"
+
+
+def lane_helpers(n: int) -> str:
+    """Sources of two kernel loops over lanes, written out over the `n` states like `lanes`
+    (a loop with a short body would be vectorized for 32 lanes or more, not for `LANES`):
+
+    * ``axpy_v(r, k, c)``: ``r += c * k`` with one ``c`` per lane (a stage sum);
+    * ``error_v(sq, fin, k5, y, u, atol, rtol)``: per lane, the squared scaled errors summed in
+      state order from 0.0 (the scalar kernel's ``sq``) into ``sq``, and ``sum_s (u_s - u_s)``
+      (0.0 exactly when every ``u_s`` is finite, else NaN) into ``fin``;
+    * ``stage_v(u, y, ks, a, i)`` (``i < 4``): ``u = y + (0.0 + a_i0 k_0 + ... + a_ii k_i)``,
+      summed in that order (the scalar kernel's ``acc``).
+    """
+    ax = ["def axpy_v(r, k, c):", "    for _lane in range(c.shape[0]):", "        cl = c[_lane]"]
+    er = ["def error_v(sq, fin, k5, y, u, atol, rtol):", "    for _lane in range(sq.shape[0]):"]
+    er.append("        acc, f = 0.0, 0.0")
+    for s in range(n):
+        q = f"{s * LANES} + _lane"
+        ax.append(f"        r[{q}] = r[{q}] + cl * k[{q}]")
+        er.append(f"        e = k5[{q}] / (atol[{s}] + rtol * max(abs(y[{q}]), abs(u[{q}])))")
+        er += ["        acc = acc + e * e", f"        f = f + (u[{q}] - u[{q}])"]
+    er += ["        sq[_lane] = acc", "        fin[_lane] = f"]
+    st = ["def stage_v(u, y, ks, a, i):"]
+    for i in range(4):
+        st.append(f"    {'if' if i == 0 else 'elif'} i == {i}:")
+        st += [f"        a{j} = a[{i}, {j}]" for j in range(i + 1)]
+        st.append(f"        for _lane in range(u.shape[0] // {n}):")
+        for s in range(n):
+            q = f"{s * LANES} + _lane"
+            acc = "0.0"
+            for j in range(i + 1):
+                acc = f"({acc} + a{j} * ks[{j}, {q}])"
+            st.append(f"            u[{q}] = y[{q}] + {acc}")
+    return "\n\n\n".join("\n".join([DECORATOR, *f]) + "\n" for f in (ax, er, st))
+
+
 def model_source(cm: CompiledModel) -> str:
     """Header, ``N_LU`` and the model functions of `cm` (the solver kernel is appended later)."""
     st, pa = cm.model.state_names, cm.model.parameter_names
     factor, solve, n_lu = emit_lu(cm)
+    rhs, n = emit_rhs(cm.symbolic.rhs, st, pa), len(st)
+    observe = emit_rhs(cm.symbolic.observables, st, pa, name="observe")
     parts = [
         HEADER.format(name=cm.model.name),
-        f"N_LU = {n_lu}\n",
-        emit_rhs(cm.symbolic.rhs, st, pa),
-        emit_rhs(cm.symbolic.observables, st, pa, name="observe"),
+        f"N_LU = {n_lu}\nLANES = {LANES}\n",
+        rhs,
+        observe,
         factor,
         solve,
+        lanes(rhs, f"_OUT.shape[0] // {n}"),
+        lanes(observe, f"_OUT.shape[0] // {max(len(cm.symbolic.observables), 1)}"),
+        lanes(factor, "_C.shape[0]"),
+        lanes(solve, f"_X.shape[0] // {n}"),
+        lane_helpers(n),
     ]
     return "\n\n".join(parts)

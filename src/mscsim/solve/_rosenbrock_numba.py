@@ -1,24 +1,29 @@
-"""Adaptive Rodas4 compiled with Numba: one patient per loop iteration, patients in parallel.
+"""Adaptive Rodas4 compiled with Numba: patients in SIMD lanes, lane groups in parallel.
 
 The algorithm, dosing events, dense output and status codes are those of
 `mscsim.solve._rosenbrock.integrate` (read that module first), and every rule and constant of a
 step comes from the shared `mscsim.solve._policy.StepPolicy` (passed to the kernel as the
 ``ctl`` array, never as literals); only the data layout differs.
-Each patient is integrated start to end by scalar code (`_patient`) on its own small arrays,
-and the cohort loop (`_cohort`) runs patients on Numba's threads (``numba.prange``). A
+The kernel (`_rosenbrock_lanes._cohort`, the default) steps `LANES` patients together in SIMD
+registers on each of Numba's threads (``numba.prange``); the scalar kernel here
+(`_cohort_scalar`: `_patient` integrates one patient start to end on its own small arrays)
+is its reference, selected with ``KERNEL = "scalar"``, and the two give bit-identical results
+(see `mscsim.solve._rosenbrock_lanes` for why; tests/solve/test_lanes.py checks it). A
 patient's arithmetic never touches another patient's data and nothing is reduced across
-patients, so results are bit-identical whatever the batch composition and the number of
-threads (``numba.set_num_threads``). Against the NumPy solver they agree to round-off: the
-model code is printed from the same SymPy expressions with the same CSE and the same LU
-elimination, and the steps repeat the same operations in the same order; only ``exp``/``log``
-and powers may differ in the last bit (libm here, NumPy's SIMD loops there: on CPUs with
-AVX-512 they do, measured up to 5e-14 relative; without it they happened to agree bit for bit).
+patients, so results are bit-identical whatever the batch composition, the patient's lane and
+the number of threads (``numba.set_num_threads``). Against the NumPy solver they agree to
+round-off: the model code is printed from the same SymPy expressions with the same CSE and the
+same LU elimination, and the steps repeat the same operations in the same order; only
+``exp``/``log`` and powers may differ in the last bit (libm here, NumPy's SIMD loops there: on
+CPUs with AVX-512 they do, measured up to 5e-14 relative; without it they happened to agree
+bit for bit).
 
 Compilation and its on-disk cache. Numba's ``cache=True`` keys a cached function by its source
 file, and would not notice a change in a function it calls from another file. So for each model
-this module writes one file holding the model's scalar functions (`_numba_codegen`) followed by
-the source of the kernel functions below (copied with `inspect.getsource`; they call the
-generated ``rhs``, ``factor`` and ``solve``). The file name is the SHA-256 of its text, so a
+this module writes one file holding the model's scalar and lane functions (`_numba_codegen`)
+followed by the source of the kernel functions below and of `_rosenbrock_lanes` (copied with
+`inspect.getsource`; they call the generated ``rhs``, ``factor``, ``solve`` and their lane
+versions). The file name is the SHA-256 of its text, so a
 changed model, code generator or kernel gets a new file, and an unchanged one reuses Numba's
 cache next to it. The folder is ``$MSCSIM_CACHE_DIR/numba`` (default
 ``$XDG_CACHE_HOME/mscsim/numba``, i.e. ``~/.cache/mscsim/numba``; a temporary folder if that is
@@ -67,6 +72,7 @@ MAX_STEPS, STEP_TOO_SMALL, NONFINITE = (
 if "NUMBA_THREADING_LAYER" not in os.environ:
     numba.config.THREADING_LAYER = "forksafe"  # type: ignore[attr-defined]
 _LOCK = threading.Lock()
+KERNEL = "lanes"  # "lanes": `_rosenbrock_lanes._cohort`; "scalar": `_cohort_scalar` (reference)
 
 
 # kernel (compiled in the generated module, see the module docstring) ----------------------
@@ -217,7 +223,7 @@ def _first_out(ys, lo, hi):
     return -1
 
 
-def _cohort(
+def _cohort_scalar(
     P,
     Y,
     t0,
@@ -305,12 +311,19 @@ def _cache_dir() -> Path:
 def module_text(cm: Any) -> str:
     """Full text of the generated module for `cm`: model functions, then the kernel."""
     shared = (dense_output,)  # written once in _policy, compiled here too
+    from mscsim.solve import _rosenbrock_lanes as lanes
+
+    scalar = (_apply_doses, _record, _patient, _first_out)
+    vector = (lanes._last_stages, lanes._dense_coefficients)
     kernel = [
         f"{DECORATOR}\n{inspect.getsource(f)}"
-        for f in (*shared, _apply_doses, _record, _patient, _first_out)
+        for f in (*shared, *scalar, *vector, lanes._record_lane, lanes._start, lanes._lane_group)
     ]
     par = DECORATOR.replace("nogil=True", "nogil=True, parallel=True")
-    kernel += [f"{par}\n{inspect.getsource(f)}" for f in (_cohort, _observe_cohort)]
+    kernel += [
+        f"{par}\n{inspect.getsource(f)}"
+        for f in (_cohort_scalar, lanes._cohort, _observe_cohort, lanes._observe_lanes)
+    ]
     consts = f"MAX_STEPS, STEP_TOO_SMALL, NONFINITE = {MAX_STEPS}, {STEP_TOO_SMALL}, {NONFINITE}\n"
     return "\n\n".join([model_source(cm), consts, *kernel])
 
@@ -406,7 +419,8 @@ def integrate(
     hi = np.array([s.bounds[1] for s in cm.model.states], dtype=np.float64)
     mod = load(cm)
     with _LOCK:
-        mod._cohort(
+        cohort = mod._cohort if KERNEL == "lanes" else mod._cohort_scalar
+        cohort(
             P,
             f64(y0.T),
             float(t0),
@@ -436,7 +450,8 @@ def integrate(
             first,
         )
         obs = np.empty((len(cm.model.observables), batch, len(t_eval)))
-        mod._observe_cohort(ys, P, obs, min(numba.get_num_threads(), batch))
+        observe = mod._observe_lanes if KERNEL == "lanes" else mod._observe_cohort
+        observe(ys, P, obs, min(numba.get_num_threads(), batch))
     return RawSolution(
         ys=ys, status=status, n_steps=n_steps, n_rejected=n_rej, observables=obs, first_out=first
     )
