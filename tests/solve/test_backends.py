@@ -268,3 +268,32 @@ def test_numba_code_is_cached_on_disk_and_survives_fork(cohort):
     """)
     subprocess.run([sys.executable, "-c", code], check=True, timeout=300)
     assert os.stat(path).st_mtime_ns == stamp  # the generated file is never rewritten
+
+
+def test_generated_module_found_by_source_key_without_sympy(cohort, monkeypatch):
+    """A second load finds the module through its key's index; a stale or missing index
+    entry makes it generate the text again."""
+    pytest.importorskip("numba")
+    import mscsim.solve._rosenbrock_numba as rn
+
+    cm = compiled(MSC_COVID)
+    mod = rn.load(cm)  # index written (or found)
+    index = rn._cache_dir() / f"key_{rn.source_key(cm)[:40]}.txt"
+    assert index.read_text().strip() == mod.__name__
+
+    def no_sympy(_cm):
+        raise AssertionError("text generated although the index names the module")
+
+    monkeypatch.setattr(rn, "module_text", no_sympy)
+    assert rn.load.__wrapped__(cm).__name__ == mod.__name__
+    monkeypatch.undo()
+    text = rn.module_text(cm)  # the name in the index is the hash of the text it stands for
+    assert mod.__name__.endswith(rn.hashlib.sha256(text.encode()).hexdigest()[:24])
+    original = index.read_text()
+    try:
+        index.write_text("mscsim_numba_missing\n")
+        calls = []
+        monkeypatch.setattr(rn, "module_text", lambda c: calls.append(1) or text)
+        assert rn.load.__wrapped__(cm).__name__ == mod.__name__ and calls == [1]
+    finally:
+        index.write_text(original)

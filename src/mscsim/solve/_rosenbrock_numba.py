@@ -348,13 +348,55 @@ def _write_once(path: Path, text: str) -> None:
             os.unlink(tmp)
 
 
+#: Modules whose source decides the generated text (with the model's declaration and SymPy).
+_GENERATORS = (
+    "mscsim.model._symbolic",
+    "mscsim.model._codegen",
+    "mscsim.solve._numba_codegen",
+    "mscsim.solve._policy",
+    "mscsim.solve._rosenbrock_numba",
+    "mscsim.solve._rosenbrock_lanes",
+)
+
+
+def source_key(cm: Any) -> str:
+    """SHA-256 of everything the generated text of `cm` is made from: the model's declaration
+    (its full ``repr``: states, parameters, expressions, equations, observables), the source
+    of the generating modules and SymPy's version. Equal keys give equal texts, so a process
+    can find the generated module without running SymPy (seconds per process)."""
+    import sympy
+
+    h = hashlib.sha256(repr(cm.model).encode())
+    for mod in _GENERATORS:
+        h.update(inspect.getsource(sys.modules[mod] if mod in sys.modules else _imp(mod)).encode())
+    h.update(sympy.__version__.encode())
+    return h.hexdigest()
+
+
+def _imp(mod: str) -> Any:
+    import importlib
+
+    return importlib.import_module(mod)
+
+
 @lru_cache(maxsize=8)
 def load(cm: Any) -> Any:
-    """The generated module of `cm`, imported from the cache folder (compiled on first call)."""
-    text = module_text(cm)
-    name = "mscsim_numba_" + hashlib.sha256(text.encode()).hexdigest()[:24]
-    path = _cache_dir() / f"{name}.py"
-    _write_once(path, text)
+    """The generated module of `cm`, imported from the cache folder (compiled on first call).
+
+    The module's file is named by the SHA-256 of its text. An index file named by
+    `source_key` records that name, so later processes skip generating the text (SymPy's
+    Jacobian, CSE and LU plan) when nothing it is made from has changed.
+    """
+    cache = _cache_dir()
+    index = cache / f"key_{source_key(cm)[:40]}.txt"
+    name = index.read_text().strip() if index.exists() else ""
+    path = cache / f"{name}.py"
+    if not name.startswith("mscsim_numba_") or not path.exists():
+        text = module_text(cm)
+        name = "mscsim_numba_" + hashlib.sha256(text.encode()).hexdigest()[:24]
+        path = cache / f"{name}.py"
+        _write_once(path, text)
+        _write_once(index, name + "\n")
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot load the generated module {path}")
