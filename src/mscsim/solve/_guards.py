@@ -38,6 +38,13 @@ def check_parameters(model: Model, values: Mapping[str, Any]) -> None:
             )
 
 
+def state_bounds(model: Model) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper `State.bounds` of every state of `model`, in state order (float64)."""
+    lo = np.array([s.bounds[0] for s in model.states], dtype=np.float64)
+    hi = np.array([s.bounds[1] for s in model.states], dtype=np.float64)
+    return lo, hi
+
+
 def flag_out_of_bounds(
     model: Model, ys: np.ndarray, status: np.ndarray, first: np.ndarray | None = None
 ) -> list[tuple[int, int]]:
@@ -50,8 +57,7 @@ def flag_out_of_bounds(
     """
     if ys.shape[0] == 0 or ys.shape[1] == 0:
         return []
-    lo = np.array([s.bounds[0] for s in model.states])
-    hi = np.array([s.bounds[1] for s in model.states])
+    lo, hi = state_bounds(model)
     if first is None:
         # one pass of min/max over time (NaN after t_stop ignored), then the offenders in detail
         with np.errstate(invalid="ignore"):

@@ -44,6 +44,7 @@ region at a time). Threads used: ``numba.get_num_threads()`` (``numba.set_num_th
 from __future__ import annotations
 
 import hashlib
+import importlib
 import importlib.util
 import inspect
 import math
@@ -57,8 +58,10 @@ from typing import Any
 
 import numba
 import numpy as np
+import sympy
 from numba import prange
 
+from mscsim.solve._guards import state_bounds
 from mscsim.solve._numba_codegen import DECORATOR, model_source
 from mscsim.solve._policy import StepPolicy, dense_output, end_times
 from mscsim.solve._rosenbrock import RawSolution
@@ -364,19 +367,11 @@ def source_key(cm: Any) -> str:
     (its full ``repr``: states, parameters, expressions, equations, observables), the source
     of the generating modules and SymPy's version. Equal keys give equal texts, so a process
     can find the generated module without running SymPy (seconds per process)."""
-    import sympy
-
     h = hashlib.sha256(repr(cm.model).encode())
     for mod in _GENERATORS:
-        h.update(inspect.getsource(sys.modules[mod] if mod in sys.modules else _imp(mod)).encode())
+        h.update(inspect.getsource(importlib.import_module(mod)).encode())
     h.update(sympy.__version__.encode())
     return h.hexdigest()
-
-
-def _imp(mod: str) -> Any:
-    import importlib
-
-    return importlib.import_module(mod)
 
 
 @lru_cache(maxsize=8)
@@ -457,8 +452,7 @@ def integrate(
     n_steps = np.zeros(batch, dtype=np.int64)
     n_rej = np.zeros(batch, dtype=np.int64)
     first = np.empty(batch, dtype=np.int64)
-    lo = np.array([s.bounds[0] for s in cm.model.states], dtype=np.float64)
-    hi = np.array([s.bounds[1] for s in cm.model.states], dtype=np.float64)
+    lo, hi = state_bounds(cm.model)
     mod = load(cm)
     with _LOCK:
         cohort = mod._cohort if KERNEL == "lanes" else mod._cohort_scalar

@@ -170,10 +170,7 @@ def compare_proportions(
     >>> round(r.estimate, 4), round(r.p_value, 4)
     (0.3333, 0.5238)
     """
-    if measure not in MEASURES:
-        raise InputError("measure", "one of " + ", ".join(MEASURES), measure)
-    if test not in TESTS:
-        raise InputError("test", "one of " + ", ".join(TESTS), test)
+    _check_options(measure, test)
     conf_level = check_conf_level(conf_level)
     b, _ = batch_of(mask, outcome=outcome, group=group)
     t = np.asarray(count_table(outcome, group, mask=mask)).reshape(-1, 2, 2)
@@ -198,10 +195,7 @@ def compare_counts(
     >>> round(r.estimate, 4), round(r.p_value, 4), bool(r.details["corrected"])
     (0.1634, 0.0815, True)
     """
-    if measure not in MEASURES:
-        raise InputError("measure", "one of " + ", ".join(MEASURES), measure)
-    if test not in TESTS:
-        raise InputError("test", "one of " + ", ".join(TESTS), test)
+    _check_options(measure, test)
     for field, (k, n) in {
         "events_treatment": (events_treatment, n_treatment),
         "events_control": (events_control, n_control),
@@ -222,6 +216,13 @@ def compare_counts(
         return v[0].item() if hasattr(v[0], "item") else v[0]
 
     return _compare_tables(t, out, measure, None, check_conf_level(conf_level), test)
+
+
+def _check_options(measure: str, test: str) -> None:
+    if measure not in MEASURES:
+        raise InputError("measure", "one of " + ", ".join(MEASURES), measure)
+    if test not in TESTS:
+        raise InputError("test", "one of " + ", ".join(TESTS), test)
 
 
 def _compare_tables(

@@ -9,7 +9,7 @@ the p-value and RR/HR/MD estimate of the comparison.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from dataclasses import field as dc_field
 
 import numpy as np
@@ -56,7 +56,7 @@ class ValidationRow:
         return bool(self.q25 <= self.observed <= self.q75)
 
     def to_dict(self) -> dict:
-        d = {k: v for k, v in asdict(self).items() if k != "simulated"}
+        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "simulated"}
         return {**d, "inside_90": self.inside, "inside_50": self.inside_50}
 
 
