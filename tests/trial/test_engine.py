@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 
 import numpy as np
 import pytest
@@ -44,6 +45,10 @@ def test_same_tables_whatever_the_number_of_processes(lanzoni, run3):
     np.testing.assert_array_equal(par.events.death, run3.events.death)
     np.testing.assert_array_equal(par.visits["il6"], run3.visits["il6"])
     np.testing.assert_array_equal(par.arm, run3.arm)
+    # the pool is gone when the run returns: a manager thread still running at interpreter
+    # exit made `concurrent.futures`' exit hook write to a closed pipe (EBADF traceback)
+    alive = [t.name for t in threading.enumerate() if "ExecutorManager" in type(t).__name__]
+    assert alive == []
 
 
 def test_without_lung_outcomes_every_other_table_is_the_same(lanzoni, run3):

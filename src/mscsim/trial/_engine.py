@@ -485,6 +485,7 @@ def _results(plan: _Plan, executor, progress) -> Iterator[_Chunk]:
             pool.submit(_run_chunk, plan.scenario, plan.seed, reps, plan.n, plan.opt)
             for reps in plan.chunks
         ]
+        done = False
         try:
             for i, reps in enumerate(plan.chunks):
                 part = futures[i].result()
@@ -492,13 +493,26 @@ def _results(plan: _Plan, executor, progress) -> Iterator[_Chunk]:
                 if progress is not None:
                     progress(len(reps))
                 yield part
+            done = True
         finally:  # stopped early (an error, Ctrl-C): queued chunks are not started
-            if executor is None:  # the pool's own way: its manager thread cancels them
-                pool.shutdown(wait=False, cancel_futures=True)
+            if executor is None:
+                _stop_pool(pool, wait=done)
             else:
                 for f in futures:
                     if f is not None:
                         f.cancel()
+
+
+def _stop_pool(pool, *, wait: bool) -> None:
+    """Shut our process pool down; queued chunks are cancelled. After the last result
+    (`wait`) the workers are joined. Stopped early, the pool is told at once (running chunks
+    finish, see `_defer_stop`) and its manager thread is joined, but not the workers: a
+    manager thread still running at interpreter exit races `concurrent.futures`' exit hook,
+    which then writes to a closed pipe ("Exception ignored ... Bad file descriptor")."""
+    manager = getattr(pool, "_executor_manager_thread", None)  # CPython's attribute
+    pool.shutdown(wait=wait, cancel_futures=True)
+    if manager is not None and not wait:
+        manager.join(timeout=10.0)
 
 
 def _process_pool(procs: int):
