@@ -178,6 +178,18 @@ def lane_helpers(n: int) -> str:
     return "\n\n\n".join("\n".join([DECORATOR, *f]) + "\n" for f in (ax, er, st))
 
 
+def _observed_inputs(cm: CompiledModel) -> str:
+    """``OBS_STATES``, ``OBS_PARAMS``: indices of the states and parameters the observables
+    read (``_observe_lanes`` loads only those into its lanes)."""
+    used = {s.name for e in cm.symbolic.observables for s in e.free_symbols}
+    st = [i for i, s in enumerate(cm.model.state_names) if s in used]
+    pa = [j for j, s in enumerate(cm.model.parameter_names) if s in used]
+    return (
+        f"OBS_STATES = np.array({st}, dtype=np.int64)\n"
+        f"OBS_PARAMS = np.array({pa}, dtype=np.int64)\n"
+    )
+
+
 def model_source(cm: CompiledModel) -> str:
     """Header, ``N_LU`` and the model functions of `cm` (the solver kernel is appended later)."""
     st, pa = cm.model.state_names, cm.model.parameter_names
@@ -187,6 +199,7 @@ def model_source(cm: CompiledModel) -> str:
     parts = [
         HEADER.format(name=cm.model.name),
         f"N_LU = {n_lu}\nLANES = {LANES}\n",
+        _observed_inputs(cm),
         rhs,
         observe,
         factor,

@@ -29,7 +29,8 @@ Numba to use Intel SVML, a model whose right-hand side calls ``exp``/``log`` wou
 versions of them, which may differ from libm's in the last bit (the bundled model's has none).
 
 These functions are compiled inside the generated module (see `_rosenbrock_numba`), next to
-the generated functions, ``LANES``, ``dense_output`` and the scalar kernel's helpers.
+the generated functions, ``LANES``, ``OBS_STATES``, ``OBS_PARAMS``, ``dense_output`` and the
+scalar kernel's helpers.
 """
 
 # ruff: noqa: F821 - names of the generated module
@@ -308,20 +309,21 @@ def _cohort(
 def _observe_lanes(Y, P, obs, k):
     """`_rosenbrock_numba._observe_cohort` (same arguments, same results) with ``observe_v``
     on `LANES` output times of a patient at once (the last lanes of a patient's last group
-    repeat its last time; their results are not stored)."""
+    repeat its last time; their results are not stored). Only the states and parameters the
+    observables read (``OBS_STATES``, ``OBS_PARAMS``) are loaded into the lanes."""
     nl = LANES
     T = Y.shape[1]
     for w in prange(k):
         y, p = np.empty(Y.shape[2] * nl), np.empty(P.shape[1] * nl)
         out = np.empty(obs.shape[0] * nl)
         for b in range(w, Y.shape[0], k):
-            for j in range(P.shape[1]):
+            for j in OBS_PARAMS:
                 for ln in range(nl):
                     p[j * nl + ln] = P[b, j]
             for j0 in range(0, T, nl):
                 for ln in range(nl):
                     jt = min(j0 + ln, T - 1)
-                    for s in range(Y.shape[2]):
+                    for s in OBS_STATES:
                         y[s * nl + ln] = Y[b, jt, s]
                 observe_v(y, p, out)
                 for o in range(obs.shape[0]):
