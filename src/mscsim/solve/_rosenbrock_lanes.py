@@ -70,20 +70,28 @@ def _dense_coefficients(kd1, kd2, ks, h2, h3):
             kd2[q] = kd2[q] + h3[j] * ks[j, q]
 
 
-def _record_lane(ys, b, jo, t_eval, ta, tb, ya, yb, kd1, kd2, ln, event_rtol):
+def _record_lane(ys, b, jo, t_eval, ta, tb, ya, yb, kd1, kd2, ln, event_rtol, lo, hi, fo):
     """`_record` for patient `b` in lane `ln` of the lane arrays `ya`, `yb`, `kd1`, `kd2` (the
-    same lines, indexing the lane in place: a view per call would cost more than the work)."""
+    same lines, indexing the lane in place: a view per call would cost more than the work).
+    Returns the next output index and the first output index out of the state bounds `lo`,
+    `hi` (`fo` if already found or none is: `_first_out`'s test on each value as it is stored,
+    which saves reading the trajectory again)."""
     nl = LANES
     lim = tb + event_rtol * max(1.0, abs(tb))
     hh = tb - ta
     while jo < t_eval.shape[0] and t_eval[jo] <= lim:
         th = (t_eval[jo] - ta) / hh if hh > 0 else 1.0
         th = 0.0 if th < 0.0 else (1.0 if th > 1.0 else th)  # keeps NaN, like np.clip
+        out = False
         for s in range(ys.shape[2]):
             q = s * nl + ln
-            ys[b, jo, s] = dense_output(th, ya[q], yb[q], kd1[q], kd2[q])
+            v = dense_output(th, ya[q], yb[q], kd1[q], kd2[q])
+            ys[b, jo, s] = v
+            out = out | (v < lo[s]) | (v > hi[s])
+        if out and fo < 0:
+            fo = jo
         jo += 1
-    return jo
+    return jo, fo
 
 
 def _start(ln, b, y, p, Y, P, t0, t_eval, DT, DA, dose_index, event_rtol, ys, zero):
@@ -150,6 +158,7 @@ def _lane_group(
     pat = np.full(nl, -1, dtype=np.int64)  # patient of each lane, -1: none
     t, h, t_ev = np.zeros(nl), np.full(nl, h0), np.zeros(nl)
     jd, jo = np.zeros(nl, dtype=np.int64), np.zeros(nl, dtype=np.int64)
+    fo = np.full(nl, -1, dtype=np.int64)  # first output out of bounds so far, -1: none
     steps, rejected = np.zeros(nl, dtype=np.int64), np.zeros(nl, dtype=np.int64)
     land = np.zeros(nl, dtype=np.bool_)
     nxt, busy, fresh = np.int64(w), 0, True  # next patient of the queue, lanes with a patient
@@ -169,6 +178,7 @@ def _lane_group(
                 else:
                     pat[ln], busy, fresh = b, busy + 1, True
                     t[ln], h[ln], steps[ln], rejected[ln] = t0, h0, 0, 0
+                    fo[ln] = _first_out(ys[b, : jo[ln]], lo, hi)
         if busy == 0:
             break
         if fresh:  # after an accepted step or a new patient (unchanged lanes: same values)
@@ -215,8 +225,8 @@ def _lane_group(
             dosed = False
             if accept:
                 t1 = t_ev[ln] if land[ln] else t[ln] + h[ln]
-                jo[ln] = _record_lane(
-                    ys, b, jo[ln], t_eval, t[ln], t1, y, u, kd1, kd2, ln, event_rtol
+                jo[ln], fo[ln] = _record_lane(
+                    ys, b, jo[ln], t_eval, t[ln], t1, y, u, kd1, kd2, ln, event_rtol, lo, hi, fo[ln]
                 )
                 for s in range(n):
                     y[s * nl + ln] = u[s * nl + ln]
@@ -238,7 +248,7 @@ def _lane_group(
             if done:
                 ys[b, jo[ln] :] = np.nan
                 status[b], n_steps[b], n_rej[b] = st, steps[ln], rejected[ln]
-                first[b] = _first_out(ys[b], lo, hi)
+                first[b] = fo[ln]  # the NaN after the last output is never out of bounds
                 pat[ln], busy = -1, busy - 1
 
 
