@@ -112,6 +112,22 @@ def test_horizon_gives_the_outputs_of_the_longer_solve_at_less_cost(backend, coh
         simulate(MSC_COVID, *cohort, t_eval=short, backend=name, horizon=10.0)
 
 
+def test_a_selection_of_observables_gives_those_values_and_no_others(backend, cohort):
+    """`observables=`: only the named observables are computed (the Numba backend skips the
+    others' work); their values are those of the full solve, bit for bit."""
+    name, full = backend
+    names = ["pf_ratio", "il6", "msc_lung"]
+    part = _solve(name, *cohort, observables=names)
+    assert sorted(part.observables) == sorted(names)
+    for k in names:
+        assert np.array_equal(part.observables[k], full.observables[k], equal_nan=True), k
+    assert np.array_equal(part.states, full.states, equal_nan=True)
+    assert _solve(name, *cohort, observables=[]).observables == {}
+    for bad in (["pf_ratio", "nope"], "pf_ratio"):
+        with pytest.raises(InputError, match="^observables"):
+            _solve(name, *cohort, observables=bad)
+
+
 def test_zero_dose_equals_untreated(backend, cohort):
     name, full = backend
     params, y0, _ = cohort

@@ -11,7 +11,8 @@ SymPy expressions (`SymbolicModel.rhs`, `.jacobian`) as straight-line scalar Pyt
   code), stored in ``lu`` (``n_lu`` entries: off-diagonal factors, then the inverted pivots);
 * ``solve(lu, b, x)``: ``x = W^{-1} b``, forward and back substitution;
 * ``observe(y, p, out)``: the observables of one patient at one time;
-* ``rhs_v``, ``observe_v``, ``factor_v``, ``solve_v``: the same functions over `LANES`
+* ``rhs_v``, ``factor_v``, ``solve_v`` (and ``observe_sel_v``, see `emit_observables`):
+  the same functions over `LANES`
   patients (or output times) at once (see `lanes`), and two loops of the lane kernel written out over the states
   (`lane_helpers`), for `mscsim.solve._rosenbrock_lanes`.
 
@@ -190,6 +191,37 @@ def _observed_inputs(cm: CompiledModel) -> str:
     )
 
 
+def emit_observables(exprs: list[sp.Expr], states: list[str], params: list[str]) -> str:
+    """Lane functions ``observe_K_v`` (observable ``K`` only) and ``observe_sel_v(y, p, out,
+    sel)``, which calls those with ``sel[K]`` set: unselected observables cost nothing (their
+    ``exp`` calls are most of the observables' time).
+
+    Each ``observe_K`` is `emit_rhs`'s ``observe`` cut down to output ``K`` and the common
+    subexpressions it needs (the same ``sympy.cse`` of all observables, the same lines), so
+    it does the very operations of ``observe`` for that output.
+    """
+    pr = ScalarPrinter()
+    repl, reduced = sp.cse(exprs, symbols=sp.numbered_symbols("_t"), optimizations="basic")
+    deps = dict(repl)
+    parts, sel = [], [DECORATOR, "def observe_sel_v(y, p, out, sel):"]
+    for k, e in enumerate(reduced):
+        need: set[sp.Symbol] = set()
+        todo = [x for x in e.free_symbols if x in deps]
+        while todo:
+            x = todo.pop()
+            if x not in need:
+                need.add(x)
+                todo += [z for z in deps[x].free_symbols if z in deps]
+        body = _bind([*(deps[x] for x in need), e], states, params)
+        body += [f"    {x.name} = {pr.doprint(v)}" for x, v in repl if x in need]
+        body.append(f"    out[{k}] = {pr.doprint(e)}")
+        src = "\n".join([DECORATOR, f"def observe_{k}(y, p, out):", *body]) + "\n"
+        parts.append(lanes(src, f"_OUT.shape[0] // {len(exprs)}"))
+        sel += [f"    if sel[{k}]:", f"        observe_{k}_v(y, p, out)"]
+    sel.append("    return None")
+    return "\n\n".join([*parts, "\n".join(sel) + "\n"])
+
+
 def model_source(cm: CompiledModel) -> str:
     """Header, ``N_LU`` and the model functions of `cm` (the solver kernel is appended later)."""
     st, pa = cm.model.state_names, cm.model.parameter_names
@@ -205,7 +237,7 @@ def model_source(cm: CompiledModel) -> str:
         factor,
         solve,
         lanes(rhs, f"_OUT.shape[0] // {n}"),
-        lanes(observe, f"_OUT.shape[0] // {max(len(cm.symbolic.observables), 1)}"),
+        emit_observables(cm.symbolic.observables, st, pa),
         lanes(factor, "_C.shape[0]"),
         lanes(solve, f"_X.shape[0] // {n}"),
         lane_helpers(n),

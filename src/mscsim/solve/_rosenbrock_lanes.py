@@ -316,9 +316,10 @@ def _cohort(
         )
 
 
-def _observe_lanes(Y, P, obs, k):
-    """`_rosenbrock_numba._observe_cohort` (same arguments, same results) with ``observe_v``
-    on `LANES` output times of a patient at once (the last lanes of a patient's last group
+def _observe_lanes(Y, P, obs, k, sel):
+    """`_rosenbrock_numba._observe_cohort` (same arguments, same results) with
+    ``observe_sel_v`` (the observables with ``sel[o]``) on `LANES` output times of a patient at
+    once (the last lanes of a patient's last group
     repeat its last time; their results are not stored). Only the states and parameters the
     observables read (``OBS_STATES``, ``OBS_PARAMS``) are loaded into the lanes."""
     nl = LANES
@@ -335,7 +336,9 @@ def _observe_lanes(Y, P, obs, k):
                     jt = min(j0 + ln, T - 1)
                     for s in OBS_STATES:
                         y[s * nl + ln] = Y[b, jt, s]
-                observe_v(y, p, out)
+                observe_sel_v(y, p, out, sel)
                 for o in range(obs.shape[0]):
+                    if not sel[o]:
+                        continue
                     for ln in range(min(nl, T - j0)):
                         obs[o, b, j0 + ln] = out[o * nl + ln]

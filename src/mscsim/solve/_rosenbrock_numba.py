@@ -288,16 +288,18 @@ def _cohort_scalar(
             first[b] = _first_out(ys[b], lo, hi)
 
 
-def _observe_cohort(Y, P, obs, k):
+def _observe_cohort(Y, P, obs, k, sel):
     """Observables of every patient (row of `Y`, ``(batch, T, n)``) at every output time into
-    `obs` (``(n_obs, batch, T)``), on Numba's threads; NaN states give NaN observables."""
+    `obs` (``(n_obs, batch, T)``, only the rows `o` with ``sel[o]``), on Numba's threads; NaN
+    states give NaN observables."""
     for w in prange(k):
         out = np.empty(obs.shape[0])
         for b in range(w, Y.shape[0], k):
             for j in range(Y.shape[1]):
                 observe(Y[b, j], P[b], out)  # noqa: F821 - generated
                 for o in range(obs.shape[0]):
-                    obs[o, b, j] = out[o]
+                    if sel[o]:
+                        obs[o, b, j] = out[o]
 
 
 # compile and cache ---------------------------------------------------------------------------
@@ -423,11 +425,14 @@ def integrate(
     xp: Any = None,
     t_stop: np.ndarray | None = None,
     horizon: float | None = None,
+    observe: np.ndarray | None = None,
 ) -> RawSolution:
     """Integrate every column of `y0` from `t0` to ``t_eval[-1]`` (or its `t_stop`, or up to
     the last output towards `horizon`) with Numba.
 
     Same arguments and result as `mscsim.solve._rosenbrock.integrate`; `xp` is ignored.
+    `observe` (``(n_observables,)`` booleans, default all) selects the observables computed:
+    the rows of ``RawSolution.observables`` of the others are left unset.
     Parameters go to the kernel as one ``(batch, n_params)`` matrix (shared values repeated).
     Runs on ``numba.get_num_threads()`` threads.
     """
@@ -485,9 +490,11 @@ def integrate(
             hi,
             first,
         )
-        obs = np.empty((len(cm.model.observables), batch, len(t_eval)))
-        observe = mod._observe_lanes if KERNEL == "lanes" else mod._observe_cohort
-        observe(ys, P, obs, min(numba.get_num_threads(), batch))
+        n_obs = len(cm.model.observables)
+        sel = np.ones(n_obs, np.bool_) if observe is None else np.array(observe, np.bool_)
+        obs = np.empty((n_obs, batch, len(t_eval)))
+        kernel = mod._observe_lanes if KERNEL == "lanes" else mod._observe_cohort
+        kernel(ys, P, obs, min(numba.get_num_threads(), batch), sel)
     return RawSolution(
         ys=ys, status=status, n_steps=n_steps, n_rejected=n_rej, observables=obs, first_out=first
     )

@@ -121,6 +121,7 @@ def simulate(
     backend: str = "auto",
     t_stop: ArrayLike | None = None,
     horizon: float | None = None,
+    observables: Sequence[str] | None = None,
 ) -> Solution:
     """Simulate a cohort (patients on a leading axis) with MSC infusions.
 
@@ -141,6 +142,8 @@ def simulate(
     on it) but each patient stops after its last output, so the outputs equal those of the
     longer solve (``t_eval`` extended to `horizon`) at the cost of the shorter one. A failure
     that the longer solve would meet only after ``t_eval[-1]`` is not seen.
+    observables : names of the observables to compute (default: all); the others are left
+    out of ``Solution.observables`` (the Numba backend then skips their work).
     backend : ``"auto"`` (default: ``"numba"`` when installed, else ``"numpy"``), ``"numpy"``,
     ``"numba"`` (the same algorithm compiled per patient, patients on Numba's threads; needs
     ``mscsim[fast]``; the first solve of a model compiles it once into an on-disk cache, see
@@ -179,6 +182,11 @@ def simulate(
     unknown = set(params or {}) - set(model.parameter_names)
     if unknown:
         raise InputError("params", f"unknown parameter(s) {sorted(unknown)}")
+    obs_names = [o.name for o in model.observables]
+    wanted = obs_names if observables is None else list(observables)
+    if isinstance(observables, str) or set(wanted) - set(obs_names):
+        raise InputError("observables", f"must be a list of names from {obs_names}", observables)
+    keep = np.isin(obs_names, wanted)
     unknown = set(y0 or {}) - set(model.state_names)
     if unknown:
         raise InputError("y0", f"unknown state(s) {sorted(unknown)}")
@@ -219,6 +227,7 @@ def simulate(
             max_steps=solver.max_steps,
             **({} if stop is None else {"t_stop": stop}),
             **({} if horizon is None else {"horizon": float(horizon)}),
+            **({"observe": keep} if backend == "numba" else {}),
         )
         status = np.array(raw.status, dtype=np.int8)  # a writable copy (JAX's may be read-only)
         flagged = flag_out_of_bounds(model, raw.ys, status, raw.first_out)
@@ -236,7 +245,7 @@ def simulate(
         t=te,
         state_names=tuple(model.state_names),
         states=raw.ys,
-        observables={o.name: obs[k] for k, o in enumerate(model.observables)},
+        observables={o.name: obs[k] for k, o in enumerate(model.observables) if keep[k]},
         units={o.name: o.unit for o in model.observables},
         status=status,
         n_steps=raw.n_steps,

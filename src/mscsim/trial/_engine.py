@@ -23,7 +23,7 @@ from mscsim.solve import resolve_backend, runtime_info, simulate
 from mscsim.trial._clinical import EVENT_PARAMS
 from mscsim.trial._dosing import regimens
 from mscsim.trial._events import N_INFUSION_U, Events, derive_events
-from mscsim.trial._observe import BIOMARKERS, MEASURED, measured
+from mscsim.trial._observe import BIOMARKERS, LUNG_OBSERVABLES, MEASURED, measured
 from mscsim.trial._observe import lung_outcomes as lung_outcome_values
 from mscsim.trial._randomize import randomize, strata_keys
 from mscsim.trial._resolution import quantize, round_times
@@ -258,6 +258,10 @@ def follow_up(
     t = np.arange(0.0, fu + 1e-9, GRID_STEP)
     t_long = np.array([d for d in LUNG_OUTCOME_DAYS if d > t[-1]], dtype=float)
     y0 = {s: scr.state[:, i] for i, s in enumerate(MSC_COVID.state_names)}
+    setting = scenario.setting
+    viral = setting is not None and setting.discharge_requires_viral_clearance
+    read = ("pf_ratio", "il6", "viral_load") if viral else ("pf_ratio", "il6")
+    wanted = {*read, *MEASURED, *(LUNG_OBSERVABLES if lung_outcomes else ())}
     sol = simulate(
         MSC_COVID,
         {**scr.cohort.params, **pparams, **(overrides or {})},
@@ -267,15 +271,13 @@ def follow_up(
         solver=TRIAL_SOLVER,
         backend=backend,
         horizon=None if lung_outcomes else float(max(t[-1], *LUNG_OUTCOME_DAYS)),
+        observables=sorted(wanted),  # only what is read below
     )
     # clinical tables come from values at a stated resolution (see trial/_resolution.py);
     # only what the event model, the visits and the lung outcomes read is quantized, at the
     # times they read it (quantizing is elementwise: the same values as quantizing everything)
     scr.baseline = {k: quantize(v) for k, v in scr.baseline.items()}
     nt = t.size
-    setting = scenario.setting
-    viral = setting is not None and setting.discharge_requires_viral_clearance
-    read = ("pf_ratio", "il6", "viral_load") if viral else ("pf_ratio", "il6")
     obs = {k: quantize(sol.observables[k][:, :nt]) for k in read}
     iu = np.concatenate(
         [
