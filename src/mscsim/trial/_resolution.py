@@ -38,7 +38,13 @@ def quantize(x: np.ndarray, bits: int = SIGNIFICANT_BITS) -> np.ndarray:
     """`x` rounded to `bits` significant bits (half to even); 0, inf and NaN unchanged."""
     mant, exp = np.frexp(np.asarray(x, dtype=float))
     with np.errstate(invalid="ignore"):
-        return np.ldexp(np.round(np.ldexp(mant, bits)), exp - bits)
+        if np.ndim(mant) == 0:  # frexp of a number gives numbers
+            return np.ldexp(np.round(np.ldexp(mant, bits)), exp - bits)
+        # the same operations in place: ldexp, round half to even, ldexp back
+        np.ldexp(mant, bits, out=mant)
+        np.round(mant, out=mant)
+        exp -= bits
+        return np.ldexp(mant, exp, out=mant)
 
 
 def round_times(ev: Events) -> Events:
