@@ -40,8 +40,9 @@ def quantize(x: np.ndarray, bits: int = SIGNIFICANT_BITS) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         if np.ndim(mant) == 0:  # frexp of a number gives numbers
             return np.ldexp(np.round(np.ldexp(mant, bits)), exp - bits)
-        # the same operations in place: ldexp, round half to even, ldexp back
-        np.ldexp(mant, bits, out=mant)
+        # the same operations in place: scale up (ldexp(mant, bits) is an exact multiplication
+        # by 2**bits for |mant| in [0.5, 1), 0, inf or NaN), round half to even, ldexp back
+        mant *= 2.0**bits
         np.round(mant, out=mant)
         exp -= bits
         return np.ldexp(mant, exp, out=mant)
