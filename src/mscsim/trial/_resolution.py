@@ -36,7 +36,10 @@ TIME_DECIMALS = 6
 
 def quantize(x: np.ndarray, bits: int = SIGNIFICANT_BITS) -> np.ndarray:
     """`x` rounded to `bits` significant bits (half to even); 0, inf and NaN unchanged."""
-    mant, exp = np.frexp(np.asarray(x, dtype=float))
+    a = np.asarray(x, dtype=float)
+    if not a.flags.c_contiguous:  # e.g. one state of (patients, times, states): gather it first
+        a = a.copy()
+    mant, exp = np.frexp(a)
     with np.errstate(invalid="ignore"):
         if np.ndim(mant) == 0:  # frexp of a number gives numbers
             return np.ldexp(np.round(np.ldexp(mant, bits)), exp - bits)
