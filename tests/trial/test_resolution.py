@@ -23,3 +23,18 @@ def test_values_a_last_bit_apart_quantize_alike_away_from_a_boundary():
     y = x * (1 + 5e-14 * rng.standard_normal(x.size))  # the backends' largest disagreement
     differ = np.mean(quantize(x) != quantize(y))
     assert differ < 1e-5  # expected ~1e-7 per value
+
+
+def test_quantize_is_the_frexp_ldexp_rounding_for_every_exponent():
+    """In place or not, `quantize` is ``ldexp(round(ldexp(m, 20)), e - 20)`` of ``frexp``,
+    down to subnormals, and returns numbers for numbers."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal(200_000) * 10.0 ** rng.integers(-320, 300, 200_000)
+    x = np.concatenate([x, [5e-324, -5e-324, 2.2e-308, 1.7e308, 0.0, -0.0]])
+    mant, exp = np.frexp(x)
+    want = np.ldexp(np.round(np.ldexp(mant, SIGNIFICANT_BITS)), exp - SIGNIFICANT_BITS)
+    got = quantize(x)
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+    np.testing.assert_array_equal(quantize(x[:-6:4].reshape(-1, 2)), want[:-6:4].reshape(-1, 2))
+    assert isinstance(quantize(np.float64(1.0 / 3.0)), np.float64)

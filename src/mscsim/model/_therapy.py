@@ -50,6 +50,9 @@ def stack_regimens(regimens: Sequence[Regimen]) -> tuple[np.ndarray, np.ndarray]
     Zero-cell infusions are dropped: a zero dose is no event, so it leaves the solve
     bit-identical to the untreated one.
     """
+    if len(regimens) > 1 and all(r is regimens[0] for r in regimens):  # e.g. [Regimen()] * n
+        times, cells = stack_regimens(regimens[:1])
+        return np.repeat(times, len(regimens), axis=0), np.repeat(cells, len(regimens), axis=0)
     given = [[(d, c) for d, c in r.infusions if c > 0] for r in regimens]
     k = max((len(g) for g in given), default=0)
     times = np.full((len(regimens), k), np.inf)

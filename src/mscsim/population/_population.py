@@ -92,23 +92,60 @@ def _iiv_factor() -> tuple[list[str], np.ndarray, np.ndarray]:
     return names, sd, np.linalg.cholesky(corr).T
 
 
-def _block_draws(population, seed: int, replicate: int, block: int, chol_t: np.ndarray) -> dict:
-    """Every random number of one block, in stream order (the transforms come after)."""
-    rng = np.random.default_rng(np.random.SeedSequence([seed, STREAM_POPULATION, replicate, block]))
-    n = BLOCK
+def _severity_cdf(population) -> np.ndarray:
+    """Cumulative severity probabilities in `SEVERITIES` order, as ``Generator.choice`` builds
+    them from ``p`` (``cdf = p.cumsum(); cdf /= cdf[-1]``)."""
     mix = population.disease_mix or DEFAULT_MIX
     probs = np.array([mix.get(s, 0.0) for s in SEVERITIES])
+    cdf = (probs / probs.sum()).cumsum()
+    cdf /= cdf[-1]
+    return cdf
+
+
+def _raw_draws(population, seed: int, blocks: list[tuple[int, int]], n_iiv: int) -> dict:
+    """Every random number of `blocks`, block by block, each block from its own stream.
+
+    A block's stream is consumed as ``Generator`` calls in this order (uniforms of age, sex
+    and weight; Poisson comorbidities; screening days; severity class; a severity score
+    jitter; standard normals of the log-parameters; the reserved uniforms):
+    ``uniform(size=16)`` three times, ``poisson``, ``integers``,
+    ``choice(4, size=16, p=mix)``, ``uniform(-0.5, 0.5, 16)``, ``standard_normal((16, n_iiv))``,
+    ``uniform(size=(16, N_UNIFORMS))``. Calls are merged where the stream is the same: a
+    uniform on [0, 1) is ``random`` (``0 + 1 * x``), consecutive ``random`` calls are one
+    call, and ``choice`` with ``p`` is ``random`` inverted through the cumulative
+    probabilities (``searchsorted(cdf, u, side="right")``; tests/population pins both).
+    """
+    nb = len(blocks)
     lo, hi = population.onset_to_screening_days.min, population.onset_to_screening_days.max
+    u = np.empty((nb, 3, BLOCK))  # age, sex, weight
+    comorbidity = np.empty((nb, BLOCK), dtype=np.int64)
+    day = np.empty((nb, BLOCK), dtype=np.int64)
+    u_sev = np.empty((nb, 2, BLOCK))  # severity class, score jitter
+    z = np.empty((nb, BLOCK, n_iiv))
+    uniforms = np.empty((nb, BLOCK, N_UNIFORMS))
+    for i, (replicate, block) in enumerate(blocks):
+        rng = np.random.Generator(
+            np.random.PCG64(np.random.SeedSequence([seed, STREAM_POPULATION, replicate, block]))
+        )
+        rng.random(out=u[i])
+        comorbidity[i] = rng.poisson(population.comorbidity_mean, BLOCK)
+        day[i] = rng.integers(lo, hi + 1, BLOCK)
+        rng.random(out=u_sev[i])
+        rng.standard_normal(out=z[i])
+        rng.random(out=uniforms[i])
+    n = nb * BLOCK
     return {
-        "u_age": rng.uniform(size=n),
-        "female": rng.uniform(size=n) < population.female_fraction,
-        "u_weight": rng.uniform(size=n),
-        "comorbidity": rng.poisson(population.comorbidity_mean, n),
-        "screening_day": rng.integers(lo, hi + 1, n),
-        "severity_class": rng.choice(len(SEVERITIES), size=n, p=probs / probs.sum()),
-        "jitter": rng.uniform(-0.5, 0.5, n),
-        "z": rng.standard_normal((n, chol_t.shape[0])) @ chol_t,  # per block, as drawn
-        "uniforms": rng.uniform(size=(n, N_UNIFORMS)),
+        "u_age": u[:, 0].reshape(n),
+        "female": u[:, 1].reshape(n) < population.female_fraction,
+        "u_weight": u[:, 2].reshape(n),
+        "comorbidity": comorbidity.reshape(n),
+        "screening_day": day.reshape(n),
+        "severity_class": np.searchsorted(
+            _severity_cdf(population), u_sev[:, 0].reshape(n), "right"
+        ),
+        "jitter": -0.5 + 1.0 * u_sev[:, 1].reshape(n),
+        "z": z,  # (blocks, BLOCK, n_iiv): correlated per block, as drawn
+        "uniforms": uniforms.reshape(n, N_UNIFORMS),
     }
 
 
@@ -126,13 +163,14 @@ def draw_blocks(
     the variability around the new typical value is kept.
     """
     names, sd, chol_t = _iiv_factor()
-    parts = [_block_draws(population, seed, r, b, chol_t) for r, b in blocks]
-    raw = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    raw = _raw_draws(population, seed, blocks, chol_t.shape[0])
+    # one (BLOCK, k) @ (k, k) product per block, as a stacked matmul (the same product per block)
+    z = (raw["z"] @ chol_t).reshape(-1, chol_t.shape[0])
     n = raw["u_age"].shape[0]
     age = _truncnorm(population.age, raw["u_age"])
     weight = _truncnorm(population.weight_kg, raw["u_weight"])
     comorb, sev = raw["comorbidity"], raw["severity_class"]
-    eta = raw["z"] * sd - 0.5 * sd**2  # mean-preserving log-normal multipliers
+    eta = z * sd - 0.5 * sd**2  # mean-preserving log-normal multipliers
     mult = {k: np.exp(eta[:, i]) for i, k in enumerate(names)}
     decades = (age - 60.0) / 10.0
     score = np.clip(

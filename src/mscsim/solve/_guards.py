@@ -11,6 +11,7 @@ integrators already reject steps with non-finite values, status ``NONFINITE``.)
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,19 +24,39 @@ from mscsim.solve._status import Status
 
 
 def check_parameters(model: Model, values: Mapping[str, Any]) -> None:
-    """Raise `InputError` naming the first parameter with a non-finite or inadmissible value."""
+    """Raise `InputError` naming the first parameter with a non-finite or inadmissible value.
+
+    Each value is tested by its extremes first (a number directly, an array by its min and
+    max, which are NaN when any element is); only an offending one is examined in detail."""
     for p in model.parameters:
-        v = np.asarray(values[p.name], dtype=float)
         lo, hi = p.admissible
-        bad = ~np.isfinite(v) | (v < lo) | (v > hi)
-        if np.any(bad):
-            got = float(v.reshape(-1)[np.argmax(bad.reshape(-1))])
-            raise InputError(
-                f"params.{p.name}",
-                f"must be a finite number in [{lo:g}, {hi:g}] {p.unit} (plausible "
-                f"[{p.lower:g}, {p.upper:g}] widened x{ADMISSIBLE_FACTOR:g})",
-                got,
-            )
+        x = values[p.name]
+        if isinstance(x, float | int):  # a number (np.float64 is a float)
+            if lo <= x <= hi and math.isfinite(x):
+                continue
+        else:
+            v = np.asarray(x, dtype=float)
+            if v.size == 0:
+                continue
+            mn, mx = float(v.min()), float(v.max())
+            if lo <= mn and mx <= hi and math.isfinite(mn) and math.isfinite(mx):
+                continue
+        _raise_inadmissible(p, np.asarray(x, dtype=float))
+
+
+def _raise_inadmissible(p, v: np.ndarray) -> None:
+    """The `InputError` of `check_parameters` for parameter `p` with values `v` (if any is
+    bad): it names the first bad value."""
+    lo, hi = p.admissible
+    bad = ~np.isfinite(v) | (v < lo) | (v > hi)
+    if np.any(bad):
+        got = float(v.reshape(-1)[np.argmax(bad.reshape(-1))])
+        raise InputError(
+            f"params.{p.name}",
+            f"must be a finite number in [{lo:g}, {hi:g}] {p.unit} (plausible "
+            f"[{p.lower:g}, {p.upper:g}] widened x{ADMISSIBLE_FACTOR:g})",
+            got,
+        )
 
 
 def state_bounds(model: Model) -> tuple[np.ndarray, np.ndarray]:
@@ -57,8 +78,8 @@ def flag_out_of_bounds(
     """
     if ys.shape[0] == 0 or ys.shape[1] == 0:
         return []
-    lo, hi = state_bounds(model)
     if first is None:
+        lo, hi = state_bounds(model)
         # one pass of min/max over time (NaN after t_stop ignored), then the offenders in detail
         with np.errstate(invalid="ignore"):
             low, high = np.fmin.reduce(ys, axis=1), np.fmax.reduce(ys, axis=1)

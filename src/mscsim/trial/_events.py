@@ -85,24 +85,40 @@ class Events:
         return self.sae_time.min(axis=1)
 
 
-def _first_passage(t: np.ndarray, rate: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """First time the cumulative hazard reaches -log(u) (linear interpolation), else inf."""
-    dt = np.diff(t)
-    cum = np.concatenate(
-        [
-            np.zeros((rate.shape[0], 1)),
-            np.cumsum(0.5 * (rate[:, 1:] + rate[:, :-1]) * dt, axis=1),
-        ],
-        axis=1,
-    )
-    target = -np.log(np.clip(u, 1e-300, 1.0))[:, None]
+def _cumulative_hazard(t: np.ndarray, rate: np.ndarray, out: np.ndarray | None = None):
+    """Trapezoidal cumulative hazard of `rate` (``(patients, len(t))``) as a
+    ``(len(t), patients)`` array (in `out` if given): 0 at ``t[0]``, then the running sum of
+    ``0.5 * (rate[:, j + 1] + rate[:, j]) * (t[j + 1] - t[j])``.
+
+    Time runs down the rows so that each step of the running sum adds two contiguous rows
+    for every patient at once (``np.cumsum`` along a row adds one patient at a time: slower,
+    the same sums in the same order)."""
+    cum = np.empty(rate.shape[::-1]) if out is None else out
+    cum[0] = 0.0
+    inc = cum[1:]
+    np.add(rate[:, 1:].T, rate[:, :-1].T, out=inc)
+    inc *= 0.5
+    inc *= np.diff(t)[:, None]
+    for j in range(2, cum.shape[0]):
+        np.add(cum[j - 1], inc[j - 1], out=cum[j])
+    return cum
+
+
+def _first_passage(
+    t: np.ndarray, rate: np.ndarray, u: np.ndarray, work: np.ndarray | None = None
+) -> np.ndarray:
+    """First time the cumulative hazard reaches -log(u) (linear interpolation), else inf.
+
+    `work`, a ``(len(t), patients)`` array, is used (overwritten) for the cumulative hazard."""
+    cum = _cumulative_hazard(t, rate, work)  # (time, patient)
+    target = -np.log(np.clip(u, 1e-300, 1.0))
     hit = cum >= target
-    k = np.where(hit.any(axis=1), hit.argmax(axis=1), -1)
+    k = np.where(hit.any(axis=0), hit.argmax(axis=0), -1)
     out = np.full(rate.shape[0], np.inf)
     ok = k > 0
     i = np.flatnonzero(ok)
-    c0, c1 = cum[i, k[ok] - 1], cum[i, k[ok]]
-    frac = (target[i, 0] - c0) / np.where(c1 > c0, c1 - c0, 1.0)
+    c0, c1 = cum[k[ok] - 1, i], cum[k[ok], i]
+    frac = (target[i] - c0) / np.where(c1 > c0, c1 - c0, 1.0)
     out[i] = t[k[ok] - 1] + frac * (t[k[ok]] - t[k[ok] - 1])
     out[k == 0] = 0.0
     return out
@@ -130,9 +146,17 @@ def _recovery(t, pf, on, dead_at):
 
 def organ_failure(pf, il6):
     """Log-hazard contribution of hypoxaemia and IL-6 at each time (before the lag)."""
-    return P["death_pf_slope"] * np.maximum(0.0, 300.0 - pf) / 100.0 + P[
-        "death_il6_slope"
-    ] * np.log(np.maximum(il6, 10.0) / 10.0)
+    # slope * max(0, 300 - pf) / 100 + slope_il6 * log(max(il6, 10) / 10), in place
+    hypoxaemia = np.subtract(300.0, pf)
+    np.maximum(0.0, hypoxaemia, out=hypoxaemia)
+    hypoxaemia *= P["death_pf_slope"]
+    hypoxaemia /= 100.0
+    ratio = np.maximum(il6, 10.0)
+    ratio /= 10.0
+    inflammation = np.log(ratio)
+    inflammation *= P["death_il6_slope"]
+    hypoxaemia += inflammation
+    return hypoxaemia
 
 
 def lagged(t, x):
@@ -145,30 +169,36 @@ def lagged(t, x):
 def death_log_hazard(t, pf, il6, age, comorbidity, on_vent, trial: TrialEffects):
     """Log death hazard per day on grid ``t`` (see events.csv and trial_effects.csv)."""
     tp = TRIAL_PARAMS
-    dex = np.where(
-        on_vent,
-        np.log(tp["dex_rr_ventilated"]),
-        np.where(pf < OXYGEN_PF, np.log(tp["dex_rr_oxygen"]), np.log(tp["dex_rr_no_oxygen"])),
-    )
-    return (
-        P["death_log_h0"]
-        + lagged(t, organ_failure(pf, il6))
-        + P["death_age_slope"] * (age[:, None] - 60.0) / 10.0
-        + P["death_comorbidity_slope"] * (comorbidity[:, None] - 1.0)
-        + (P["death_vent_log_hr"] + trial.vent_offset[:, None]) * on_vent
-        + trial.death_offset[:, None]
-        + np.where(trial.dexamethasone[:, None], dex, 0.0)
-        + np.where(trial.il6_blockade[:, None], np.log(tp["il6_blockade_rr"]), 0.0)
-    )
+    # the terms below are added in this order, in place (one buffer for the full-size terms)
+    out = lagged(t, organ_failure(pf, il6))
+    out += P["death_log_h0"]
+    out += P["death_age_slope"] * (age[:, None] - 60.0) / 10.0
+    out += P["death_comorbidity_slope"] * (comorbidity[:, None] - 1.0)
+    term = np.multiply(P["death_vent_log_hr"] + trial.vent_offset[:, None], on_vent)
+    out += term
+    out += trial.death_offset[:, None]
+    # dexamethasone: log RR by respiratory support (ventilated, oxygen, none); 0 without it
+    dex = term
+    dex[...] = np.log(tp["dex_rr_no_oxygen"])
+    np.copyto(dex, np.log(tp["dex_rr_oxygen"]), where=pf < OXYGEN_PF)
+    np.copyto(dex, np.log(tp["dex_rr_ventilated"]), where=on_vent)
+    np.copyto(dex, 0.0, where=~trial.dexamethasone[:, None])
+    out += dex
+    out += np.where(trial.il6_blockade[:, None], np.log(tp["il6_blockade_rr"]), 0.0)
+    return out
 
 
 def who_score(pf, on_vent, discharged):
     """WHO clinical progression score (Marshall 2020, https://doi.org/10.1016/S1473-3099(20)30483-7)
     of living patients: 8/7 ventilated with P/F below/above 150; 6 high-flow or non-invasive
     oxygen (P/F < 200); 5 oxygen (P/F < oxygen_pf); 4 in hospital without oxygen; 2 discharged."""
-    score = np.where(pf < 200, 6, np.where(pf < P["oxygen_pf"], 5, 4))
-    score = np.where(on_vent, np.where(pf < 150, 8, 7), score)
-    return np.where(discharged, 2, score)
+    score = np.full(np.broadcast_shapes(np.shape(pf), np.shape(on_vent), np.shape(discharged)), 4)
+    np.copyto(score, 5, where=pf < P["oxygen_pf"])
+    np.copyto(score, 6, where=pf < 200)
+    np.copyto(score, 7, where=on_vent)
+    np.copyto(score, 8, where=on_vent & (pf < 150))
+    np.copyto(score, 2, where=discharged)
+    return score
 
 
 def _improvement(t, pf, on, discharge, death):
@@ -180,18 +210,33 @@ def _improvement(t, pf, on, discharge, death):
 
 def respiratory_failure(pf):
     """Degree of respiratory failure, 0 at P/F >= 300 to 1 at P/F <= 100 mmHg."""
-    return np.clip((300.0 - pf) / 200.0, 0.0, 1.0)
+    failing = np.subtract(300.0, pf)
+    failing /= 200.0
+    return np.clip(failing, 0.0, 1.0, out=failing)
 
 
 def shock_hazard(il6x, failing):
     """Shock: inflammation (IL-6 excess) in patients with respiratory failure (per day)."""
-    return P["shock_rate"] * il6x / (il6x + 50.0) * failing
+    rate = np.multiply(P["shock_rate"], il6x)
+    rate /= il6x + 50.0
+    rate *= failing
+    return rate
 
 
 def thrombosis_hazard(tv, failing):
     """Venous thrombo-embolism: vascular injury, higher in respiratory failure (per day)."""
     floor = P["thrombosis_ward_share"]
-    return P["thrombosis_rate"] * np.nan_to_num(tv) * (floor + (1.0 - floor) * failing)
+    rate = np.nan_to_num(tv)  # a copy
+    rate *= P["thrombosis_rate"]
+    weight = np.multiply(1.0 - floor, failing)
+    weight += floor
+    rate *= weight
+    return rate
+
+
+def _finite(x: np.ndarray) -> np.ndarray:
+    """`x` with non-finite values replaced by 0 (`x` itself when all are finite)."""
+    return x if np.isfinite(x).all() else np.where(np.isfinite(x), x, 0.0)
 
 
 def derive_events(
@@ -211,29 +256,33 @@ def derive_events(
     `infusion_u` holds ``(n, K, N_INFUSION_U)`` uniforms from the replicate's event stream.
     """
     pf, il6 = obs["pf_ratio"], obs["il6"]
-    pf = np.where(np.isfinite(pf), pf, 0.0)  # a failed solve is handled upstream; keep finite
-    il6 = np.where(np.isfinite(il6), il6, 0.0)
+    pf, il6 = _finite(pf), _finite(il6)  # a failed solve is handled upstream; keep finite
     u = cohort.uniforms
     theta = ventilation_threshold(u, trial.vent_shift)
     intub, extub, on = ventilation_course(t, pf, on_vent0, theta)
     rate = np.exp(death_log_hazard(t, pf, il6, cohort.age, cohort.comorbidity, on, trial))
-    death = _first_passage(t, rate, u[:, U_DEATH])
+    work = np.empty(rate.shape[::-1])  # the cumulative hazard of each first passage below
+    death = _first_passage(t, rate, u[:, U_DEATH], work)
     alive = t[None, :] < death[:, None]
-    il6x = np.maximum(il6 - IL6_0, 0.0)
+    il6x = np.subtract(il6, IL6_0)
+    np.maximum(il6x, 0.0, out=il6x)
     sae_mult = np.exp(trial.sae_offset)[:, None]
     failing = respiratory_failure(pf)
     iae, embolic = _infusion_aes(t, pf, death, infusions, infusion_u, sae_mult[:, 0])
-    sae = np.stack(
-        [
-            death,
-            np.where(intub > 0, intub, np.inf),
-            _first_passage(t, shock_hazard(il6x, failing) * sae_mult * alive, u[:, U_SHOCK]),
-            _first_passage(t, P["infection_rate"] * sae_mult * on * alive, u[:, U_INFECT]),
-            _first_passage(t, thrombosis_hazard(tv, failing) * sae_mult * alive, u[:, U_THROMB]),
-            embolic,
-        ],
-        axis=1,
-    )
+    # disease SAE hazards: hazard * sae_mult * alive, each multiplied in place in that order
+    shock = shock_hazard(il6x, failing)
+    shock *= sae_mult
+    shock *= alive
+    t_shock = _first_passage(t, shock, u[:, U_SHOCK], work)
+    infection = np.multiply(P["infection_rate"] * sae_mult, on, out=shock)
+    infection *= alive
+    t_infection = _first_passage(t, infection, u[:, U_INFECT], work)
+    thrombosis = thrombosis_hazard(tv, failing)
+    thrombosis *= sae_mult
+    thrombosis *= alive
+    t_thrombosis = _first_passage(t, thrombosis, u[:, U_THROMB], work)
+    intubated = np.where(intub > 0, intub, np.inf)
+    sae = np.stack([death, intubated, t_shock, t_infection, t_thrombosis, embolic], axis=1)
     sae = np.where(sae <= np.minimum(death, follow_up)[:, None], sae, np.inf)
     recovery = _recovery(t, pf, on, death)
     ready = recovery

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from mscsim._errors import InputError
+
 STREAM_RANDOMIZATION = 2
 AGE_GROUP_CUTOFF = 65  # years: 'age_group' stratum is < 65 vs >= 65 (ASSUMED, common cut-off)
 
@@ -46,11 +48,29 @@ def randomize(
         return np.asarray(rng.choice(ratios.size, size=n, p=ratios / ratios.sum()))
     size = block_size or int(ratios.sum())
     block = np.repeat(np.arange(ratios.size), ratios * (size // ratios.sum()))
-    out = np.empty(n, dtype=int)
-    lists: dict[object, list[int]] = {}
-    for i in range(n):
-        k = keys[i] if method == "stratified_block" else "all"
-        if not lists.get(k):
-            lists[k] = list(rng.permutation(block))
-        out[i] = lists[k].pop(0)
-    return out
+    if n == 0:
+        return np.empty(0, dtype=int)
+    if block.size == 0:
+        raise InputError(
+            "randomization.block_size",
+            f"a multiple of the allocation-ratio sum {ratios.sum()}",
+            size,
+        )
+    # each stratum's patients take its allocation list in enrollment order; a new permuted
+    # block is drawn when a patient opens one (its position in the stratum is a multiple of
+    # the block length), so the draws come in the order of those patients
+    strata = keys if method == "stratified_block" else np.zeros(n, dtype=int)
+    _, group = np.unique(strata, return_inverse=True)
+    group = group.reshape(n)
+    order = np.argsort(group, kind="stable")
+    counts = np.bincount(group)
+    starts = np.cumsum(counts) - counts
+    pos = np.empty(n, dtype=int)
+    pos[order] = np.arange(n) - np.repeat(starts, counts)  # position within the stratum
+    opens = pos % block.size == 0
+    # one row per block drawn, each row shuffled in turn: the same draws as one
+    # rng.permutation(block) per block (tests/trial/test_randomize.py)
+    perms = rng.permuted(np.tile(block, (int(opens.sum()), 1)), axis=1)
+    opener = order[starts[group] + pos - pos % block.size]  # who opened each patient's block
+    draw = np.cumsum(opens) - 1  # index of the block each opener drew
+    return perms[draw[opener], pos % block.size]

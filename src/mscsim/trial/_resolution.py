@@ -36,9 +36,19 @@ TIME_DECIMALS = 6
 
 def quantize(x: np.ndarray, bits: int = SIGNIFICANT_BITS) -> np.ndarray:
     """`x` rounded to `bits` significant bits (half to even); 0, inf and NaN unchanged."""
-    mant, exp = np.frexp(np.asarray(x, dtype=float))
+    a = np.asarray(x, dtype=float)
+    if not a.flags.c_contiguous:  # e.g. one state of (patients, times, states): gather it first
+        a = a.copy()
+    mant, exp = np.frexp(a)
     with np.errstate(invalid="ignore"):
-        return np.ldexp(np.round(np.ldexp(mant, bits)), exp - bits)
+        if np.ndim(mant) == 0:  # frexp of a number gives numbers
+            return np.ldexp(np.round(np.ldexp(mant, bits)), exp - bits)
+        # the same operations in place: scale up (ldexp(mant, bits) is an exact multiplication
+        # by 2**bits for |mant| in [0.5, 1), 0, inf or NaN), round half to even, ldexp back
+        mant *= 2.0**bits
+        np.round(mant, out=mant)
+        exp -= bits
+        return np.ldexp(mant, exp, out=mant)
 
 
 def round_times(ev: Events) -> Events:
