@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from mscsim._errors import InputError
-from mscsim.model import Model
+from mscsim.model import Model, Parameter
 from mscsim.model._spec import ADMISSIBLE_FACTOR
 from mscsim.solve._status import Status
 
@@ -44,7 +44,7 @@ def check_parameters(model: Model, values: Mapping[str, Any]) -> None:
         _raise_inadmissible(p, np.asarray(x, dtype=float))
 
 
-def _raise_inadmissible(p, v: np.ndarray) -> None:
+def _raise_inadmissible(p: Parameter, v: np.ndarray) -> None:
     """The `InputError` of `check_parameters` for parameter `p` with values `v` (if any is
     bad): it names the first bad value."""
     lo, hi = p.admissible
