@@ -13,7 +13,8 @@ Engines, each timed on the same patients (``--repeats R``: best of R runs):
 
 * mscsim: one `simulate` call for the whole cohort (Rodas4 defaults: rtol 1e-6, atol 1e-9 in
   units of each state's scale), and the cohort split in halves over ``--workers`` forked
-  processes writing into one shared output array. The first call (2 patients, includes SymPy
+  processes writing into one shared output array (each with cores / workers solver threads,
+  as the trial engine's workers: 2 x 2 threads on 2 cores were ~20% slower). The first call (2 patients, includes SymPy
   and code generation) and a second 2-patient call are timed separately and excluded. Timed:
   the solve and its outputs as `simulate` returns them (every state and observable at every
   output time); putting the observables into roadrunner's ``(patients, observables, times)``
@@ -152,7 +153,11 @@ def stacked(obs) -> np.ndarray:
     return obs if isinstance(obs, np.ndarray) else np.stack([obs[k] for k in OBS], axis=1)
 
 
-def _mscsim_part(c: Cohort, lo: int, hi: int, buf: mmap.mmap, n: int) -> None:
+def _mscsim_part(c: Cohort, lo: int, hi: int, buf: mmap.mmap, n: int, threads: int) -> None:
+    if BACKEND == "numba":  # processes x solver threads <= cores, as in the trial engine
+        import numba
+
+        numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
     out = np.frombuffer(buf, dtype=float, count=n * len(OBS) * T_EVAL.size).reshape(n, len(OBS), -1)
     stat = np.frombuffer(buf, dtype=float, offset=out.nbytes, count=n)
     obs, status, _ = run_mscsim(c.take(slice(lo, hi)))
@@ -167,8 +172,9 @@ def run_mscsim_mp(c: Cohort, workers: int) -> tuple[np.ndarray, np.ndarray]:
     buf = mmap.mmap(-1, n * (len(OBS) * T_EVAL.size + 1) * 8)
     bounds = np.linspace(0, n, workers + 1).astype(int)
     ctx = mp.get_context("fork")
+    threads = max(1, (os.cpu_count() or 1) // workers)
     procs = [
-        ctx.Process(target=_mscsim_part, args=(c, lo, hi, buf, n))
+        ctx.Process(target=_mscsim_part, args=(c, lo, hi, buf, n, threads))
         for lo, hi in zip(bounds[:-1], bounds[1:])
     ]
     for p in procs:
