@@ -319,9 +319,9 @@ def _cohort(
 def _observe_lanes(Y, P, obs, k, sel):
     """`_rosenbrock_numba._observe_cohort` (same arguments, same results) with
     ``observe_sel_v`` (the observables with ``sel[o]``) on `LANES` output times of a patient at
-    once (the last lanes of a patient's last group
-    repeat its last time; their results are not stored). Only the states and parameters the
-    observables read (``OBS_STATES``, ``OBS_PARAMS``) are loaded into the lanes."""
+    once (the last lanes of a patient's last group repeat its last time; their results are not
+    stored). Only the states and parameters the observables read (``OBS_STATES``,
+    ``OBS_PARAMS``) are loaded into the lanes."""
     nl = LANES
     T = Y.shape[1]
     for w in prange(k):

@@ -459,14 +459,13 @@ def _plan(
     procs = _default_workers(n_rep * n) if workers is None else int(workers)
     if executor is not None:
         procs = getattr(executor, "max_workers", 1)
+    spread = executor is not None or (chunk is None and procs > 1)
     if chunk is None:
         per_patient = 8 * len(MSC_COVID.states) * (int(fu / GRID_STEP) + 1 + len(LUNG_OUTCOME_DAYS))
         budget = POOL_CHUNK_BYTES if executor is None and procs > 1 else CHUNK_BYTES
         chunk = max(1, budget // per_patient // max(n, 1))
-        if procs > 1:  # a few chunks per worker, so that every worker gets some
-            chunk = min(chunk, max(1, -(-n_rep // (4 * procs))))
     chunk = int(chunk) if most is None else min(int(chunk), max(1, int(most)))
-    if executor is not None:  # (also an explicit `chunk`)
+    if spread:  # a few chunks per worker, so that every worker gets some
         chunk = min(chunk, max(1, -(-n_rep // (4 * procs))))
     chunks = [np.arange(s, min(n_rep, s + chunk)) for s in range(0, n_rep, chunk)]
     if executor is None:
@@ -582,13 +581,11 @@ def _keep_heap() -> None:
     the heap keeps that memory for the next chunk; the worker's peak is unchanged. Results do
     not depend on it; elsewhere it does nothing."""
     import ctypes
-    import ctypes.util
 
-    name = ctypes.util.find_library("c")
-    if not sys.platform.startswith("linux") or name is None:
+    if not sys.platform.startswith("linux"):
         return
     try:
-        libc = ctypes.CDLL(name)
+        libc = ctypes.CDLL(None)  # this process's symbols, libc's among them
         libc.mallopt(_M_MMAP_MAX, 0)
         libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD)
     except (OSError, AttributeError):  # not glibc (e.g. musl has no mallopt)
