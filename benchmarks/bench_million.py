@@ -5,8 +5,8 @@
 
 The cohort and regimens are those of ``bench_population.py`` (severity score U(0, 3), eight
 parameters x log-uniform [0.7, 1.3], one of four regimens), drawn chunk by chunk from
-``SeedSequence([seed, chunk])``. Each chunk is solved by ``--workers`` forked processes and
-appended to one Parquet file (zstd): one row per patient with its regimen, solver status and,
+``SeedSequence([seed, chunk])``. Each chunk is solved by a pool of ``--workers`` forked
+processes (started once, writing into one shared buffer of a chunk's size) and appended to one Parquet file (zstd): one row per patient with its regimen, solver status and,
 per observable, its 366 daily values (day 0 to 365) as a fixed-size list of float32. Only one
 chunk is in memory at a time; the peak resident memory of the process and its workers is
 reported (``ru_maxrss``), with the wall time, the solve and write times and the file size.
@@ -81,12 +81,13 @@ def main() -> None:
     solve_s = write_s = 0.0
     failed = done = 0
     writer = None
+    pool = bp.mscsim_pool(min(a.chunk, a.patients), a.workers)
     for k, first in enumerate(range(0, a.patients, a.chunk)):
         n = min(a.chunk, a.patients - first)
         seed = int(np.random.SeedSequence([a.seed, k]).generate_state(1)[0])
         c = bp.make_cohort(n, seed)
         s0 = time.perf_counter()
-        obs, status = bp.run_mscsim_mp(c, a.workers)
+        obs, status = bp.run_mscsim_mp(pool, c, a.workers)
         s1 = time.perf_counter()
         table = _chunk_table(c, obs, status, first)
         if writer is None:
@@ -100,6 +101,8 @@ def main() -> None:
         print(f"{done:>9d} patients  {time.perf_counter() - t0:7.1f} s", file=sys.stderr)
     assert writer is not None
     writer.close()
+    pool.close()
+    pool.join()
     wall = time.perf_counter() - t0
     meta = pq.ParquetFile(path).metadata
     res = {

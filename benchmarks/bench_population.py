@@ -12,13 +12,22 @@ days 0..365 (366 points).
 Engines, each timed on the same patients (``--repeats R``: best of R runs):
 
 * mscsim: one `simulate` call for the whole cohort (Rodas4 defaults: rtol 1e-6, atol 1e-9 in
-  units of each state's scale), and the cohort split in halves over ``--workers`` forked
+  units of each state's scale), and the cohort in parts over a pool of ``--workers`` forked
   processes writing into one shared output array (each with cores / workers solver threads,
   as the trial engine's workers: 2 x 2 threads on 2 cores were ~20% slower). The first call (2 patients, includes SymPy
   and code generation) and a second 2-patient call are timed separately and excluded. Timed:
-  the solve and its outputs as `simulate` returns them (every state and observable at every
-  output time); putting the observables into roadrunner's ``(patients, observables, times)``
-  layout for the accuracy comparison happens after the clock stops.
+  the solve and the observables as `simulate` returns them (every observable at every output
+  time; ``states=[]``: like roadrunner's selections, no state trajectories are returned);
+  putting them into roadrunner's ``(patients, observables, times)`` layout for the accuracy
+  comparison happens after the clock stops.
+* Worker pools (mscsim and roadrunner alike): started once before the clock, as the trial
+  engine's pool or a service's workers are, so a run pays neither the fork nor a fresh
+  child's first touch of memory it shares with its parent (which cost mscsim's per-run forked
+  workers 10-25% when each run forked anew); four parts per worker, handed to whichever is
+  free. mscsim's shared output array is allocated with its pool and reused by every run (its
+  first touch, 4 KiB shared pages, ~0.1 s per 176 MB here, falls in the first round);
+  roadrunner's results come back pickled. CPU seconds of a pooled run: the parent's plus what
+  each worker measured for its tasks.
 * libRoadRunner: the SBML of `to_sbml` with the three infusion events' times and doses turned
   into parameters, so one RoadRunner instance serves every patient: per patient one vector call
   each for parameters and initial amounts (``r.model.setGlobalParameterValues`` /
@@ -56,6 +65,7 @@ import mmap
 import multiprocessing as mp
 import os
 import platform
+import resource
 import sys
 import time
 from dataclasses import dataclass
@@ -116,15 +126,19 @@ def make_cohort(n: int, seed: int) -> Cohort:
     return Cohort(params, y0, rng.integers(0, len(REGIMENS), n))
 
 
-def cpu_seconds() -> float:
-    """CPU time of this process plus its reaped children (forked workers), user + system."""
-    import resource
+WORKER_CPU = [0.0]  # CPU seconds the pools' workers reported for their tasks so far
 
-    me, kids = (
-        resource.getrusage(resource.RUSAGE_SELF),
-        resource.getrusage(resource.RUSAGE_CHILDREN),
-    )
-    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+def own_cpu_seconds() -> float:
+    """CPU time of this process (all its threads), user + system."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    return me.ru_utime + me.ru_stime
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process, its reaped children and the tasks of the pools' workers."""
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own_cpu_seconds() + kids.ru_utime + kids.ru_stime + WORKER_CPU[0]
 
 
 def clock(fn, *args):
@@ -143,7 +157,14 @@ def run_mscsim(c: Cohort, solver: Rodas4 = SOLVER) -> tuple[dict, np.ndarray, np
     patient from one `simulate` call; `stacked` puts them in roadrunner's layout afterwards
     (a copy the simulation does not need, so it is not timed)."""
     sol = simulate(
-        MSC_COVID, c.params, c.y0, c.regimens, t_eval=T_EVAL, solver=solver, backend=BACKEND
+        MSC_COVID,
+        c.params,
+        c.y0,
+        c.regimens,
+        t_eval=T_EVAL,
+        solver=solver,
+        backend=BACKEND,
+        states=[],  # the observables only, as roadrunner's selections
     )
     return sol.observables, sol.status, sol.n_steps
 
@@ -153,40 +174,70 @@ def stacked(obs) -> np.ndarray:
     return obs if isinstance(obs, np.ndarray) else np.stack([obs[k] for k in OBS], axis=1)
 
 
-def _mscsim_part(c: Cohort, lo: int, hi: int, buf: mmap.mmap, n: int, threads: int) -> None:
+# worker pools: started once, before the clock, as the trial engine's pool or a service's
+_SHARED: dict = {}  # what forked workers inherit: the output buffer, the RoadRunner
+
+
+def _init_worker(threads: int) -> None:
     if BACKEND == "numba":  # processes x solver threads <= cores, as in the trial engine
         import numba
 
         numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
-    out = np.frombuffer(buf, dtype=float, count=n * len(OBS) * T_EVAL.size).reshape(n, len(OBS), -1)
-    stat = np.frombuffer(buf, dtype=float, offset=out.nbytes, count=n)
-    obs, status, _ = run_mscsim(c.take(slice(lo, hi)))
+
+
+def start_pool(workers: int, **shared):
+    """`workers` processes forked now (inheriting `shared`, the compiled models and, for
+    mscsim, the shared output buffer), each with cores / workers solver threads."""
+    _SHARED.update(shared)
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    return mp.get_context("fork").Pool(workers, initializer=_init_worker, initargs=(threads,))
+
+
+def _parts(c: Cohort, workers: int) -> list[tuple[Cohort, int]]:
+    """Four contiguous parts per worker (the pool hands them to whichever worker is free),
+    each with its first row."""
+    bounds = np.linspace(0, c.size, 4 * workers + 1).astype(int)
+    return [(c.take(slice(lo, hi)), int(lo)) for lo, hi in zip(bounds[:-1], bounds[1:]) if hi > lo]
+
+
+def _shared_out(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Views of the shared buffer for `n` patients: observables ``(n, n_obs, T)``, status."""
+    buf, size = _SHARED["buf"], n * len(OBS) * T_EVAL.size
+    out = np.frombuffer(buf, dtype=float, count=size).reshape(n, len(OBS), -1)
+    return out, np.frombuffer(buf, dtype=float, offset=size * 8, count=n)
+
+
+def _mscsim_part(c: Cohort, lo: int, n: int) -> float:
+    """Part `c` (rows ``lo:`` of a cohort of `n`) into the shared buffer; its CPU seconds."""
+    start = own_cpu_seconds()
+    out, stat = _shared_out(n)
+    obs, status, _ = run_mscsim(c)
+    hi = lo + c.size
     for k, name in enumerate(OBS):  # straight into the shared array, one copy
         out[lo:hi, k] = obs[name]
     stat[lo:hi] = status
+    return own_cpu_seconds() - start
 
 
-def run_mscsim_mp(c: Cohort, workers: int) -> tuple[np.ndarray, np.ndarray]:
-    """Split the cohort over forked processes writing into one shared anonymous mapping."""
-    n = c.size
-    buf = mmap.mmap(-1, n * (len(OBS) * T_EVAL.size + 1) * 8)
-    bounds = np.linspace(0, n, workers + 1).astype(int)
-    ctx = mp.get_context("fork")
-    threads = max(1, (os.cpu_count() or 1) // workers)
-    procs = [
-        ctx.Process(target=_mscsim_part, args=(c, lo, hi, buf, n, threads))
-        for lo, hi in zip(bounds[:-1], bounds[1:])
-    ]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join()
-    if any(p.exitcode != 0 for p in procs):
-        raise RuntimeError("an mscsim worker process failed")
-    size = n * len(OBS) * T_EVAL.size
-    obs = np.frombuffer(buf, dtype=float, count=size).reshape(n, len(OBS), -1)  # keeps `buf`
-    status = np.frombuffer(buf, dtype=float, offset=size * 8, count=n).astype(np.int8)
-    return obs, status
+def mscsim_pool(capacity: int, workers: int):
+    """The mscsim worker pool, with its shared output buffer for up to `capacity` patients
+    (allocated once and reused by every run, as an output array would be)."""
+    buf = mmap.mmap(-1, capacity * (len(OBS) * T_EVAL.size + 1) * 8)
+    pool = start_pool(workers, buf=buf, capacity=capacity)
+    warm = make_cohort(2 * workers, 0)
+    pool.starmap(_mscsim_part, [(p, lo, warm.size) for p, lo in _parts(warm, workers)])
+    return pool
+
+
+def run_mscsim_mp(pool, c: Cohort, workers: int) -> tuple[np.ndarray, np.ndarray]:
+    """The cohort in parts over the pool's processes, writing into its shared buffer. The
+    observables returned are views of that buffer: valid until the pool's next run."""
+    if c.size > _SHARED["capacity"]:
+        raise ValueError(f"the pool's buffer holds {_SHARED['capacity']} patients, not {c.size}")
+    tasks = [(p, lo, c.size) for p, lo in _parts(c, workers)]
+    WORKER_CPU[0] += sum(pool.starmap(_mscsim_part, tasks, chunksize=1))
+    obs, status = _shared_out(c.size)
+    return obs, status.astype(np.int8)
 
 
 # libRoadRunner -------------------------------------------------------------------------------
@@ -291,21 +342,26 @@ def run_roadrunner(r, c: Cohort) -> tuple[np.ndarray, np.ndarray]:
 
 
 RR_ERRORS: dict[str, int] = {}
-_RR = None  # the parent's RoadRunner, inherited by forked workers
 
 
-def _rr_chunk(args):
-    c, lo, hi = args
-    return run_roadrunner(_RR, c.take(slice(lo, hi)))
+def _rr_part(c: Cohort) -> tuple[np.ndarray, np.ndarray, float]:
+    start = own_cpu_seconds()
+    obs, status = run_roadrunner(_SHARED["rr"], c)
+    return obs, status, own_cpu_seconds() - start
 
 
-def run_roadrunner_mp(r, c: Cohort, workers: int) -> tuple[np.ndarray, np.ndarray]:
-    """The roadrunner loop over forked worker processes (the JIT-compiled model is inherited)."""
-    global _RR
-    _RR = r
-    bounds = np.linspace(0, c.size, 4 * workers + 1).astype(int)
-    with mp.get_context("fork").Pool(workers) as pool:
-        parts = pool.map(_rr_chunk, [(c, lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:])])
+def roadrunner_pool(r, workers: int):
+    """The roadrunner worker pool for the loaded RoadRunner `r` (its JIT-compiled model is
+    inherited)."""
+    pool = start_pool(workers, rr=r)
+    pool.map(_rr_part, [p for p, _ in _parts(make_cohort(2 * workers, 0), workers)])
+    return pool
+
+
+def run_roadrunner_mp(pool, c: Cohort, workers: int) -> tuple[np.ndarray, np.ndarray]:
+    """The roadrunner loop in parts over the pool's processes; results come back pickled."""
+    parts = pool.map(_rr_part, [p for p, _ in _parts(c, workers)], chunksize=1)
+    WORKER_CPU[0] += sum(p[2] for p in parts)
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
@@ -569,17 +625,21 @@ def main() -> None:  # noqa: PLR0915
     (t_load, _), rr_roots = clock(load_runner, roadrunner_sbml("(root-finding)"), "matched", False)
     rr = load_runner(roadrunner_sbml(), "matched", cached=True)
     run_roadrunner(rr, cohort.take(slice(0, 5)))  # warm-up
+    ms_pool, rr_pool = mscsim_pool(n, w), roadrunner_pool(rr, w)
     lo_key = f"mscsim_rtol{args.loose_rtol:g}_1proc"
     jobs = {
         "mscsim_1proc": (run_mscsim, (cohort,)),
-        f"mscsim_{w}proc": (run_mscsim_mp, (cohort, w)),
+        f"mscsim_{w}proc": (run_mscsim_mp, (ms_pool, cohort, w)),
         "roadrunner_1proc": (run_roadrunner, (rr, base)),
-        f"roadrunner_{w}proc": (run_roadrunner_mp, (rr, base, w)),
+        f"roadrunner_{w}proc": (run_roadrunner_mp, (rr_pool, base, w)),
         "scipy_1proc": (run_scipy, (sp_set, args.scipy_method)),
     }
     if args.loose_rtol:
         jobs[lo_key] = (run_mscsim, (cohort, Rodas4(rtol=args.loose_rtol)))
     wall, cpu, out = rounds(rep, jobs)
+    for pool in (ms_pool, rr_pool):
+        pool.close()
+        pool.join()
     once = {"roadrunner_rootfinding_1proc": (run_roadrunner, (rr_roots, base))}
     rr_def = load_runner(roadrunner_sbml("(defaults)"), "default", cached=False)
     once["roadrunner_default_tolerances_rootfinding_1proc"] = (run_roadrunner, (rr_def, base))
@@ -728,7 +788,7 @@ def print_table(res: dict) -> None:
     rate, cpu, sec = res["sims_per_s"], res["sims_per_cpu_second"], res["seconds"]
     fails, sub = res["failures"], res["subset_sizes"]
     print(
-        f"cohort: {sub['mscsim']} patients x 365 days, 366 points, 10 observables; roadrunner "
+        f"cohort: {sub['mscsim']} patients x 365 days, 366 points, {len(OBS)} observables; roadrunner "
         f"on the first {sub['roadrunner']}, scipy on the first {sub['scipy']} (sims/s from the subset)"
     )
     print(

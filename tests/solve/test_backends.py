@@ -128,6 +128,34 @@ def test_a_selection_of_observables_gives_those_values_and_no_others(backend, co
             _solve(name, *cohort, observables=bad)
 
 
+@pytest.mark.parametrize("kw", [{}, {"t_stop": np.linspace(0.0, 60.0, N)}], ids=["plain", "t_stop"])
+def test_a_selection_of_states_gives_those_values_in_that_order(backend, cohort, kw):
+    """`states=`: only the named states are returned, in the order asked (the Numba backend
+    keeps full trajectories only while a patient is solved); states, observables, statuses
+    and step counts are those of the full solve, bit for bit."""
+    name, _ = backend
+    full = _solve(name, *cohort, **kw)
+    names = ["V", "Tv", "F"]
+    part = _solve(name, *cohort, states=names, **kw)
+    assert part.state_names == tuple(names) and part.states.shape == (N, T.size, 3)
+    idx = [MSC_COVID.state_names.index(s) for s in names]
+    assert np.array_equal(part.states, full.states[:, :, idx], equal_nan=True)
+    assert np.array_equal(part.state("Tv"), full.state("Tv"), equal_nan=True)
+    none = _solve(name, *cohort, states=[], observables=["pf_ratio"], **kw)
+    assert none.states.shape == (N, T.size, 0)
+    assert np.array_equal(
+        none.observables["pf_ratio"], full.observables["pf_ratio"], equal_nan=True
+    )
+    for got in (part, none):
+        for k in ("status", "n_steps", "n_rejected"):
+            assert np.array_equal(getattr(got, k), getattr(full, k)), k
+    for k, x in full.observables.items():
+        assert np.array_equal(part.observables[k], x, equal_nan=True), k
+    for bad in (["V", "nope"], "V"):
+        with pytest.raises(InputError, match="^states"):
+            _solve(name, *cohort, states=bad)
+
+
 def test_zero_dose_equals_untreated(backend, cohort):
     name, full = backend
     params, y0, _ = cohort

@@ -78,8 +78,10 @@ def cohort():
         {"horizon": 90.0},
         # those stopping late hit max_steps while their neighbours go on
         {"solver": Rodas4(max_steps=300), "t_stop": np.linspace(0.0, 60.0, N)},
+        # trajectories in per-lane slots, a few states kept
+        {"states": ["F", "V", "Tv"], "t_stop": np.linspace(0.0, 60.0, N)},
     ],
-    ids=["plain", "t_stop", "horizon", "max_steps"],
+    ids=["plain", "t_stop", "horizon", "max_steps", "states"],
 )
 def test_lanes_equal_the_scalar_kernel_bit_for_bit(monkeypatch, cohort, kw):
     scalar = _raw(monkeypatch, "scalar", *cohort, **kw)

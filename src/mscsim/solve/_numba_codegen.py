@@ -181,7 +181,7 @@ def lane_helpers(n: int) -> str:
 
 def _observed_inputs(cm: CompiledModel) -> str:
     """``OBS_STATES``, ``OBS_PARAMS``: indices of the states and parameters the observables
-    read (``_observe_lanes`` loads only those into its lanes)."""
+    read (``_observe_patient_v`` loads only those into its lanes)."""
     used = {s.name for e in cm.symbolic.observables for s in e.free_symbols}
     st = [i for i, s in enumerate(cm.model.state_names) if s in used]
     pa = [j for j, s in enumerate(cm.model.parameter_names) if s in used]

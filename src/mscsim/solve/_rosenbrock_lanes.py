@@ -48,6 +48,7 @@ from mscsim.solve._rosenbrock_numba import (
     STEP_TOO_SMALL,
     _apply_doses,
     _first_out,
+    _keep_states,
     _record,
 )
 
@@ -70,8 +71,8 @@ def _dense_coefficients(kd1, kd2, ks, h2, h3):
             kd2[q] = kd2[q] + h3[j] * ks[j, q]
 
 
-def _record_lane(ys, b, jo, t_eval, ta, tb, ya, yb, kd1, kd2, ln, event_rtol, lo, hi, fo):
-    """`_record` for patient `b` in lane `ln` of the lane arrays `ya`, `yb`, `kd1`, `kd2` (the
+def _record_lane(ys, jo, t_eval, ta, tb, ya, yb, kd1, kd2, ln, event_rtol, lo, hi, fo):
+    """`_record` into `ys` (``(T, n)``) for lane `ln` of the lane arrays `ya`, `yb`, `kd1`, `kd2` (the
     same lines, indexing the lane in place: a view per call would cost more than the work).
     Returns the next output index and the first output index out of the state bounds `lo`,
     `hi` (`fo` if already found or none is: `_first_out`'s test on each value as it is stored,
@@ -83,10 +84,10 @@ def _record_lane(ys, b, jo, t_eval, ta, tb, ya, yb, kd1, kd2, ln, event_rtol, lo
         th = (t_eval[jo] - ta) / hh if hh > 0 else 1.0
         th = 0.0 if th < 0.0 else (1.0 if th > 1.0 else th)  # keeps NaN, like np.clip
         out = False
-        for s in range(ys.shape[2]):
+        for s in range(ys.shape[1]):
             q = s * nl + ln
             v = dense_output(th, ya[q], yb[q], kd1[q], kd2[q])
-            ys[b, jo, s] = v
+            ys[jo, s] = v
             out = out | (v < lo[s]) | (v > hi[s])
         if out and fo < 0:
             fo = jo
@@ -94,8 +95,9 @@ def _record_lane(ys, b, jo, t_eval, ta, tb, ya, yb, kd1, kd2, ln, event_rtol, lo
     return jo, fo
 
 
-def _start(ln, b, y, p, Y, P, t0, t_eval, DT, DA, dose_index, event_rtol, ys, zero):
-    """Load patient `b` into lane `ln`; ``(next dose slot, next output index)``."""
+def _start(ln, b, y, p, Y, P, t0, t_eval, DT, DA, dose_index, event_rtol, yb, zero):
+    """Load patient `b` into lane `ln` (its trajectory: `yb`); ``(next dose slot, next output
+    index)``."""
     nl = LANES
     for s in range(Y.shape[1]):
         y[s * nl + ln] = Y[b, s]
@@ -103,7 +105,7 @@ def _start(ln, b, y, p, Y, P, t0, t_eval, DT, DA, dose_index, event_rtol, ys, ze
         p[j * nl + ln] = P[b, j]
     yl = y[ln::nl]
     jd, _ = _apply_doses(yl, t0, DT[b], DA[b], 0, dose_index, event_rtol)
-    jo = _record(ys[b], 0, t_eval, t0, t0, yl, yl, zero, zero, event_rtol)
+    jo = _record(yb, 0, t_eval, t0, t0, yl, yl, zero, zero, event_rtol)
     return jd, jo
 
 
@@ -136,8 +138,18 @@ def _lane_group(
     lo,
     hi,
     first,
+    obs,
+    sel,
+    direct,
+    keep,
+    xs,
 ):
-    """Integrate patients ``w, w + k, ...`` in `LANES` lanes (see the module docstring)."""
+    """Integrate patients ``w, w + k, ...`` in `LANES` lanes (see the module docstring).
+
+    A patient's trajectory goes to ``ys[b]`` (`direct`) or to its lane's slot
+    ``ys[w * LANES + lane]``; when the patient is done, `_observe_patient_v` takes its
+    observables into `obs` and (not `direct`) `_keep_states` its states `keep` into `xs`.
+    """
     safety, exponent, acc_min, acc_max, rej_min, rej_max = (
         ctl[0],
         ctl[1],
@@ -161,24 +173,30 @@ def _lane_group(
     fo = np.full(nl, -1, dtype=np.int64)  # first output out of bounds so far, -1: none
     steps, rejected = np.zeros(nl, dtype=np.int64), np.zeros(nl, dtype=np.int64)
     land = np.zeros(nl, dtype=np.bool_)
+    yo, po, oo = np.empty(n * nl), np.empty(P.shape[1] * nl), np.empty(obs.shape[0] * nl)
     nxt, busy, fresh = np.int64(w), 0, True  # next patient of the queue, lanes with a patient
+    slot0 = np.int64(w) * nl  # this thread's first lane slot (when not `direct`)
     while True:
         # lanes without a patient take the next ones (a patient already at its end is done)
         for ln in range(nl):
             while pat[ln] < 0 and nxt < P.shape[0]:
                 b = nxt
                 nxt += k
+                yb = ys[b if direct else slot0 + ln]
                 jd[ln], jo[ln] = _start(
-                    ln, b, y, p, Y, P, t0, t_eval, DT, DA, dose_index, event_rtol, ys, zero
+                    ln, b, y, p, Y, P, t0, t_eval, DT, DA, dose_index, event_rtol, yb, zero
                 )
                 if t0 >= t_end[b]:
-                    ys[b, jo[ln] :] = np.nan
+                    yb[jo[ln] :] = np.nan
                     status[b], n_steps[b], n_rej[b] = 0, 0, 0
-                    first[b] = _first_out(ys[b], lo, hi)
+                    first[b] = _first_out(yb, lo, hi)
+                    _observe_patient_v(yb, P[b], obs, b, sel, yo, po, oo)
+                    if not direct:
+                        _keep_states(yb, xs, b, keep)
                 else:
                     pat[ln], busy, fresh = b, busy + 1, True
                     t[ln], h[ln], steps[ln], rejected[ln] = t0, h0, 0, 0
-                    fo[ln] = _first_out(ys[b, : jo[ln]], lo, hi)
+                    fo[ln] = _first_out(yb[: jo[ln]], lo, hi)
         if busy == 0:
             break
         if fresh:  # after an accepted step or a new patient (unchanged lanes: same values)
@@ -226,7 +244,20 @@ def _lane_group(
             if accept:
                 t1 = t_ev[ln] if land[ln] else t[ln] + h[ln]
                 jo[ln], fo[ln] = _record_lane(
-                    ys, b, jo[ln], t_eval, t[ln], t1, y, u, kd1, kd2, ln, event_rtol, lo, hi, fo[ln]
+                    ys[b if direct else slot0 + ln],
+                    jo[ln],
+                    t_eval,
+                    t[ln],
+                    t1,
+                    y,
+                    u,
+                    kd1,
+                    kd2,
+                    ln,
+                    event_rtol,
+                    lo,
+                    hi,
+                    fo[ln],
                 )
                 for s in range(n):
                     y[s * nl + ln] = u[s * nl + ln]
@@ -246,9 +277,13 @@ def _lane_group(
                 st = MAX_STEPS if over else (NONFINITE if math.isinf(en) else STEP_TOO_SMALL)
                 done = True
             if done:
-                ys[b, jo[ln] :] = np.nan
+                yb = ys[b if direct else slot0 + ln]
+                yb[jo[ln] :] = np.nan
                 status[b], n_steps[b], n_rej[b] = st, steps[ln], rejected[ln]
                 first[b] = fo[ln]  # the NaN after the last output is never out of bounds
+                _observe_patient_v(yb, P[b], obs, b, sel, yo, po, oo)
+                if not direct:
+                    _keep_states(yb, xs, b, keep)
                 pat[ln], busy = -1, busy - 1
 
 
@@ -280,9 +315,14 @@ def _cohort(
     lo,
     hi,
     first,
+    obs,
+    sel,
+    direct,
+    keep,
+    xs,
 ):
-    """`_rosenbrock_numba._cohort_scalar` (same arguments, same results) with `_lane_group` per
-    thread: the Numba backend's kernel."""
+    """`_rosenbrock_numba._cohort_scalar` (same arguments, same results; not `direct`, `ys`
+    has ``k * LANES`` slots) with `_lane_group` per thread: the Numba backend's kernel."""
     for w in prange(k):
         _lane_group(
             w,
@@ -313,32 +353,33 @@ def _cohort(
             lo,
             hi,
             first,
+            obs,
+            sel,
+            direct,
+            keep,
+            xs,
         )
 
 
-def _observe_lanes(Y, P, obs, k, sel):
-    """`_rosenbrock_numba._observe_cohort` (same arguments, same results) with
-    ``observe_sel_v`` (the observables with ``sel[o]``) on `LANES` output times of a patient at
-    once (the last lanes of a patient's last group repeat its last time; their results are not
-    stored). Only the states and parameters the observables read (``OBS_STATES``,
-    ``OBS_PARAMS``) are loaded into the lanes."""
+def _observe_patient_v(yb, pb, obs, b, sel, y, p, out):
+    """`_rosenbrock_numba._observe_patient` (same results) with ``observe_sel_v`` (the
+    observables with ``sel[o]``) on `LANES` output times of patient `b` at once (the last lanes
+    of its last group repeat its last time; their results are not stored). Only the states and
+    parameters the observables read (``OBS_STATES``, ``OBS_PARAMS``) are loaded into the lane
+    arrays `y`, `p` (`out`: the observables' lane array)."""
     nl = LANES
-    T = Y.shape[1]
-    for w in prange(k):
-        y, p = np.empty(Y.shape[2] * nl), np.empty(P.shape[1] * nl)
-        out = np.empty(obs.shape[0] * nl)
-        for b in range(w, Y.shape[0], k):
-            for j in OBS_PARAMS:
-                for ln in range(nl):
-                    p[j * nl + ln] = P[b, j]
-            for j0 in range(0, T, nl):
-                for ln in range(nl):
-                    jt = min(j0 + ln, T - 1)
-                    for s in OBS_STATES:
-                        y[s * nl + ln] = Y[b, jt, s]
-                observe_sel_v(y, p, out, sel)
-                for o in range(obs.shape[0]):
-                    if not sel[o]:
-                        continue
-                    for ln in range(min(nl, T - j0)):
-                        obs[o, b, j0 + ln] = out[o * nl + ln]
+    T = yb.shape[0]
+    for j in OBS_PARAMS:
+        for ln in range(nl):
+            p[j * nl + ln] = pb[j]
+    for j0 in range(0, T, nl):
+        for ln in range(nl):
+            jt = min(j0 + ln, T - 1)
+            for s in OBS_STATES:
+                y[s * nl + ln] = yb[jt, s]
+        observe_sel_v(y, p, out, sel)
+        for o in range(obs.shape[0]):
+            if not sel[o]:
+                continue
+            for ln in range(min(nl, T - j0)):
+                obs[o, b, j0 + ln] = out[o * nl + ln]

@@ -62,7 +62,7 @@ import sympy
 from numba import prange
 
 from mscsim.solve._guards import state_bounds
-from mscsim.solve._numba_codegen import DECORATOR, model_source
+from mscsim.solve._numba_codegen import DECORATOR, LANES, model_source
 from mscsim.solve._policy import StepPolicy, dense_output, end_times
 from mscsim.solve._rosenbrock import RawSolution
 from mscsim.solve._status import Status
@@ -254,15 +254,25 @@ def _cohort_scalar(
     lo,
     hi,
     first,
+    obs,
+    sel,
+    direct,
+    keep,
+    xs,
 ):
     """Every patient (row of `P`, `Y`, ...) on Numba's threads; results into the outputs, and
     each patient's first output out of the state bounds `lo`, `hi` into `first`.
 
     Thread `w` of `k` takes patients ``w, w + k, w + 2k, ...``, so a cohort sorted by cost
     still spreads evenly (Numba's work queue splits a ``prange`` into equal contiguous blocks).
+    A patient's trajectory goes to ``ys[b]`` (`direct`, ``ys`` is ``(batch, T, n)``) or to its
+    thread's slot ``ys[w]`` (``ys`` is ``(k, T, n)``), whence `_finish` takes the observables
+    into `obs` and (not `direct`) the states `keep` into `xs`.
     """
     for w in prange(k):
+        out = np.empty(obs.shape[0])
         for b in range(w, P.shape[0], k):
+            sl = b if direct else np.int64(w)  # (prange's index is unsigned)
             status[b], n_steps[b], n_rej[b] = _patient(
                 Y[b],
                 P[b],
@@ -283,23 +293,30 @@ def _cohort_scalar(
                 h3,
                 ctl,
                 n_lu,
-                ys[b],
+                ys[sl],
             )
-            first[b] = _first_out(ys[b], lo, hi)
+            first[b] = _first_out(ys[sl], lo, hi)
+            _observe_patient(ys[sl], P[b], obs, b, sel, out)
+            if not direct:
+                _keep_states(ys[sl], xs, b, keep)
 
 
-def _observe_cohort(Y, P, obs, k, sel):
-    """Observables of every patient (row of `Y`, ``(batch, T, n)``) at every output time into
-    `obs` (``(n_obs, batch, T)``, only the rows `o` with ``sel[o]``), on Numba's threads; NaN
-    states give NaN observables."""
-    for w in prange(k):
-        out = np.empty(obs.shape[0])
-        for b in range(w, Y.shape[0], k):
-            for j in range(Y.shape[1]):
-                observe(Y[b, j], P[b], out)  # noqa: F821 - generated
-                for o in range(obs.shape[0]):
-                    if sel[o]:
-                        obs[o, b, j] = out[o]
+def _observe_patient(yb, pb, obs, b, sel, out):
+    """Observables of patient `b` (trajectory `yb`, ``(T, n)``; parameters `pb`) at every
+    output time into ``obs[:, b]`` (``obs`` is ``(n_obs, batch, T)``; only the rows `o` with
+    ``sel[o]``); NaN states give NaN observables."""
+    for j in range(yb.shape[0]):
+        observe(yb[j], pb, out)  # noqa: F821 - generated
+        for o in range(obs.shape[0]):
+            if sel[o]:
+                obs[o, b, j] = out[o]
+
+
+def _keep_states(yb, xs, b, keep):
+    """The states `keep` (indices) of trajectory `yb` (``(T, n)``) into ``xs[b]``."""
+    for j in range(yb.shape[0]):
+        for q in range(keep.shape[0]):
+            xs[b, j, q] = yb[j, keep[q]]
 
 
 # compile and cache ---------------------------------------------------------------------------
@@ -318,17 +335,14 @@ def module_text(cm: Any) -> str:
     shared = (dense_output,)  # written once in _policy, compiled here too
     from mscsim.solve import _rosenbrock_lanes as lanes
 
-    scalar = (_apply_doses, _record, _patient, _first_out)
-    vector = (lanes._last_stages, lanes._dense_coefficients)
+    scalar = (_apply_doses, _record, _patient, _first_out, _observe_patient, _keep_states)
+    vector = (lanes._last_stages, lanes._dense_coefficients, lanes._observe_patient_v)
     kernel = [
         f"{DECORATOR}\n{inspect.getsource(f)}"
         for f in (*shared, *scalar, *vector, lanes._record_lane, lanes._start, lanes._lane_group)
     ]
     par = DECORATOR.replace("nogil=True", "nogil=True, parallel=True")
-    kernel += [
-        f"{par}\n{inspect.getsource(f)}"
-        for f in (_cohort_scalar, lanes._cohort, _observe_cohort, lanes._observe_lanes)
-    ]
+    kernel += [f"{par}\n{inspect.getsource(f)}" for f in (_cohort_scalar, lanes._cohort)]
     consts = f"MAX_STEPS, STEP_TOO_SMALL, NONFINITE = {MAX_STEPS}, {STEP_TOO_SMALL}, {NONFINITE}\n"
     return "\n\n".join([model_source(cm), consts, *kernel])
 
@@ -426,13 +440,18 @@ def integrate(
     t_stop: np.ndarray | None = None,
     horizon: float | None = None,
     observe: np.ndarray | None = None,
+    keep: np.ndarray | None = None,
 ) -> RawSolution:
     """Integrate every column of `y0` from `t0` to ``t_eval[-1]`` (or its `t_stop`, or up to
     the last output towards `horizon`) with Numba.
 
     Same arguments and result as `mscsim.solve._rosenbrock.integrate`; `xp` is ignored.
     `observe` (``(n_observables,)`` booleans, default all) selects the observables computed:
-    the rows of ``RawSolution.observables`` of the others are left unset.
+    the rows of ``RawSolution.observables`` of the others are left unset. `keep` (indices of
+    states, default all) selects the states returned: ``RawSolution.ys`` is then
+    ``(batch, T, len(keep))``, and the full trajectories live only in one slot per lane
+    (per thread for the scalar kernel), reused patient after patient, so memory is
+    ``O(batch x T x len(keep))`` instead of ``O(batch x T x n)``.
     Parameters go to the kernel as one ``(batch, n_params)`` matrix (shared values repeated).
     Runs on ``numba.get_num_threads()`` threads.
     """
@@ -452,12 +471,24 @@ def integrate(
         a[i, : len(row)] = row
     for i, row in enumerate(tab.C):
         cc[i, : len(row)] = row
-    ys = np.empty((batch, len(t_eval), n))  # the kernel writes every entry
+    k = min(numba.get_num_threads(), batch)
+    direct = keep is None
+    if direct:  # the kernel writes every entry
+        ys = xs = np.empty((batch, len(t_eval), n))
+        kept = np.arange(n, dtype=np.int64)
+    else:
+        slots = k * (LANES if KERNEL == "lanes" else 1)
+        ys = np.empty((slots, len(t_eval), n))
+        kept = np.array(keep, dtype=np.int64)
+        xs = np.empty((batch, len(t_eval), kept.size))
     status = np.zeros(batch, dtype=np.int8)
     n_steps = np.zeros(batch, dtype=np.int64)
     n_rej = np.zeros(batch, dtype=np.int64)
     first = np.empty(batch, dtype=np.int64)
     lo, hi = state_bounds(cm.model)
+    n_obs = len(cm.model.observables)
+    sel = np.ones(n_obs, np.bool_) if observe is None else np.array(observe, np.bool_)
+    obs = np.empty((n_obs, batch, len(t_eval)))
     mod = load(cm)
     with _LOCK:
         cohort = mod._cohort if KERNEL == "lanes" else mod._cohort_scalar
@@ -485,16 +516,16 @@ def integrate(
             status,
             n_steps,
             n_rej,
-            min(numba.get_num_threads(), batch),
+            k,
             lo,
             hi,
             first,
+            obs,
+            sel,
+            direct,
+            kept,
+            xs,
         )
-        n_obs = len(cm.model.observables)
-        sel = np.ones(n_obs, np.bool_) if observe is None else np.array(observe, np.bool_)
-        obs = np.empty((n_obs, batch, len(t_eval)))
-        kernel = mod._observe_lanes if KERNEL == "lanes" else mod._observe_cohort
-        kernel(ys, P, obs, min(numba.get_num_threads(), batch), sel)
     return RawSolution(
-        ys=ys, status=status, n_steps=n_steps, n_rejected=n_rej, observables=obs, first_out=first
+        ys=xs, status=status, n_steps=n_steps, n_rejected=n_rej, observables=obs, first_out=first
     )

@@ -122,6 +122,7 @@ def simulate(
     t_stop: ArrayLike | None = None,
     horizon: float | None = None,
     observables: Sequence[str] | None = None,
+    states: Sequence[str] | None = None,
 ) -> Solution:
     """Simulate a cohort (patients on a leading axis) with MSC infusions.
 
@@ -144,6 +145,10 @@ def simulate(
     that the longer solve would meet only after ``t_eval[-1]`` is not seen.
     observables : names of the observables to compute (default: all); the others are left
     out of ``Solution.observables`` (the Numba backend then skips their work).
+    states : names of the states whose trajectories to return (default: all; ``[]``: none):
+    ``Solution.states`` holds only those, in this order. The Numba backend then keeps each
+    patient's full trajectory only while it is solved (memory ``batch x T x len(states)``
+    instead of ``batch x T x n_states``); the values are the same bit for bit.
     backend : ``"auto"`` (default: ``"numba"`` when installed, else ``"numpy"``), ``"numpy"``,
     ``"numba"`` (the same algorithm compiled per patient, patients on Numba's threads; needs
     ``mscsim[fast]``; the first solve of a model compiles it once into an on-disk cache, see
@@ -187,6 +192,12 @@ def simulate(
     if isinstance(observables, str) or set(wanted) - set(obs_names):
         raise InputError("observables", f"must be a list of names from {obs_names}", observables)
     keep = np.isin(obs_names, wanted)
+    kept = list(model.state_names) if states is None else list(states)
+    if isinstance(states, str) or set(kept) - set(model.state_names):
+        raise InputError(
+            "states", f"must be a list of names from {list(model.state_names)}", states
+        )
+    kidx = [model.state_names.index(s) for s in kept]
     unknown = set(y0 or {}) - set(model.state_names)
     if unknown:
         raise InputError("y0", f"unknown state(s) {sorted(unknown)}")
@@ -228,6 +239,7 @@ def simulate(
             **({} if stop is None else {"t_stop": stop}),
             **({} if horizon is None else {"horizon": float(horizon)}),
             **({"observe": keep} if backend == "numba" else {}),
+            **({"keep": np.array(kidx)} if backend == "numba" and states is not None else {}),
         )
         status = np.array(raw.status, dtype=np.int8)  # a writable copy (JAX's may be read-only)
         flagged = flag_out_of_bounds(model, raw.ys, status, raw.first_out)
@@ -240,11 +252,14 @@ def simulate(
             rep = [v if np.ndim(v) == 0 else np.repeat(v, te.size) for v in prow]
             obs = np.stack(cm.observe(flat, rep, np))
             obs = obs.reshape(len(model.observables), batch, te.size)
+        ys = raw.ys
+        if states is not None and backend != "numba":  # the others return every state
+            ys = np.ascontiguousarray(raw.ys[:, :, kidx])
     return Solution(
         model=model.name,
         t=te,
-        state_names=tuple(model.state_names),
-        states=raw.ys,
+        state_names=tuple(kept),
+        states=ys,
         observables={o.name: obs[k] for k, o in enumerate(model.observables) if keep[k]},
         units={o.name: o.unit for o in model.observables},
         status=status,

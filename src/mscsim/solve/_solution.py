@@ -18,7 +18,8 @@ class Solution:
     Attributes
     ----------
     t : ``(T,)`` output times (days since symptom onset).
-    states : ``(batch, T, n_states)``; NaN after a patient's solve failed.
+    states : ``(batch, T, len(state_names))``: every state, or those `simulate` was asked
+    for (``states=``); NaN after a patient's solve failed.
     observables : name -> ``(batch, T)`` array, in the units of `units`.
     status : ``(batch,)`` `Status` codes (0 = ok).
     """

@@ -144,7 +144,7 @@ def _untreated_cohort(replicates: int, per_replicate: int, seed: int):
     scr = screen(_population_scenario(), seed, np.arange(replicates), per_replicate)
     t = np.arange(0.0, HORIZON + 1e-9, 0.25)
     y0 = {s: scr.state[:, i] for i, s in enumerate(MSC_COVID.state_names)}
-    sol = simulate(MSC_COVID, scr.cohort.params, y0, t_eval=t, solver=TRIAL_SOLVER)
+    sol = simulate(MSC_COVID, scr.cohort.params, y0, t_eval=t, solver=TRIAL_SOLVER, states=["Tv"])
     return scr, t, sol
 
 

@@ -277,6 +277,7 @@ def follow_up(
         backend=backend,
         horizon=None if lung_outcomes else float(max(t[-1], *LUNG_OUTCOME_DAYS)),
         observables=sorted(wanted),  # only what is read below
+        states=["Tv"],
     )
     # clinical tables come from values at a stated resolution (see trial/_resolution.py);
     # only what the event model, the visits and the lung outcomes read is quantized, at the
