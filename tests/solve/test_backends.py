@@ -154,6 +154,8 @@ def test_a_selection_of_states_gives_those_values_in_that_order(backend, cohort,
     for bad in (["V", "nope"], "V"):
         with pytest.raises(InputError, match="^states"):
             _solve(name, *cohort, states=bad)
+    with pytest.raises(InputError, match="^state: .*kept"):
+        part.state("I")
 
 
 def test_zero_dose_equals_untreated(backend, cohort):

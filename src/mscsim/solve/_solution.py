@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from mscsim._errors import InputError
 from mscsim.solve._status import Status
 
 
@@ -45,6 +46,11 @@ class Solution:
         return self.status == Status.OK
 
     def state(self, name: str) -> np.ndarray:
+        """Trajectories ``(batch, T)`` of state `name` (one of `state_names`)."""
+        if name not in self.state_names:
+            raise InputError(
+                "state", f"must be one of the states kept {list(self.state_names)}", name
+            )
         return self.states[:, :, self.state_names.index(name)]
 
     def status_counts(self) -> dict[str, int]:
