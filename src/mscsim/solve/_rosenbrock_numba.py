@@ -266,8 +266,9 @@ def _cohort_scalar(
     Thread `w` of `k` takes patients ``w, w + k, w + 2k, ...``, so a cohort sorted by cost
     still spreads evenly (Numba's work queue splits a ``prange`` into equal contiguous blocks).
     A patient's trajectory goes to ``ys[b]`` (`direct`, ``ys`` is ``(batch, T, n)``) or to its
-    thread's slot ``ys[w]`` (``ys`` is ``(k, T, n)``), whence `_finish` takes the observables
-    into `obs` and (not `direct`) the states `keep` into `xs`.
+    thread's slot ``ys[w]`` (``ys`` is ``(k, T, n)``); when the patient is done,
+    `_observe_patient` takes its observables into `obs` and (not `direct`) `_keep_states` its
+    states `keep` into `xs`.
     """
     for w in prange(k):
         out = np.empty(obs.shape[0])
