@@ -476,7 +476,7 @@ def integrate(
     direct = keep is None
     if direct:  # the kernel writes every entry
         ys = xs = np.empty((batch, len(t_eval), n))
-        kept = np.arange(n, dtype=np.int64)
+        kept = np.arange(n, dtype=np.int64)  # unused when direct (the kernel takes an array)
     else:
         slots = k * (LANES if KERNEL == "lanes" else 1)
         ys = np.empty((slots, len(t_eval), n))

@@ -191,7 +191,7 @@ def simulate(
     wanted = obs_names if observables is None else list(observables)
     if isinstance(observables, str) or set(wanted) - set(obs_names):
         raise InputError("observables", f"must be a list of names from {obs_names}", observables)
-    keep = np.isin(obs_names, wanted)
+    obs_on = np.isin(obs_names, wanted)
     kept = list(model.state_names) if states is None else list(states)
     if isinstance(states, str) or set(kept) - set(model.state_names):
         raise InputError(
@@ -238,7 +238,7 @@ def simulate(
             max_steps=solver.max_steps,
             **({} if stop is None else {"t_stop": stop}),
             **({} if horizon is None else {"horizon": float(horizon)}),
-            **({"observe": keep} if backend == "numba" else {}),
+            **({"observe": obs_on} if backend == "numba" else {}),
             **({"keep": np.array(kidx)} if backend == "numba" and states is not None else {}),
         )
         status = np.array(raw.status, dtype=np.int8)  # a writable copy (JAX's may be read-only)
@@ -254,13 +254,13 @@ def simulate(
             obs = obs.reshape(len(model.observables), batch, te.size)
         ys = raw.ys
         if states is not None and backend != "numba":  # the others return every state
-            ys = np.ascontiguousarray(raw.ys[:, :, kidx])
+            ys = raw.ys[:, :, kidx]  # a new array (fancy indexing)
     return Solution(
         model=model.name,
         t=te,
         state_names=tuple(kept),
         states=ys,
-        observables={o.name: obs[k] for k, o in enumerate(model.observables) if keep[k]},
+        observables={o.name: obs[k] for k, o in enumerate(model.observables) if obs_on[k]},
         units={o.name: o.unit for o in model.observables},
         status=status,
         n_steps=raw.n_steps,

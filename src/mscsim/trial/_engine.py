@@ -35,10 +35,13 @@ from mscsim.trial._trial_effects import TRIAL_PARAMS, TrialEffects, draw_trial_e
 
 STREAM_EVENTS = 3
 GRID_STEP = 0.25  # days: resolution of the event model
-#: Bytes of follow-up trajectories (patients x output times x states, float64) per chunk of
-#: replicates run in this process (default of `run_trial`). Arrays below glibc's largest mmap
-#: threshold (32 MiB) are recycled by malloc; larger ones are mapped afresh and page-faulted
-#: on every solve (measured: a third of the run time as system time with 256-replicate chunks).
+#: Bytes of follow-up trajectories per chunk of replicates run in this process (default of
+#: `run_trial`), counted as patients x output times x every state (float64): the budgets were
+#: tuned with that count, although the follow-up now keeps only `Tv` and the observables it
+#: reads (6-10 values instead of 23 per patient and time), so a chunk holds less than its budget. Arrays
+#: below glibc's largest mmap threshold (32 MiB) are recycled by malloc; larger ones are
+#: mapped afresh and page-faulted on every solve (measured: a third of the run time as system
+#: time with 256-replicate chunks).
 CHUNK_BYTES = 24 * 2**20
 #: The same for chunks run by this module's worker processes, which keep their heap
 #: (`_keep_heap`): there bigger chunks cost no page faults and spread the engine's per-call
