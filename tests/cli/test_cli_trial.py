@@ -98,6 +98,7 @@ def test_validate_json(capsys):
             "percentile",
         }
         assert 0 <= r["percentile"] <= 100
+        assert r["selection_rr"] == 14.3  # a published trial's prediction (publication.csv)
 
 
 BAD_YAML = """\
@@ -113,6 +114,9 @@ title: a broken scenario
         (["trial", "power", "lanzoni2021", "--n", "24,x"], "--n"),
         (["trial", "power", "lanzoni2021", "--n", "25"], "--n"),
         (["trial", "run", "lanzoni2021", "--replicates", "0"], "--replicates"),
+        (["trial", "validate", "lanzoni2021", "--selection", "0.5"], "--selection"),
+        (["trial", "validate", "lanzoni2021", "--selection", "strong"], "--selection"),
+        (["validate-model", "--selection", "nan"], "--selection"),
     ],
 )
 def test_bad_input_one_line_exit_2(argv, field, tmp_path, monkeypatch, capsys):

@@ -174,13 +174,26 @@ def test_shipped_posterior_was_fitted_to_the_current_data() -> None:
 def test_leave_one_trial_out_refits_without_the_trial() -> None:
     from mscsim.evidence._loto import leave_one_trial_out
     from mscsim.trial import load_scenario
+    from mscsim.trial._selection import fit_selection_rr
 
-    scs = [load_scenario(n) for n in ("lanzoni2021", "monsel2022")]
+    scs = [load_scenario(n) for n in ("lanzoni2021", "monsel2022", "xu2021")]
     post = calibrate(CalibrationConfig(seed=5, **SMALL), trials=_subset(), scenarios=scs)
     doc = leave_one_trial_out(post, replicates=4, seed=1, steps=40, scenarios=scs, trials=_subset())
     by = {t["trial"]: t for t in doc["trials"]}
     assert by["lanzoni2021"]["left_out_of_calibration"] == ["Lanzoni2021"]
     assert by["monsel2022"]["posterior"] == "refit without the trial"
+    assert by["xu2021"]["posterior"] == "full (trial never seen)"  # not in _subset()
+    # the publication risk ratio of each trial is fitted to the other trials only
+    assert [by[n]["published_positive"] for n in by] == [True, False, True]
+    for t in by.values():
+        others = [o for o in by.values() if o is not t]
+        fit = fit_selection_rr(
+            np.array([o["positive_share"] for o in others]),
+            np.array([o["published_positive"] for o in others]),
+        )
+        assert t["selection_rr"] == pytest.approx(fit["rr"], abs=1e-4)
+    for r in doc["results"]:
+        assert r["selection_rr"] == pytest.approx(by[r["trial"]]["selection_rr"], abs=1e-4)
     rows = doc["results"]
     assert doc["coverage"]["compared"] == len(rows) == sum(t["compared"] for t in doc["trials"])
     assert all(r["inside_50"] <= r["inside_90"] for r in rows)  # 50% interval inside the 90%

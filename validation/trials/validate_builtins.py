@@ -1,11 +1,15 @@
 """Observed vs predicted for every built-in trial: the table of docs/trials.md and its coverage.
 
     python validation/trials/validate_builtins.py [REPLICATES] [--markdown] [--posterior none|FILE]
+        [--selection published|none|RR]
 
 Runs `mscsim trial validate NAME --replicates K` (seed 1; each replicate draws its parameters
 from the shipped posterior unless `--posterior none`) for each built-in scenario and
 prints each published number with the model's median and 90% predictive interval, then the
 share of numbers inside the interval and, per trial, whether every primary-endpoint number is.
+The predictive distribution is that of a published trial (`--selection`, default `published`:
+replicates without a significant favourable reported comparison weigh 1/1.78, Hopewell 2009;
+`none`: every replicate weighs 1; see `mscsim.trial._selection`).
 Published numbers that validation does not compare are listed last, each with its reason
 (`mscsim.trial.unsupported_numbers`: e.g. a p-value its own published counts do not give back
 by the trial's test).
@@ -13,7 +17,14 @@ by the trial's test).
 Self-consistency: the same tallies with each replicate virtual trial in the place of the
 published one (its numbers against the 90% intervals of all replicates) say what a model that
 is right would score: the expected coverage, and for each trial the chance that every one of
-its primary-endpoint numbers falls inside (their sum: the expected number of such trials).
+its primary-endpoint numbers falls inside (their sum: the expected number of such trials),
+each replicate counted with its publication weight.
+
+Selection check: the maximum-likelihood strength of selection these trials themselves imply
+(`mscsim.trial._selection.fit_selection_rr`; the shipped `rr_positive` of publication.csv). A
+trial is observed positive when a published p-value is below 0.05 in favour of MSC
+(`observed_positive`); its chance of being so when published is `pi / (pi + (1 - pi) / rr)`,
+`pi` the share of its unweighted replicates that are positive.
 """
 
 import sys
@@ -28,12 +39,21 @@ from mscsim.trial import (
     unsupported_numbers,
     validate_run,
 )
+from mscsim.trial._analysis import analyse
+from mscsim.trial._selection import (
+    fit_selection_rr,
+    observed_positive,
+    positive_replicates,
+    selection_rr,
+)
 
 
 def main(argv: list[str]) -> None:
     reps = int(next((a for a in argv if a.isdigit()), 200))
     markdown = "--markdown" in argv
     spec = argv[argv.index("--posterior") + 1] if "--posterior" in argv else "default"
+    rr = selection_rr(argv[argv.index("--selection") + 1] if "--selection" in argv else None)
+    share, observed = {}, {}
     total = inside = 0
     primary_ok = {}
     skipped = []
@@ -47,14 +67,18 @@ def main(argv: list[str]) -> None:
         sc = load_scenario(name)
         skipped += [f"{name}: {w}" for w in unsupported_numbers(sc)]
         draws, _ = posterior_draws(spec, sc, 1)
-        rows = validate_run(run_trial(sc, replicates=reps, seed=1, param_draws=draws))
+        run = run_trial(sc, replicates=reps, seed=1, param_draws=draws)
+        analyses = analyse(run)
+        rows = validate_run(run, analyses, selection_rr=rr)
+        share[name] = float(positive_replicates(run, analyses).mean())
+        observed[name] = observed_positive(sc)
         total += len(rows)
         inside += sum(r.inside for r in rows)
         prim = [r for r in rows if r.primary]
         primary_ok[name] = all(r.inside for r in prim) if prim else None
-        self_cov += [_inside(r).mean() for r in rows]
+        self_cov += [_mean(_inside(r), r) for r in rows]
         if prim:
-            self_all[name] = float(np.all([_inside(r) for r in prim], axis=0).mean())
+            self_all[name] = _mean(np.all([_inside(r) for r in prim], axis=0), prim[0])
         for r in rows:
             q = r.quantity.replace("|", "/")
             if markdown:
@@ -81,9 +105,29 @@ def main(argv: list[str]) -> None:
         f"{np.prod(list(self_all.values())):.3f}"
     )
     print("  per trial: " + ", ".join(f"{n} {p:.2f}" for n, p in self_all.items()))
+    _selection_check(share, observed, rr)
     print(f"\nnot compared ({len(skipped)}):")
     for w in skipped:
         print(f"- {w}")
+
+
+def _selection_check(share: dict, observed: dict, rr: float) -> None:
+    """Print the maximum-likelihood publication risk ratio these trials imply (module doc)."""
+    fit = fit_selection_rr(np.array(list(share.values())), np.array(list(observed.values())))
+    print(
+        f"selection (predictive distribution: publication risk ratio {rr:.3g}): "
+        f"{sum(observed.values())} of {len(observed)} trials published a p < 0.05 in favour of "
+        f"MSC, {sum(share.values()):.1f} expected without selection; maximum-likelihood risk "
+        f"ratio {fit['rr']:.3g} (95% profile CI {fit['low']:.2g} to {fit['high']:.2g}), "
+        f"likelihood-ratio p for no selection {fit['p']:.2g}"
+    )
+    print("  positive share of replicates: " + ", ".join(f"{n} {p:.2f}" for n, p in share.items()))
+
+
+def _mean(flags: np.ndarray, row) -> float:
+    """Mean of per-replicate `flags`, each replicate with its publication weight."""
+    w = row.weights
+    return float(flags.mean() if w is None else np.sum(w * flags) / np.sum(w))
 
 
 def _inside(row) -> np.ndarray:

@@ -91,15 +91,21 @@ def validate_model_job(
     out: str | Path | None = None,
     progress: Callable[[int], None] | None = None,
     command: str | None = None,
+    selection: str | float = "published",
 ) -> dict[str, Any]:
-    """Leave-one-trial-out predictive coverage of every built-in trial's published numbers."""
+    """Leave-one-trial-out predictive coverage of every built-in trial's published numbers
+    (`selection`: ``"published"`` refits the publication risk ratio without each trial;
+    ``"hopewell"``, ``"none"`` or a number fixes it; :mod:`mscsim.trial._selection`)."""
     from mscsim._atomic import check_output_dir
     from mscsim._errors import InputError
     from mscsim.app._trial import check_replicates
     from mscsim.evidence._loto import leave_one_trial_out
     from mscsim.evidence._posterior import load_posterior
     from mscsim.report._model_checks import model_validation_report
+    from mscsim.trial._selection import selection_rr
 
+    if selection != "published":
+        selection_rr(selection)  # a one-line error before any work
     check_replicates(replicates)
     if steps is not None and steps < 10:
         raise InputError("--steps", "an integer >= 10", got=steps)
@@ -110,7 +116,12 @@ def validate_model_job(
         raise InputError("--posterior", "default or a posterior file (refits need one)", got="none")
     t0 = time.perf_counter()
     doc = leave_one_trial_out(
-        post, replicates=replicates, seed=seed, steps=steps, progress=progress
+        post,
+        replicates=replicates,
+        seed=seed,
+        steps=steps,
+        progress=progress,
+        selection=selection,
     )
     prov = _provenance(seed, replicates, post, command)
     doc = {**doc, "provenance": prov, "seconds": round(time.perf_counter() - t0, 1)}

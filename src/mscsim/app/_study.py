@@ -135,16 +135,21 @@ def validate_study(
     progress: Callable[[int], None] | None = None,
     command: str | None = None,
     posterior: str | Path | None = "default",
+    selection: str | float = "published",
 ) -> StudyResult:
     """Where each published result falls in the model's predictive distribution.
 
     Every number of a used published result is compared, or listed under ``warnings`` when the
     model has no counterpart for it; ``coverage`` counts the numbers inside the 90% interval.
-    `posterior` as in :func:`power_study`.
+    `posterior` as in :func:`power_study`. The prediction is that of a published trial
+    (:mod:`mscsim.trial._selection`): `selection` is ``"published"`` (the risk ratio of
+    publication fitted to the built-in trials), ``"hopewell"``, ``"none"`` or a risk ratio.
     """
     from mscsim.evidence._posterior import posterior_draws
-    from mscsim.trial import run_trial, unsupported_numbers, validate_run
+    from mscsim.trial import analyse, run_trial, unsupported_numbers, validate_run
+    from mscsim.trial._selection import positive_replicates, selection_rr
 
+    rr = selection_rr(selection)
     check_replicates(replicates)
     check_workers(workers)
     _check_out(out)
@@ -163,7 +168,8 @@ def validate_study(
         progress=progress,
         param_draws=draws,
     )
-    rows = [r.to_dict() for r in validate_run(trial)]
+    analyses = analyse(trial)
+    rows = [r.to_dict() for r in validate_run(trial, analyses, selection_rr=rr)]
     primary = [r for r in rows if r["primary"]]
     doc = {
         "scenario": sc.name,
@@ -174,6 +180,10 @@ def validate_study(
             "compared": len(rows),
             "primary_inside_90": sum(r["inside_90"] for r in primary),
             "primary_compared": len(primary),
+        },
+        "selection": {
+            "rr": rr,
+            "positive_share": float(positive_replicates(trial, analyses).mean()),
         },
         "warnings": unsupported_numbers(sc),
         "results": rows,

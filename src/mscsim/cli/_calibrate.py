@@ -78,6 +78,13 @@ def validate_model(
         str | None, typer.Option(help="Folder for validate_model.json and report.html.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    selection: Annotated[
+        str,
+        typer.Option(
+            help="Publication selection: 'published' (risk ratio refitted without each trial), "
+            "'hopewell' (1.78), 'none', or a risk ratio >= 1."
+        ),
+    ] = "published",
 ) -> None:
     """Leave-one-trial-out check: predict each trial from a posterior refitted without it."""
     from mscsim.app._model_checks import validate_model_job
@@ -92,6 +99,7 @@ def validate_model(
             out=out,
             progress=bar,
             command="mscsim validate-model",
+            selection=selection,
         )
     if as_json:
         print(json.dumps(doc, indent=1, default=str))

@@ -52,6 +52,13 @@ ParamOpt = Annotated[
 ]
 
 
+SelectionOpt = Annotated[
+    str,
+    typer.Option(
+        help="Publication selection of the prediction: 'published' (risk ratio fitted to the "
+        "built-in trials), 'hopewell' (1.78, Hopewell 2009), 'none', or a risk ratio >= 1."
+    ),
+]
 PosteriorOpt = Annotated[
     str,
     typer.Option(
@@ -248,11 +255,14 @@ def validate(
     dask: DaskOpt = None,
     param: ParamOpt = None,
     posterior: PosteriorOpt = "default",
+    selection: SelectionOpt = "published",
 ) -> None:
     """Where each published result falls in the model's predictive distribution.
 
     Every number of a used published result is compared, or listed under "warnings" when the
     model has no counterpart for it; "coverage" counts the numbers inside the 90% interval.
+    The prediction is that of a published trial: replicates without a significant favourable
+    reported comparison weigh 1/RR (--selection).
     """
     from mscsim.app import cluster_executor, validate_study
 
@@ -270,6 +280,7 @@ def validate(
             progress=_progress(replicates, f"{sc.name} validate", as_json),
             command=_command(),
             posterior=posterior,
+            selection=selection,
         )
     if as_json:
         _dump(res.doc)
@@ -278,6 +289,11 @@ def validate(
     print(f"{sc.name}: observed vs predicted ({replicates} virtual trials of the published design)")
     cov = doc["coverage"]
     print(f"  inside the 90% interval: {cov['inside_90']} of {cov['compared']} published numbers")
+    sel = doc["selection"]
+    print(
+        f"  as a published trial: replicates without a significant favourable reported "
+        f"comparison ({100 * (1 - sel['positive_share']):.0f}%) weigh 1/{sel['rr']:.3g}"
+    )
     for w in doc["warnings"]:
         print(f"  warning: {w}")
     for r in rows:

@@ -9,6 +9,12 @@ in its predictive distribution (mid-rank percentile = PIT value); coverage of th
 and 90% intervals (quantiles of the predictions) is reported over all numbers, per trial and for the primary results. A
 trial whose counts were never in the calibration data (non-randomized, or no counts in the
 evidence base) is predicted from the full posterior: it was never seen.
+
+The predictive distribution is that of a published trial (:mod:`mscsim.trial._selection`):
+with ``selection="published"`` the risk ratio of publication is refitted without the trial
+too (maximum likelihood over the other trials' published significance and the positive
+shares of their own predictions), so no number of a trial sets its own weights; a fixed
+``"hopewell"``, ``"none"`` or number is used as given.
 """
 
 from __future__ import annotations
@@ -49,9 +55,19 @@ def leave_one_trial_out(
     scenarios=None,
     trials=None,
     progress=None,
+    selection: str | float = "published",
 ) -> dict[str, Any]:
     """The leave-one-trial-out document (module docstring); ``steps`` shortens the refits."""
-    from mscsim.trial import builtin_names, load_scenario, run_trial, validate_run
+    from mscsim.trial import analyse, builtin_names, load_scenario, run_trial, validate_run
+    from mscsim.trial._selection import (
+        RR_POSITIVE,
+        fit_selection_rr,
+        observed_positive,
+        positive_replicates,
+        selection_rr,
+    )
+
+    fixed_rr = None if selection == "published" else selection_rr(selection)
 
     pool = list(scenarios) if scenarios is not None else [load_scenario(n) for n in builtin_names()]
     cfg = CalibrationConfig.of(posterior)
@@ -59,7 +75,7 @@ def leave_one_trial_out(
         cfg = replace(cfg, steps=int(steps), burn=min(cfg.burn, int(steps) // 3))
     sur = surrogate_from(posterior)
     seen = {d["trial"] for d in posterior.meta.get("data", [])}
-    per_trial, all_rows = [], []
+    per_trial, all_rows, done = [], [], []
     for sc in pool:
         if not sc.used_results():
             continue
@@ -76,11 +92,35 @@ def leave_one_trial_out(
         run = run_trial(
             sc, seed=seed, replicates=replicates, param_draws=PosteriorDraws(post, seed)
         )
-        rows = [_row_flags({**r.to_dict(), "trial": sc.name}) for r in validate_run(run)]
+        analyses = analyse(run)
+        share = float(positive_replicates(run, analyses).mean())
+        done.append((sc, run, analyses, share, observed_positive(sc), left, post))
+        if progress is not None:
+            progress(1)
+    for i, (sc, run, analyses, _, _, left, post) in enumerate(done):
+        others = [d for j, d in enumerate(done) if j != i]
+        fit = None
+        if fixed_rr is not None:
+            rr = fixed_rr
+        elif len(others) < 2:  # nothing to refit from: the shipped fit
+            rr = RR_POSITIVE
+        else:
+            fit = fit_selection_rr(
+                np.array([d[3] for d in others]), np.array([d[4] for d in others])
+            )
+            rr = fit["rr"]
+        rows = [
+            _row_flags({**r.to_dict(), "trial": sc.name})
+            for r in validate_run(run, analyses, selection_rr=rr)
+        ]
         all_rows += rows
         per_trial.append(
             {
                 "trial": sc.name,
+                "positive_share": round(done[i][3], 4),
+                "published_positive": done[i][4],
+                "selection_rr": round(rr, 4),
+                "selection_fit": None if fit is None else {k: round(v, 4) for k, v in fit.items()},
                 "left_out_of_calibration": list(left),
                 "posterior": "refit without the trial" if left else "full (trial never seen)",
                 "refit_ess_min": (
@@ -92,8 +132,6 @@ def leave_one_trial_out(
                 "primary": _coverage([r for r in rows if r["primary"]]),
             }
         )
-        if progress is not None:
-            progress(1)
     pit = np.array([r["pit"] for r in all_rows if r["pit"] is not None])
     hist = np.histogram(pit, bins=10, range=(0.0, 1.0))[0].tolist() if pit.size else []
     return {
@@ -101,6 +139,12 @@ def leave_one_trial_out(
         "seed": seed,
         "posterior_version": posterior.version,
         "refit_steps": cfg.steps,
+        "selection": "refit without each trial" if fixed_rr is None else fixed_rr,
+        "selection_all_trials": fit_selection_rr(
+            np.array([d[3] for d in done]), np.array([d[4] for d in done])
+        )
+        if done
+        else None,
         "coverage": _coverage(all_rows),
         "primary": _coverage([r for r in all_rows if r["primary"]]),
         "pit_histogram": hist,

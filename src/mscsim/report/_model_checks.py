@@ -77,11 +77,16 @@ def model_validation_report(doc: dict[str, Any], provenance: dict) -> HtmlReport
         f"{cov['inside_90']} of {cov['compared']} published numbers inside the 90% predictive "
         f"interval ({100 * (cov['coverage_90'] or 0):.0f}%), {cov['inside_50']} inside the 50% "
         f"interval ({100 * (cov['coverage_50'] or 0):.0f}%). Each trial is predicted from a "
-        "posterior refitted without it.",
+        "posterior refitted without it, as a published trial: replicate virtual trials without "
+        "a significant favourable reported comparison weigh 1/selection_rr, the risk ratio of "
+        "publication (refitted without the trial unless fixed).",
     )
     rep.add_figure(plot_pit(doc), caption="PIT histogram and interval coverage.")
     rep.add_table(
-        [{k: v for k, v in t.items() if k != "primary"} for t in doc["trials"]],
+        [
+            {k: v for k, v in t.items() if k not in ("primary", "selection_fit")}
+            for t in doc["trials"]
+        ],
         caption="Per trial",
     )
     keys = ("trial", "endpoint", "quantity", "observed", "predicted_median", "pi_low", "pi_high")

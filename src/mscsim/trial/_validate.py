@@ -25,6 +25,7 @@ from mscsim.trial._outcomes import (
     times,
 )
 from mscsim.trial._reproduce import irreproducible
+from mscsim.trial._selection import RR_POSITIVE, publication_weights
 
 
 @dataclass(frozen=True)
@@ -42,8 +43,13 @@ class ValidationRow:
     primary: bool = False
     q25: float = float("nan")  # central 50% predictive interval
     q75: float = float("nan")
+    #: risk ratio of publication of a positive trial the predictive distribution assumes
+    #: (1: no publication selection; :mod:`mscsim.trial._selection`)
+    selection_rr: float = 1.0
     #: the simulated value of every replicate trial (the predictive sample; not serialized)
     simulated: np.ndarray | None = dc_field(default=None, repr=False, compare=False)
+    #: each replicate's weight in that sample (its relative chance of publication)
+    weights: np.ndarray | None = dc_field(default=None, repr=False, compare=False)
 
     @property
     def inside(self) -> bool:
@@ -56,16 +62,25 @@ class ValidationRow:
         return bool(self.q25 <= self.observed <= self.q75)
 
     def to_dict(self) -> dict:
-        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "simulated"}
+        d = {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if f.name not in ("simulated", "weights")
+        }
         return {**d, "inside_90": self.inside, "inside_50": self.inside_50}
 
 
-def _percentile(sim: np.ndarray, obs: float) -> float:
-    """Mid-rank percentile of `obs` among the simulated values (0-100)."""
-    sim = sim[~np.isnan(sim)]
+def _percentile(sim: np.ndarray, obs: float, w: np.ndarray | None = None) -> float:
+    """Mid-rank percentile of `obs` among the simulated values (0-100), each value counted
+    with its weight `w` (equal weights when None)."""
+    ok = ~np.isnan(sim)
+    sim = sim[ok]
     if sim.size == 0:
         return float("nan")
-    return float(100.0 * (np.mean(sim < obs) + 0.5 * np.mean(sim == obs)))
+    if w is None:
+        return float(100.0 * (np.mean(sim < obs) + 0.5 * np.mean(sim == obs)))
+    w = w[ok]
+    return float(100.0 * (w[sim < obs].sum() + 0.5 * w[sim == obs].sum()) / w.sum())
 
 
 def _arm_stat(run, ep, arm_idx: int, kind: str) -> np.ndarray:
@@ -99,10 +114,18 @@ def _arm_stat(run, ep, arm_idx: int, kind: str) -> np.ndarray:
     return 100.0 * hits / np.maximum(known.sum(axis=1), 1)
 
 
-def _row(ep_id, quantity, obs, sim, unit, res, primary) -> ValidationRow:
-    fin = sim[~np.isnan(sim)]  # inf stays: e.g. a median time not reached
+def _row(ep_id, quantity, obs, sim, unit, res, primary, w=None, rr=1.0) -> ValidationRow:
+    """One compared number; `w`: the replicates' publication weights (None: all equal)."""
+    ok = ~np.isnan(sim)
+    fin = sim[ok]  # inf stays: e.g. a median time not reached
     method = "linear" if np.isfinite(fin).all() else "inverted_cdf"
-    q = np.quantile(fin, [0.05, 0.5, 0.95, 0.25, 0.75], method=method) if fin.size else [np.nan] * 5
+    probs = [0.05, 0.5, 0.95, 0.25, 0.75]
+    if not fin.size:
+        q = [np.nan] * 5
+    elif w is None:
+        q = np.quantile(fin, probs, method=method)
+    else:  # NumPy's one weighted estimator: the weighted sample's inverted CDF
+        q = np.quantile(fin, probs, method="inverted_cdf", weights=w[ok])
     return ValidationRow(
         ep_id,
         quantity,
@@ -110,14 +133,16 @@ def _row(ep_id, quantity, obs, sim, unit, res, primary) -> ValidationRow:
         float(q[1]),
         float(q[0]),
         float(q[2]),
-        _percentile(sim, obs),
+        _percentile(sim, obs, w),
         unit,
         res.source,
         res.confidence,
         primary,
         float(q[3]),
         float(q[4]),
+        float(rr),
         np.asarray(sim, dtype=float),
+        None if w is None else np.asarray(w, dtype=float),
     )
 
 
@@ -160,13 +185,19 @@ def unsupported_numbers(scenario) -> list[str]:
     return out
 
 
-def validate_run(run, analyses=None) -> list[ValidationRow]:
+def validate_run(run, analyses=None, *, selection_rr: float = RR_POSITIVE) -> list[ValidationRow]:
     """Compare every used published result of the scenario with the replicate trials in `run`
-    (`analyses`: the result of `analyse(run)` when already computed)."""
+    (`analyses`: the result of `analyse(run)` when already computed).
+
+    The predictive distribution is that of a *published* trial: each replicate is weighted
+    by its relative chance of publication, 1 if positive and ``1 / selection_rr`` otherwise
+    (:mod:`mscsim.trial._selection`; default Hopewell 2009's 1.78; 1: no selection)."""
     sc = run.scenario
     eps = {ep.id: ep for ep in sc.endpoints.all}
     primary = {ep.id for ep in sc.endpoints.primary}
-    analyses = {(a.id, a.arm): a for a in (analyses if analyses is not None else analyse(run))}
+    analyses_list = analyses if analyses is not None else analyse(run)
+    w = publication_weights(run, analyses_list, selection_rr) if selection_rr != 1.0 else None
+    analyses = {(a.id, a.arm): a for a in analyses_list}
     active = [a.name for a in sc.arms if not a.is_control]
     names = list(run.arm_names)
     rows = []
@@ -177,7 +208,7 @@ def validate_run(run, analyses=None) -> list[ValidationRow]:
         first = ep_id in primary
 
         def add(quantity, obs, sim, unit, res=res, ep_id=ep_id, first=first):
-            rows.append(_row(ep_id, quantity, obs, sim, unit, res, first))
+            rows.append(_row(ep_id, quantity, obs, sim, unit, res, first, w, selection_rr))
 
         for arm_name, v in (res.arms or {}).items():
             a = names.index(arm_name)

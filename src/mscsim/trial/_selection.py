@@ -1,0 +1,174 @@
+"""Publication selection: what a *published* trial of a design shows.
+
+The published trials the model is checked against are not a random draw of the trials run:
+trials with a positive finding are published more often. Hopewell et al. (Cochrane
+Methodology Review MR000006, 2009) pooled five cohorts of registered trials: risk ratio 1.78
+(95% CI 1.58 to 1.95) of publication for positive vs negative or null findings, positive
+meaning "statistically significant (P < 0.05)" (``publication.csv``).
+
+Validation therefore weights each replicate virtual trial by its relative chance of
+publication: 1 when any comparison the paper reports (an endpoint with a published result,
+each active arm against control, by the trial's own test) is significant at ``alpha`` in favour
+of the active arm, else ``1 / rr_positive``. The weighted replicates are the predictive
+distribution of the published trial (a step-function selection model on the trial's reported
+p-values, as in Vevea & Hedges 1995, with the step fixed from Hopewell rather than fitted).
+``rr_positive = 1`` switches the selection off. Predictions of a trial one designs (``trial
+run``, ``power``) are never weighted: that trial is run whatever it shows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mscsim._errors import InputError
+from mscsim._tables import read_values
+from mscsim.trial._outcomes import FAVOURABLE_EVENT_KINDS, NUMERIC_KINDS, SURVIVAL_KINDS
+
+PUBLICATION = read_values("mscsim.trial", "publication.csv")
+#: Default strength of selection: fitted to the built-in trials (``publication.csv``).
+RR_POSITIVE = PUBLICATION["rr_positive"]
+#: Hopewell 2009's risk ratio of publication over five cohorts of registered trials.
+RR_HOPEWELL = PUBLICATION["rr_hopewell"]
+ALPHA = PUBLICATION["alpha"]
+#: Sign of a favourable change of each biomarker (treatment minus control).
+_BIOMARKER_SIGN = {
+    "pf_ratio": 1.0,
+    "il10": 1.0,
+    "crp": -1.0,
+    "il6": -1.0,
+    "tnf": -1.0,
+    "oxygenation_index": -1.0,
+}
+
+
+def selection_rr(value: str | float | None) -> float:
+    """``'published'`` (or None): the risk ratio fitted to the built-in trials;
+    ``'hopewell'``: Hopewell 2009's 1.78; ``'none'``: 1 (no selection); or a risk ratio >= 1.
+    A one-line :class:`InputError` naming ``--selection`` otherwise."""
+    named = {"published": RR_POSITIVE, "hopewell": RR_HOPEWELL, "none": 1.0}
+    if value is None:
+        return RR_POSITIVE
+    if isinstance(value, str) and value in named:
+        return named[value]
+    try:
+        rr = float(value)
+    except (TypeError, ValueError):
+        rr = float("nan")
+    if not rr >= 1.0 or not np.isfinite(rr):
+        raise InputError(
+            "--selection", "'published', 'hopewell', 'none' or a risk ratio >= 1", got=value
+        )
+    return rr
+
+
+def favours_active(ep, analysis) -> np.ndarray:
+    """Per replicate: whether the estimate of `analysis` (active vs control) favours the
+    active arm (False where it is missing)."""
+    est = np.asarray(analysis.result.estimate, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if ep.kind in SURVIVAL_KINDS:  # hazard ratio < 1, or rate ratio > 1 for good events
+            good = est > 1.0 if ep.kind in FAVOURABLE_EVENT_KINDS else est < 1.0
+        elif ep.kind in NUMERIC_KINDS:  # difference treatment - control
+            sign = {"ventilator_free_days": 1.0, "who_scale": -1.0}.get(ep.kind)
+            if sign is None:
+                sign = _BIOMARKER_SIGN[ep.biomarker]
+            good = sign * est > 0.0
+        else:  # binary endpoints count harms: risk ratio < 1
+            good = est < 1.0
+    return good & np.isfinite(est)
+
+
+def positive_replicates(run, analyses, alpha: float = ALPHA) -> np.ndarray:
+    """Per replicate: whether any reported comparison is significant in favour of an active arm."""
+    sc = run.scenario
+    eps = {ep.id: ep for ep in sc.endpoints.all}
+    reported = {res.endpoint for res in sc.validated_results()}
+    pos = np.zeros(run.n_replicates, dtype=bool)
+    for an in analyses:
+        if an.id not in reported:
+            continue
+        p = np.nan_to_num(np.asarray(an.p_value, dtype=float), nan=1.0)
+        pos |= (p < alpha) & favours_active(eps[an.id], an)
+    return pos
+
+
+def publication_weights(run, analyses, rr: float = RR_POSITIVE) -> np.ndarray:
+    """Relative chance of publication of each replicate trial (1 if positive, else 1/rr)."""
+    if rr == 1.0:
+        return np.ones(run.n_replicates)
+    return np.where(positive_replicates(run, analyses), 1.0, 1.0 / rr)
+
+
+def _favourable_sign(ep) -> float:
+    """+1 when larger values of `ep`'s per-arm number favour an arm, -1 when smaller do."""
+    if ep.kind in FAVOURABLE_EVENT_KINDS or ep.kind == "ventilator_free_days":
+        return 1.0
+    if ep.kind == "biomarker_change":
+        return _BIOMARKER_SIGN[ep.biomarker]
+    return -1.0  # harms, deaths, WHO score
+
+
+def observed_positive(scenario, alpha: float = ALPHA) -> bool:
+    """Whether the published trial reports a comparison significant at `alpha` in favour of
+    an active arm: a used published p-value below `alpha` whose direction (from its
+    estimate, else the arms' event shares, else their medians or means) favours the active
+    arm; a direction no published number gives counts as favourable."""
+    eps = {ep.id: ep for ep in scenario.endpoints.all}
+    active = [a.name for a in scenario.arms if not a.is_control]
+    control = scenario.control_arm.name
+    for res in scenario.validated_results():
+        eff = res.effect
+        if eff is None or eff.p_value is None or eff.p_value >= alpha:
+            continue
+        ep = eps[res.endpoint]
+        sign = _favourable_sign(ep)
+        arms = res.arms or {}
+        a, c = arms.get(eff.arm or active[0]), arms.get(control)
+        if eff.estimate is not None and eff.measure in ("RR", "OR", "HR"):
+            good = sign * np.log(eff.estimate) > 0 if eff.estimate > 0 else sign < 0
+        elif eff.estimate is not None and eff.measure in ("MD", "RD", "median_difference"):
+            good = sign * eff.estimate > 0
+        elif a is not None and c is not None and a.events is not None and c.events is not None:
+            good = sign * (a.events / max(a.n or 1, 1) - c.events / max(c.n or 1, 1)) > 0
+        elif a is not None and c is not None and a.median is not None and c.median is not None:
+            # a median time to a good event is better when shorter
+            s = -1.0 if ep.kind in SURVIVAL_KINDS else sign
+            good = s * (a.median - c.median) > 0
+        else:
+            good = True
+        if good:
+            return True
+    return False
+
+
+def fit_selection_rr(share: np.ndarray, positive: np.ndarray) -> dict[str, float]:
+    """Maximum-likelihood risk ratio of publication from published trials.
+
+    Trial ``i`` is positive with probability ``share[i]`` when run (its replicate trials'
+    positive share); published, it is positive with probability
+    ``share / (share + (1 - share) / rr)``. Returns ``rr`` (constrained to 1 <= rr <= e^8:
+    selection never favours negative trials), its 95% profile-likelihood interval (``low``,
+    ``high``, on a grid of log rr) and the likelihood-ratio ``p`` for no selection (rr = 1;
+    chi-square with 1 degree of freedom, conservative at the boundary). Needs at least one
+    trial."""
+    from scipy.optimize import minimize_scalar
+    from scipy.stats import chi2
+
+    pi = np.clip(np.asarray(share, dtype=float), 1e-6, 1 - 1e-6)
+    obs = np.asarray(positive, dtype=bool)
+
+    def nll(log_rr: float) -> float:
+        p = pi / (pi + (1 - pi) * np.exp(-log_rr))
+        return -float(np.sum(np.where(obs, np.log(p), np.log1p(-p))))
+
+    if obs.size == 0:
+        raise ValueError("fit_selection_rr needs at least one trial")
+    fit = minimize_scalar(nll, bounds=(0.0, 8.0), method="bounded", options={"xatol": 1e-8})
+    grid = np.linspace(0.0, 8.0, 3201)
+    inside = grid[np.array([nll(g) for g in grid]) - fit.fun <= chi2.ppf(0.95, 1) / 2]
+    return {
+        "rr": float(np.exp(fit.x)),
+        "low": float(np.exp(inside.min())),
+        "high": float(np.exp(inside.max())),
+        "p": float(chi2.sf(max(2 * (nll(0.0) - fit.fun), 0.0), 1)),
+    }
