@@ -98,7 +98,7 @@ def test_validate_json(capsys):
             "percentile",
         }
         assert 0 <= r["percentile"] <= 100
-        assert r["selection_rr"] == 14.3  # a published trial's prediction (publication.csv)
+        assert r["selection_rr"] == 1.0  # no publication selection unless asked for
 
 
 BAD_YAML = """\

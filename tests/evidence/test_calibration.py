@@ -178,8 +178,11 @@ def test_leave_one_trial_out_refits_without_the_trial() -> None:
 
     scs = [load_scenario(n) for n in ("lanzoni2021", "monsel2022", "xu2021")]
     post = calibrate(CalibrationConfig(seed=5, **SMALL), trials=_subset(), scenarios=scs)
-    doc = leave_one_trial_out(post, replicates=4, seed=1, steps=40, scenarios=scs, trials=_subset())
+    doc = leave_one_trial_out(
+        post, replicates=4, seed=1, steps=40, scenarios=scs, trials=_subset(), selection="fitted"
+    )
     by = {t["trial"]: t for t in doc["trials"]}
+    assert doc["excess_significance"]["observed"] == 2  # Lanzoni and Xu published p < 0.05
     assert by["lanzoni2021"]["left_out_of_calibration"] == ["Lanzoni2021"]
     assert by["monsel2022"]["posterior"] == "refit without the trial"
     assert by["xu2021"]["posterior"] == "full (trial never seen)"  # not in _subset()

@@ -199,7 +199,7 @@ def test_every_published_number_is_compared_or_listed():
     warnings = unsupported_numbers(Scenario.from_dict(data))
     assert any("time_to_recovery_d28: uc_msc.median" in w for w in warnings)
     run = run_trial(load_scenario("lanzoni2021"), replicates=20, seed=1)
-    rows = validate_run(run, selection_rr=1.0)  # no publication selection: equal weights
+    rows = validate_run(run)
     assert any(r.quantity == "vehicle: events" for r in rows)  # event counts are compared now
     assert not unsupported_numbers(load_scenario("lanzoni2021"))
     # each row keeps its predictive sample (one value per replicate), not serialized

@@ -10,8 +10,9 @@ import pytest
 from mscsim._errors import InputError
 from mscsim.trial import analyse, load_scenario, run_trial, validate_run
 from mscsim.trial._selection import (
+    RR_FITTED,
     RR_HOPEWELL,
-    RR_POSITIVE,
+    excess_significance,
     favours_active,
     fit_selection_rr,
     observed_positive,
@@ -19,13 +20,15 @@ from mscsim.trial._selection import (
     publication_weights,
     selection_rr,
 )
+from mscsim.trial._validate import weighted_quantile
 
 
 def test_selection_names_and_bad_values() -> None:
-    assert selection_rr(None) == selection_rr("published") == RR_POSITIVE
+    assert selection_rr(None) == selection_rr("none") == 1.0  # off by default
     assert selection_rr("hopewell") == RR_HOPEWELL == 1.78  # Hopewell 2009, risk ratio 1.78
-    assert selection_rr("none") == 1.0 and selection_rr("3") == 3.0 and selection_rr(2.5) == 2.5
-    for bad in ("0.5", "strong", "nan", "inf", -1):
+    assert selection_rr("fitted") == RR_FITTED > 1.0
+    assert selection_rr("3") == 3.0 and selection_rr(2.5) == 2.5
+    for bad in ("0.5", "strong", "nan", "inf", -1, "published"):
         with pytest.raises(InputError) as e:
             selection_rr(bad)
         assert e.value.field == "--selection"
@@ -86,7 +89,7 @@ def test_positive_means_a_reported_comparison_significant_in_favour(lanzoni) -> 
 
 def test_selection_reweights_the_prediction_and_none_keeps_it(lanzoni) -> None:
     run, analyses = lanzoni
-    plain = validate_run(run, analyses, selection_rr=1.0)
+    plain = validate_run(run, analyses)  # the default: no selection
     strong = validate_run(run, analyses, selection_rr=20.0)
     assert [r.quantity for r in plain] == [r.quantity for r in strong]
     for a in plain:  # no selection: the unweighted quantiles and mid-rank percentile
@@ -101,7 +104,10 @@ def test_selection_reweights_the_prediction_and_none_keeps_it(lanzoni) -> None:
         x, ww = b.simulated[ok], w[ok]
         want = 100 * (ww[x < b.observed].sum() + 0.5 * ww[x == b.observed].sum()) / ww.sum()
         assert b.percentile == pytest.approx(want)
-        assert b.pi_low == np.quantile(x, 0.05, method="inverted_cdf", weights=ww)
+        if np.isfinite(x).all():  # the weighted type-7 estimator (Akinshin 2023)
+            assert b.pi_low == pytest.approx(weighted_quantile(x, ww, [0.05])[0])
+        else:
+            assert b.pi_low == np.quantile(x, 0.05, method="inverted_cdf", weights=ww)
         assert b.to_dict()["selection_rr"] == 20.0 and "weights" not in b.to_dict()
     # a published positive trial: its survival p-value sits higher in the selected prediction
     p_plain = next(r for r in plain if r.endpoint == "survival_d31" and "p-value" in r.quantity)
@@ -136,3 +142,37 @@ def test_fit_recovers_a_known_selection() -> None:
     assert fit["p"] < 1e-6
     with pytest.raises(ValueError):
         fit_selection_rr(np.array([]), np.array([], bool))
+
+
+def test_excess_significance_counts_against_the_expected() -> None:
+    share = np.array([0.1, 0.2, 0.3, 0.05])
+    x = excess_significance(share, np.array([True, True, False, False]))
+    assert x["observed"] == 2 and x["expected"] == pytest.approx(0.65) and x["trials"] == 4
+    # exact tail: P(at least 2 of 4 independent trials positive), by enumeration
+    tail = 0.0
+    for k in range(16):
+        hit = np.array([(k >> i) & 1 for i in range(4)], bool)
+        if hit.sum() >= 2:
+            tail += np.prod(np.where(hit, share, 1 - share))
+    assert x["p_exact"] == pytest.approx(tail)
+    a = (2 - 0.65) ** 2 / 0.65 + (2 - 0.65) ** 2 / (4 - 0.65)  # Ioannidis & Trikalinos' A
+    assert x["A"] == pytest.approx(a)
+    assert excess_significance(share, np.zeros(4, bool))["p_exact"] == pytest.approx(1.0)
+
+
+def test_weighted_quantile_is_type_7_for_equal_weights_and_follows_the_weights() -> None:
+    rng = np.random.default_rng(5)
+    probs = [0.05, 0.25, 0.5, 0.75, 0.95]
+    for n in (1, 2, 7, 200):
+        for x in (rng.normal(size=n), rng.integers(0, 6, n).astype(float)):
+            assert weighted_quantile(x, np.ones(n), probs) == pytest.approx(
+                np.quantile(x, probs), abs=1e-12
+            )
+    x = np.array([0.0, 1.0, 2.0])
+    heavy_top = weighted_quantile(x, np.array([1.0, 1.0, 10.0]), [0.5])[0]
+    heavy_bottom = weighted_quantile(x, np.array([10.0, 1.0, 1.0]), [0.5])[0]
+    assert heavy_top > 1.5 and heavy_bottom < 0.5
+    # scaling every weight changes nothing
+    assert weighted_quantile(x, np.array([2.0, 3.0, 4.0]), probs) == pytest.approx(
+        weighted_quantile(x, np.array([20.0, 30.0, 40.0]), probs)
+    )

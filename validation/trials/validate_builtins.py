@@ -1,15 +1,15 @@
 """Observed vs predicted for every built-in trial: the table of docs/trials.md and its coverage.
 
     python validation/trials/validate_builtins.py [REPLICATES] [--markdown] [--posterior none|FILE]
-        [--selection published|none|RR]
+        [--selection none|hopewell|fitted|RR]
 
 Runs `mscsim trial validate NAME --replicates K` (seed 1; each replicate draws its parameters
 from the shipped posterior unless `--posterior none`) for each built-in scenario and
 prints each published number with the model's median and 90% predictive interval, then the
 share of numbers inside the interval and, per trial, whether every primary-endpoint number is.
-The predictive distribution is that of a published trial (`--selection`, default `published`:
-replicates without a significant favourable reported comparison weigh 1/1.78, Hopewell 2009;
-`none`: every replicate weighs 1; see `mscsim.trial._selection`).
+With `--selection` (default `none`) the predictive distribution is that of a published trial:
+replicates without a significant favourable reported comparison weigh 1/RR (`hopewell`: 1.78,
+Hopewell 2009; `fitted`: the risk ratio these trials imply; see `mscsim.trial._selection`).
 Published numbers that validation does not compare are listed last, each with its reason
 (`mscsim.trial.unsupported_numbers`: e.g. a p-value its own published counts do not give back
 by the trial's test).
@@ -20,11 +20,12 @@ is right would score: the expected coverage, and for each trial the chance that 
 its primary-endpoint numbers falls inside (their sum: the expected number of such trials),
 each replicate counted with its publication weight.
 
-Selection check: the maximum-likelihood strength of selection these trials themselves imply
-(`mscsim.trial._selection.fit_selection_rr`; the shipped `rr_positive` of publication.csv). A
-trial is observed positive when a published p-value is below 0.05 in favour of MSC
-(`observed_positive`); its chance of being so when published is `pi / (pi + (1 - pi) / rr)`,
-`pi` the share of its unweighted replicates that are positive.
+Significance check: how many trials published a p-value below 0.05 in favour of MSC
+(`observed_positive`) against how many their replicates expect (Ioannidis & Trikalinos' test
+for an excess of significant findings, `excess_significance`), and the maximum-likelihood
+strength of selection that would explain it (`fit_selection_rr`; the shipped `rr_fitted` of
+publication.csv): a trial's chance of being positive when published is
+`pi / (pi + (1 - pi) / rr)`, `pi` the share of its unweighted replicates that are positive.
 """
 
 import sys
@@ -41,6 +42,7 @@ from mscsim.trial import (
 )
 from mscsim.trial._analysis import analyse
 from mscsim.trial._selection import (
+    excess_significance,
     fit_selection_rr,
     observed_positive,
     positive_replicates,
@@ -113,11 +115,16 @@ def main(argv: list[str]) -> None:
 
 def _selection_check(share: dict, observed: dict, rr: float) -> None:
     """Print the maximum-likelihood publication risk ratio these trials imply (module doc)."""
-    fit = fit_selection_rr(np.array(list(share.values())), np.array(list(observed.values())))
+    pi, obs = np.array(list(share.values())), np.array(list(observed.values()))
+    x = excess_significance(pi, obs)
     print(
-        f"selection (predictive distribution: publication risk ratio {rr:.3g}): "
-        f"{sum(observed.values())} of {len(observed)} trials published a p < 0.05 in favour of "
-        f"MSC, {sum(share.values()):.1f} expected without selection; maximum-likelihood risk "
+        f"excess significance (Ioannidis & Trikalinos 2007): {x['observed']} of {x['trials']} "
+        f"trials published a p < 0.05 in favour of MSC, {x['expected']:.2f} expected from their "
+        f"replicates; A = {x['A']:.1f} (chi-square p {x['p_chi2']:.2g}), exact p {x['p_exact']:.2g}"
+    )
+    fit = fit_selection_rr(pi, obs)
+    print(
+        f"selection (this table's publication risk ratio: {rr:.3g}): maximum-likelihood risk "
         f"ratio {fit['rr']:.3g} (95% profile CI {fit['low']:.2g} to {fit['high']:.2g}), "
         f"likelihood-ratio p for no selection {fit['p']:.2g}"
     )

@@ -91,11 +91,11 @@ def validate_model_job(
     out: str | Path | None = None,
     progress: Callable[[int], None] | None = None,
     command: str | None = None,
-    selection: str | float = "published",
+    selection: str | float = "none",
 ) -> dict[str, Any]:
     """Leave-one-trial-out predictive coverage of every built-in trial's published numbers
-    (`selection`: ``"published"`` refits the publication risk ratio without each trial;
-    ``"hopewell"``, ``"none"`` or a number fixes it; :mod:`mscsim.trial._selection`)."""
+    (`selection`: ``"none"``, ``"hopewell"`` or a number fixes the publication risk ratio;
+    ``"fitted"`` refits it without each trial; :mod:`mscsim.trial._selection`)."""
     from mscsim._atomic import check_output_dir
     from mscsim._errors import InputError
     from mscsim.app._trial import check_replicates
@@ -104,7 +104,7 @@ def validate_model_job(
     from mscsim.report._model_checks import model_validation_report
     from mscsim.trial._selection import selection_rr
 
-    if selection != "published":
+    if selection != "fitted":
         selection_rr(selection)  # a one-line error before any work
     check_replicates(replicates)
     if steps is not None and steps < 10:

@@ -135,15 +135,15 @@ def validate_study(
     progress: Callable[[int], None] | None = None,
     command: str | None = None,
     posterior: str | Path | None = "default",
-    selection: str | float = "published",
+    selection: str | float = "none",
 ) -> StudyResult:
     """Where each published result falls in the model's predictive distribution.
 
     Every number of a used published result is compared, or listed under ``warnings`` when the
     model has no counterpart for it; ``coverage`` counts the numbers inside the 90% interval.
-    `posterior` as in :func:`power_study`. The prediction is that of a published trial
-    (:mod:`mscsim.trial._selection`): `selection` is ``"published"`` (the risk ratio of
-    publication fitted to the built-in trials), ``"hopewell"``, ``"none"`` or a risk ratio.
+    `posterior` as in :func:`power_study`. `selection` other than ``"none"`` makes the
+    prediction that of a published trial (:mod:`mscsim.trial._selection`): ``"hopewell"``,
+    ``"fitted"`` (the risk ratio fitted to the built-in trials) or a risk ratio.
     """
     from mscsim.evidence._posterior import posterior_draws
     from mscsim.trial import analyse, run_trial, unsupported_numbers, validate_run

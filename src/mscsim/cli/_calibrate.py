@@ -81,10 +81,10 @@ def validate_model(
     selection: Annotated[
         str,
         typer.Option(
-            help="Publication selection: 'published' (risk ratio refitted without each trial), "
-            "'hopewell' (1.78), 'none', or a risk ratio >= 1."
+            help="Predict published trials: 'none' (default), 'hopewell' (risk ratio of "
+            "publication 1.78), 'fitted' (refitted without each trial) or a risk ratio >= 1."
         ),
-    ] = "published",
+    ] = "none",
 ) -> None:
     """Leave-one-trial-out check: predict each trial from a posterior refitted without it."""
     from mscsim.app._model_checks import validate_model_job
@@ -111,6 +111,13 @@ def validate_model(
         f"{c['inside_50']}/{c['compared']} inside the 50% interval; primary results "
         f"{p['inside_90']}/{p['compared']} inside 90%"
     )
+    x = doc["excess_significance"]
+    if x is not None:
+        print(
+            f"  significant in favour of MSC: {x['observed']} of {x['trials']} published trials, "
+            f"{x['expected']:.1f} expected from their predictions (excess-significance test "
+            f"p = {x['p_exact']:.2g})"
+        )
     for t in doc["trials"]:
         print(
             f"  {t['trial']:22s} {t['inside_90']:>2d}/{t['compared']:<2d} inside 90%  "

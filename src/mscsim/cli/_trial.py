@@ -55,8 +55,9 @@ ParamOpt = Annotated[
 SelectionOpt = Annotated[
     str,
     typer.Option(
-        help="Publication selection of the prediction: 'published' (risk ratio fitted to the "
-        "built-in trials), 'hopewell' (1.78, Hopewell 2009), 'none', or a risk ratio >= 1."
+        help="Predict a published trial: replicates without a significant favourable reported "
+        "comparison weigh 1/RR. 'none' (RR 1), 'hopewell' (1.78, Hopewell 2009), 'fitted' "
+        "(fitted to the built-in trials) or a risk ratio >= 1."
     ),
 ]
 PosteriorOpt = Annotated[
@@ -255,14 +256,14 @@ def validate(
     dask: DaskOpt = None,
     param: ParamOpt = None,
     posterior: PosteriorOpt = "default",
-    selection: SelectionOpt = "published",
+    selection: SelectionOpt = "none",
 ) -> None:
     """Where each published result falls in the model's predictive distribution.
 
     Every number of a used published result is compared, or listed under "warnings" when the
     model has no counterpart for it; "coverage" counts the numbers inside the 90% interval.
-    The prediction is that of a published trial: replicates without a significant favourable
-    reported comparison weigh 1/RR (--selection).
+    With --selection the prediction is that of a published trial: replicates without a
+    significant favourable reported comparison weigh 1/RR.
     """
     from mscsim.app import cluster_executor, validate_study
 
@@ -291,8 +292,9 @@ def validate(
     print(f"  inside the 90% interval: {cov['inside_90']} of {cov['compared']} published numbers")
     sel = doc["selection"]
     print(
-        f"  as a published trial: replicates without a significant favourable reported "
-        f"comparison ({100 * (1 - sel['positive_share']):.0f}%) weigh 1/{sel['rr']:.3g}"
+        f"  {100 * sel['positive_share']:.0f}% of the virtual trials have a reported comparison "
+        f"significant in favour of MSC"
+        + (f"; the others weigh 1/{sel['rr']:.3g} (--selection)" if sel["rr"] != 1 else "")
     )
     for w in doc["warnings"]:
         print(f"  warning: {w}")

@@ -10,11 +10,13 @@ and 90% intervals (quantiles of the predictions) is reported over all numbers, p
 trial whose counts were never in the calibration data (non-randomized, or no counts in the
 evidence base) is predicted from the full posterior: it was never seen.
 
-The predictive distribution is that of a published trial (:mod:`mscsim.trial._selection`):
-with ``selection="published"`` the risk ratio of publication is refitted without the trial
-too (maximum likelihood over the other trials' published significance and the positive
-shares of their own predictions), so no number of a trial sets its own weights; a fixed
-``"hopewell"``, ``"none"`` or number is used as given.
+The document also has Ioannidis & Trikalinos' test for an excess of significant published
+trials (:func:`mscsim.trial._selection.excess_significance`: observed vs expected from each
+trial's own predictions). With ``selection`` other than ``"none"`` (the default) the prediction
+is that of a published trial (:mod:`mscsim.trial._selection`): with ``"fitted"`` the risk ratio
+of publication is refitted without the trial too (maximum likelihood over the other trials'
+published significance and the positive shares of their own predictions), so no number of a
+trial sets its own weights; ``"hopewell"`` or a number is used as given.
 """
 
 from __future__ import annotations
@@ -55,19 +57,20 @@ def leave_one_trial_out(
     scenarios=None,
     trials=None,
     progress=None,
-    selection: str | float = "published",
+    selection: str | float = "none",
 ) -> dict[str, Any]:
     """The leave-one-trial-out document (module docstring); ``steps`` shortens the refits."""
     from mscsim.trial import analyse, builtin_names, load_scenario, run_trial, validate_run
     from mscsim.trial._selection import (
-        RR_POSITIVE,
+        RR_FITTED,
+        excess_significance,
         fit_selection_rr,
         observed_positive,
         positive_replicates,
         selection_rr,
     )
 
-    fixed_rr = None if selection == "published" else selection_rr(selection)
+    fixed_rr = None if selection == "fitted" else selection_rr(selection)
 
     pool = list(scenarios) if scenarios is not None else [load_scenario(n) for n in builtin_names()]
     cfg = CalibrationConfig.of(posterior)
@@ -103,7 +106,7 @@ def leave_one_trial_out(
         if fixed_rr is not None:
             rr = fixed_rr
         elif len(others) < 2:  # nothing to refit from: the shipped fit
-            rr = RR_POSITIVE
+            rr = RR_FITTED
         else:
             fit = fit_selection_rr(
                 np.array([d[3] for d in others]), np.array([d[4] for d in others])
@@ -141,6 +144,11 @@ def leave_one_trial_out(
         "refit_steps": cfg.steps,
         "selection": "refit without each trial" if fixed_rr is None else fixed_rr,
         "selection_all_trials": fit_selection_rr(
+            np.array([d[3] for d in done]), np.array([d[4] for d in done])
+        )
+        if done
+        else None,
+        "excess_significance": excess_significance(
             np.array([d[3] for d in done]), np.array([d[4] for d in done])
         )
         if done

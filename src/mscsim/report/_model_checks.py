@@ -77,9 +77,9 @@ def model_validation_report(doc: dict[str, Any], provenance: dict) -> HtmlReport
         f"{cov['inside_90']} of {cov['compared']} published numbers inside the 90% predictive "
         f"interval ({100 * (cov['coverage_90'] or 0):.0f}%), {cov['inside_50']} inside the 50% "
         f"interval ({100 * (cov['coverage_50'] or 0):.0f}%). Each trial is predicted from a "
-        "posterior refitted without it, as a published trial: replicate virtual trials without "
-        "a significant favourable reported comparison weigh 1/selection_rr, the risk ratio of "
-        "publication (refitted without the trial unless fixed).",
+        "posterior refitted without it. Where selection_rr is above 1 the prediction is that "
+        "of a published trial: replicate virtual trials without a significant favourable "
+        "reported comparison weigh 1/selection_rr, the risk ratio of publication.",
     )
     rep.add_figure(plot_pit(doc), caption="PIT histogram and interval coverage.")
     rep.add_table(

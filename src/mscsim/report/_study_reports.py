@@ -40,9 +40,9 @@ def validation_report(scenario: str, rows: list[dict], provenance: dict) -> Html
         "Observed vs predicted",
         "Each published number against the distribution of the same "
         "statistic over replicate virtual trials of the published design (median, 90% "
-        "predictive interval, percentile of the observed value), as a published trial: "
-        "replicates without a significant favourable reported comparison weigh "
-        "1/selection_rr (risk ratio of publication).",
+        "predictive interval, percentile of the observed value). Where selection_rr is above "
+        "1 the prediction is that of a published trial: replicates without a significant "
+        "favourable reported comparison weigh 1/selection_rr.",
     )
     ovp = [
         {

@@ -515,9 +515,7 @@ def _validation(report: HtmlReport, validation) -> None:
         "Observed vs predicted",
         "Where each published result falls in the "
         "model's predictive distribution for the same design: median, 90% "
-        "predictive interval (5th-95th percentile) and percentile, as a published "
-        "trial: replicates without a significant favourable reported comparison weigh "
-        "1/selection_rr (risk ratio of publication).",
+        "predictive interval (5th-95th percentile) and percentile.",
     )
     plotted = [
         {**r, "endpoint": f"{r['endpoint']}: {r['quantity']}"}

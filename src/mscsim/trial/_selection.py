@@ -1,19 +1,26 @@
-"""Publication selection: what a *published* trial of a design shows.
+"""Significance and publication selection: what a *published* trial of a design shows.
 
-The published trials the model is checked against are not a random draw of the trials run:
-trials with a positive finding are published more often. Hopewell et al. (Cochrane
+The published trials the model is checked against need not be a random draw of the trials
+run: trials with a positive finding are published more often. Hopewell et al. (Cochrane
 Methodology Review MR000006, 2009) pooled five cohorts of registered trials: risk ratio 1.78
 (95% CI 1.58 to 1.95) of publication for positive vs negative or null findings, positive
 meaning "statistically significant (P < 0.05)" (``publication.csv``).
 
-Validation therefore weights each replicate virtual trial by its relative chance of
-publication: 1 when any comparison the paper reports (an endpoint with a published result,
-each active arm against control, by the trial's own test) is significant at ``alpha`` in favour
-of the active arm, else ``1 / rr_positive``. The weighted replicates are the predictive
-distribution of the published trial (a step-function selection model on the trial's reported
-p-values, as in Vevea & Hedges 1995, with the step fixed from Hopewell rather than fitted).
-``rr_positive = 1`` switches the selection off. Predictions of a trial one designs (``trial
-run``, ``power``) are never weighted: that trial is run whatever it shows.
+A replicate virtual trial is *positive* when any comparison the paper reports (an endpoint with
+a published result, each active arm against control, by the trial's own test) is significant
+at ``alpha`` in favour of the active arm; a published trial is when one of its published
+p-values is (:func:`observed_positive`). Two uses:
+
+- :func:`excess_significance`: Ioannidis & Trikalinos' test (2007) of more significant
+  published trials than expected, with each trial's expected chance from its own virtual
+  replicates (the model's "power" for what the paper reports).
+- ``validate_run(selection_rr=...)``: the predictive distribution of a published trial, each
+  replicate weighted by its relative chance of publication (1 if positive, else
+  ``1 / selection_rr``; a step-function selection model on the reported p-values, as in
+  Vevea & Hedges 1995). Off by default (``selection_rr = 1``): the step is either Hopewell's
+  general figure or fitted to these few trials (:func:`fit_selection_rr`), and neither improves
+  the leave-one-trial-out coverage (docs/calibration.md). Predictions of a trial one designs
+  (``trial run``, ``power``) are never weighted: that trial is run whatever it shows.
 """
 
 from __future__ import annotations
@@ -25,8 +32,8 @@ from mscsim._tables import read_values
 from mscsim.trial._outcomes import FAVOURABLE_EVENT_KINDS, NUMERIC_KINDS, SURVIVAL_KINDS
 
 PUBLICATION = read_values("mscsim.trial", "publication.csv")
-#: Default strength of selection: fitted to the built-in trials (``publication.csv``).
-RR_POSITIVE = PUBLICATION["rr_positive"]
+#: Strength of selection fitted to the built-in trials (``publication.csv``; ``fitted``).
+RR_FITTED = PUBLICATION["rr_fitted"]
 #: Hopewell 2009's risk ratio of publication over five cohorts of registered trials.
 RR_HOPEWELL = PUBLICATION["rr_hopewell"]
 ALPHA = PUBLICATION["alpha"]
@@ -42,12 +49,12 @@ _BIOMARKER_SIGN = {
 
 
 def selection_rr(value: str | float | None) -> float:
-    """``'published'`` (or None): the risk ratio fitted to the built-in trials;
-    ``'hopewell'``: Hopewell 2009's 1.78; ``'none'``: 1 (no selection); or a risk ratio >= 1.
-    A one-line :class:`InputError` naming ``--selection`` otherwise."""
-    named = {"published": RR_POSITIVE, "hopewell": RR_HOPEWELL, "none": 1.0}
+    """``'none'`` (or None): 1, no selection; ``'hopewell'``: Hopewell 2009's 1.78;
+    ``'fitted'``: the risk ratio fitted to the built-in trials; or a risk ratio >= 1. A
+    one-line :class:`InputError` naming ``--selection`` otherwise."""
+    named = {"fitted": RR_FITTED, "hopewell": RR_HOPEWELL, "none": 1.0}
     if value is None:
-        return RR_POSITIVE
+        return 1.0
     if isinstance(value, str) and value in named:
         return named[value]
     try:
@@ -56,7 +63,7 @@ def selection_rr(value: str | float | None) -> float:
         rr = float("nan")
     if not rr >= 1.0 or not np.isfinite(rr):
         raise InputError(
-            "--selection", "'published', 'hopewell', 'none' or a risk ratio >= 1", got=value
+            "--selection", "'none', 'hopewell', 'fitted' or a risk ratio >= 1", got=value
         )
     return rr
 
@@ -92,7 +99,7 @@ def positive_replicates(run, analyses, alpha: float = ALPHA) -> np.ndarray:
     return pos
 
 
-def publication_weights(run, analyses, rr: float = RR_POSITIVE) -> np.ndarray:
+def publication_weights(run, analyses, rr: float) -> np.ndarray:
     """Relative chance of publication of each replicate trial (1 if positive, else 1/rr)."""
     if rr == 1.0:
         return np.ones(run.n_replicates)
@@ -171,4 +178,29 @@ def fit_selection_rr(share: np.ndarray, positive: np.ndarray) -> dict[str, float
         "low": float(np.exp(inside.min())),
         "high": float(np.exp(inside.max())),
         "p": float(chi2.sf(max(2 * (nll(0.0) - fit.fun), 0.0), 1)),
+    }
+
+
+def excess_significance(share: np.ndarray, positive: np.ndarray) -> dict[str, float]:
+    """Ioannidis & Trikalinos' test for an excess of significant findings (Clin Trials 2007;
+    4:245-53, doi:10.1177/1740774507079441): ``observed`` published trials positive against
+    ``expected``, the sum of each trial's chance ``share`` of being positive when run. Gives
+    their statistic ``A = (O - E)^2 / E + (O - E)^2 / (n - E)`` with its chi-square (1 df)
+    ``p_chi2``, and ``p_exact``: the chance of at least ``O`` positives when each trial is
+    positive independently with its own chance (the Poisson-binomial tail)."""
+    from scipy.stats import chi2
+
+    pi = np.asarray(share, dtype=float)
+    o, e, n = int(np.sum(positive)), float(pi.sum()), pi.size
+    pmf = np.array([1.0])
+    for p in pi:  # Poisson-binomial distribution of the number of positive trials
+        pmf = np.convolve(pmf, [1.0 - p, p])
+    a = (o - e) ** 2 / e + (o - e) ** 2 / (n - e) if 0 < e < n else float("nan")
+    return {
+        "trials": n,
+        "observed": o,
+        "expected": e,
+        "A": float(a),
+        "p_chi2": float(chi2.sf(a, 1)),
+        "p_exact": float(min(1.0, pmf[o:].sum())),
     }

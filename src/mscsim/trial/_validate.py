@@ -25,7 +25,7 @@ from mscsim.trial._outcomes import (
     times,
 )
 from mscsim.trial._reproduce import irreproducible
-from mscsim.trial._selection import RR_POSITIVE, publication_weights
+from mscsim.trial._selection import publication_weights
 
 
 @dataclass(frozen=True)
@@ -83,6 +83,27 @@ def _percentile(sim: np.ndarray, obs: float, w: np.ndarray | None = None) -> flo
     return float(100.0 * (w[sim < obs].sum() + 0.5 * w[sim == obs].sum()) / w.sum())
 
 
+def weighted_quantile(x: np.ndarray, w: np.ndarray, probs) -> np.ndarray:
+    """Quantiles of the finite sample `x` with positive weights `w`: the weighted form of
+    NumPy's default (Hyndman-Fan type 7) by Akinshin (2023, "Weighted quantile estimators",
+    arXiv:2304.07265): with Kish's effective size ``n* = (sum w)^2 / sum w^2``, the estimate
+    is the mean of the sorted values under the uniform distribution on
+    ``[(h - 1) / n*, h / n*]``, ``h = (n* - 1) p + 1``, each value owning its share of the
+    cumulative weight. Equal weights give type 7 exactly (up to rounding)."""
+    order = np.argsort(x, kind="stable")
+    xs, ws = x[order], w[order] / w.sum()
+    n_eff = 1.0 / np.sum(ws**2)
+    edges = np.concatenate([[0.0], np.cumsum(ws)])
+    edges[-1] = 1.0
+    out = []
+    for p in np.atleast_1d(probs):
+        h = (n_eff - 1.0) * p + 1.0
+        lo, hi = (h - 1.0) / n_eff, h / n_eff
+        cdf = np.clip((edges - lo) / (hi - lo), 0.0, 1.0)
+        out.append(float(np.dot(np.diff(cdf), xs)))
+    return np.asarray(out)
+
+
 def _arm_stat(run, ep, arm_idx: int, kind: str) -> np.ndarray:
     """Per-replicate statistic of one arm: 'events', 'percent', 'event_count', 'mean', 'median'."""
     m = run.as_matrix
@@ -124,7 +145,9 @@ def _row(ep_id, quantity, obs, sim, unit, res, primary, w=None, rr=1.0) -> Valid
         q = [np.nan] * 5
     elif w is None:
         q = np.quantile(fin, probs, method=method)
-    else:  # NumPy's one weighted estimator: the weighted sample's inverted CDF
+    elif method == "linear":
+        q = weighted_quantile(fin, w[ok], probs)
+    else:  # infinities: NumPy's weighted inverted CDF, as unweighted
         q = np.quantile(fin, probs, method="inverted_cdf", weights=w[ok])
     return ValidationRow(
         ep_id,
@@ -185,13 +208,13 @@ def unsupported_numbers(scenario) -> list[str]:
     return out
 
 
-def validate_run(run, analyses=None, *, selection_rr: float = RR_POSITIVE) -> list[ValidationRow]:
+def validate_run(run, analyses=None, *, selection_rr: float = 1.0) -> list[ValidationRow]:
     """Compare every used published result of the scenario with the replicate trials in `run`
     (`analyses`: the result of `analyse(run)` when already computed).
 
-    The predictive distribution is that of a *published* trial: each replicate is weighted
-    by its relative chance of publication, 1 if positive and ``1 / selection_rr`` otherwise
-    (:mod:`mscsim.trial._selection`; default Hopewell 2009's 1.78; 1: no selection)."""
+    With ``selection_rr > 1`` the predictive distribution is that of a *published* trial:
+    each replicate is weighted by its relative chance of publication, 1 if positive and
+    ``1 / selection_rr`` otherwise (:mod:`mscsim.trial._selection`; 1: no selection)."""
     sc = run.scenario
     eps = {ep.id: ep for ep in sc.endpoints.all}
     primary = {ep.id for ep in sc.endpoints.primary}
