@@ -69,19 +69,12 @@ def selection_rr(value: str | float | None) -> float:
 
 
 def favours_active(ep, analysis) -> np.ndarray:
-    """Per replicate: whether the estimate of `analysis` (active vs control) favours the
-    active arm (False where it is missing)."""
+    """Per replicate: whether the estimate of `analysis` (active vs control: a ratio, or a
+    difference for numeric kinds) favours the active arm (False where it is missing)."""
     est = np.asarray(analysis.result.estimate, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        if ep.kind in SURVIVAL_KINDS:  # hazard ratio < 1, or rate ratio > 1 for good events
-            good = est > 1.0 if ep.kind in FAVOURABLE_EVENT_KINDS else est < 1.0
-        elif ep.kind in NUMERIC_KINDS:  # difference treatment - control
-            sign = {"ventilator_free_days": 1.0, "who_scale": -1.0}.get(ep.kind)
-            if sign is None:
-                sign = _BIOMARKER_SIGN[ep.biomarker]
-            good = sign * est > 0.0
-        else:  # binary endpoints count harms: risk ratio < 1
-            good = est < 1.0
+        scale = est if ep.kind in NUMERIC_KINDS else np.log(est)
+        good = _favourable_sign(ep) * scale > 0.0
     return good & np.isfinite(est)
 
 
