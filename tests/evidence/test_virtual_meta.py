@@ -67,3 +67,23 @@ def test_virtual_meta_places_the_published_estimate() -> None:
     assert doc["percentile"] == pytest.approx(100 * np.mean(v < a.observed))
     assert set(doc["per_trial"]) == set(IDS)
     assert doc["virtual"]["q10"] <= doc["virtual"]["median"] <= doc["virtual"]["q90"]
+    # excess significance: the published 2x2 tables by Fisher's exact test (scipy's), against
+    # each trial's share of significant favourable virtual replicates
+    from scipy.stats import fisher_exact
+
+    x = doc["excess_significance"]
+    for t, p in doc["per_trial"].items():
+        o = p["observed"]
+        table = [
+            [o["events_treat"], o["n_treat"] - o["events_treat"]],
+            [o["events_ctrl"], o["n_ctrl"] - o["events_ctrl"]],
+        ]
+        want = fisher_exact(table)[1] < 0.05 and o["events_treat"] / o["n_treat"] < (
+            o["events_ctrl"] / o["n_ctrl"]
+        )
+        assert p["observed_significant"] == want, t
+        assert 0.0 <= p["significant_share"] <= 1.0
+    assert x["observed"] == sum(p["observed_significant"] for p in doc["per_trial"].values())
+    assert x["expected"] == pytest.approx(
+        sum(p["significant_share"] for p in doc["per_trial"].values())
+    )

@@ -351,6 +351,12 @@ def _virtual_meta(pool: _Pooling, by, funnel, egger, replicates, seed, posterior
     typer.echo(
         f"published estimate at the {doc['percentile']:.1f}th percentile of the virtual ones"
     )
+    x = doc["excess_significance"]
+    typer.echo(
+        f"significant in favour of MSC (Fisher p < 0.05): {x['observed']} of {x['trials']} "
+        f"published comparisons, {x['expected']:.2f} expected from their virtual replicates "
+        f"(excess-significance test: exact p = {x['p_exact']:.2g})"
+    )
     for t, p in doc["per_trial"].items():
         b = p["log_rr"]
         typer.echo(

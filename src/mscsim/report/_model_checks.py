@@ -81,6 +81,14 @@ def model_validation_report(doc: dict[str, Any], provenance: dict) -> HtmlReport
         "of a published trial: replicate virtual trials without a significant favourable "
         "reported comparison weigh 1/selection_rr, the risk ratio of publication.",
     )
+    x = doc.get("excess_significance")
+    if x is not None:
+        rep.add_section(
+            "Excess significance",
+            f"{x['observed']} of {x['trials']} trials published a p-value below 0.05 in favour "
+            f"of MSC; their predictions expect {x['expected']:.2f} (Ioannidis & Trikalinos' "
+            f"test, exact p = {x['p_exact']:.2g}).",
+        )
     rep.add_figure(plot_pit(doc), caption="PIT histogram and interval coverage.")
     rep.add_table(
         [
@@ -110,5 +118,13 @@ def virtual_meta_report(doc: dict[str, Any], provenance: dict) -> HtmlReport:
         f"{vq['median']:.2f} (10-90%: {vq['q10']:.2f} to {vq['q90']:.2f}); the published "
         f"estimate lies at the {doc['percentile']:.1f}th percentile.",
     )
+    x = doc.get("excess_significance")
+    if x is not None:
+        rep.add_section(
+            "Excess significance",
+            f"{x['observed']} of {x['trials']} published comparisons are significant in favour "
+            f"of MSC (Fisher's exact p < 0.05); their virtual replicates expect "
+            f"{x['expected']:.2f} (Ioannidis & Trikalinos' test, exact p = {x['p_exact']:.2g}).",
+        )
     rep.add_figure(plot_virtual_meta(doc), caption="Virtual meta-analyses and per-trial forest.")
     return rep
