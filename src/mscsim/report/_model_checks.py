@@ -81,14 +81,7 @@ def model_validation_report(doc: dict[str, Any], provenance: dict) -> HtmlReport
         "of a published trial: replicate virtual trials without a significant favourable "
         "reported comparison weigh 1/selection_rr, the risk ratio of publication.",
     )
-    x = doc.get("excess_significance")
-    if x is not None:
-        rep.add_section(
-            "Excess significance",
-            f"{x['observed']} of {x['trials']} trials published a p-value below 0.05 in favour "
-            f"of MSC; their predictions expect {x['expected']:.2f} (Ioannidis & Trikalinos' "
-            f"test, exact p = {x['p_exact']:.2g}).",
-        )
+    _excess_significance(rep, doc, "trials published a p-value below 0.05 in favour of MSC")
     rep.add_figure(plot_pit(doc), caption="PIT histogram and interval coverage.")
     rep.add_table(
         [
@@ -108,6 +101,17 @@ def model_validation_report(doc: dict[str, Any], provenance: dict) -> HtmlReport
     return rep
 
 
+def _excess_significance(rep: HtmlReport, doc: dict[str, Any], what: str) -> None:
+    """A section on the document's excess-significance test, if it has one."""
+    x = doc.get("excess_significance")
+    if x is not None:
+        rep.add_section(
+            "Excess significance",
+            f"{x['observed']} of {x['trials']} {what}; their predictions expect "
+            f"{x['expected']:.2f} (Ioannidis & Trikalinos' test, exact p = {x['p_exact']:.2g}).",
+        )
+
+
 def virtual_meta_report(doc: dict[str, Any], provenance: dict) -> HtmlReport:
     """The published pooled estimate among the virtual ones, with the per-trial forest plot."""
     rep = HtmlReport("Virtual meta-analysis", provenance=provenance)
@@ -118,13 +122,8 @@ def virtual_meta_report(doc: dict[str, Any], provenance: dict) -> HtmlReport:
         f"{vq['median']:.2f} (10-90%: {vq['q10']:.2f} to {vq['q90']:.2f}); the published "
         f"estimate lies at the {doc['percentile']:.1f}th percentile.",
     )
-    x = doc.get("excess_significance")
-    if x is not None:
-        rep.add_section(
-            "Excess significance",
-            f"{x['observed']} of {x['trials']} published comparisons are significant in favour "
-            f"of MSC (Fisher's exact p < 0.05); their virtual replicates expect "
-            f"{x['expected']:.2f} (Ioannidis & Trikalinos' test, exact p = {x['p_exact']:.2g}).",
-        )
+    _excess_significance(
+        rep, doc, "published comparisons are significant in favour of MSC (Fisher's exact p < 0.05)"
+    )
     rep.add_figure(plot_virtual_meta(doc), caption="Virtual meta-analyses and per-trial forest.")
     return rep
