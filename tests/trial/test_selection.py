@@ -85,6 +85,8 @@ def test_positive_means_a_reported_comparison_significant_in_favour(lanzoni) -> 
     w = publication_weights(run, analyses, 4.0)
     assert set(np.unique(w)) <= {1.0, 0.25} and np.array_equal(w == 1.0, pos)
     assert np.array_equal(publication_weights(run, analyses, 1.0), np.ones(60))
+    primary = positive_replicates(run, analyses, primary_only=True)
+    assert not np.any(primary & ~pos)  # a subset of the reported comparisons
 
 
 def test_selection_reweights_the_prediction_and_none_keeps_it(lanzoni) -> None:
@@ -120,6 +122,11 @@ def test_observed_positive_reads_the_published_direction() -> None:
     assert observed_positive(load_scenario("lanzoni2021"))  # survival p = 0.015
     assert observed_positive(load_scenario("dilogo2021"))  # deaths 10/20 vs 16/20, p = .047
     assert not observed_positive(load_scenario("bowdish2023"))
+    # primary endpoints only: Lanzoni's primary is infusion safety, Shu's time to improvement
+    assert not observed_positive(load_scenario("lanzoni2021"), primary_only=True)
+    assert observed_positive(load_scenario("shu2020"), primary_only=True)
+    # Meng: 1/9 vs 4/9 ventilated, Fisher p = 0.294 from the counts: not significant
+    assert not observed_positive(load_scenario("meng2020"))
     assert not observed_positive(load_scenario("monsel2022"))
     sc = load_scenario("dilogo2021")  # the same p-value with the arms' deaths swapped
     res = sc.published_results[0]

@@ -25,7 +25,8 @@ Significance check: how many trials published a p-value below 0.05 in favour of 
 for an excess of significant findings, `excess_significance`), and the maximum-likelihood
 strength of selection that would explain it (`fit_selection_rr`; the shipped `rr_fitted` of
 publication.csv): a trial's chance of being positive when published is
-`pi / (pi + (1 - pi) / rr)`, `pi` the share of its unweighted replicates that are positive.
+`pi / (pi + (1 - pi) / rr)`, `pi` the share of its unweighted replicates that are positive. The same test on the primary
+endpoints alone shows whether the excess depends on which comparisons count.
 """
 
 import sys
@@ -55,7 +56,7 @@ def main(argv: list[str]) -> None:
     markdown = "--markdown" in argv
     spec = argv[argv.index("--posterior") + 1] if "--posterior" in argv else "default"
     rr = selection_rr(argv[argv.index("--selection") + 1] if "--selection" in argv else None)
-    share, observed = {}, {}
+    share, observed, share_p, observed_p = {}, {}, {}, {}
     total = inside = 0
     primary_ok = {}
     skipped = []
@@ -74,6 +75,8 @@ def main(argv: list[str]) -> None:
         rows = validate_run(run, analyses, selection_rr=rr)
         share[name] = float(positive_replicates(run, analyses).mean())
         observed[name] = observed_positive(sc)
+        share_p[name] = float(positive_replicates(run, analyses, primary_only=True).mean())
+        observed_p[name] = observed_positive(sc, primary_only=True)
         total += len(rows)
         inside += sum(r.inside for r in rows)
         prim = [r for r in rows if r.primary]
@@ -108,6 +111,12 @@ def main(argv: list[str]) -> None:
     )
     print("  per trial: " + ", ".join(f"{n} {p:.2f}" for n, p in self_all.items()))
     _selection_check(share, observed, rr)
+    x = excess_significance(np.array(list(share_p.values())), np.array(list(observed_p.values())))
+    print(
+        f"  primary endpoints only: {x['observed']} of {x['trials']} trials significant in "
+        f"favour of MSC ({', '.join(n for n, v in observed_p.items() if v)}), "
+        f"{x['expected']:.2f} expected; exact p {x['p_exact']:.2g}"
+    )
     print(f"\nnot compared ({len(skipped)}):")
     for w in skipped:
         print(f"- {w}")

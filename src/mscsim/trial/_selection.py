@@ -29,7 +29,9 @@ import numpy as np
 
 from mscsim._errors import InputError
 from mscsim._tables import read_values
+from mscsim.stats import compare_counts
 from mscsim.trial._outcomes import FAVOURABLE_EVENT_KINDS, NUMERIC_KINDS, SURVIVAL_KINDS
+from mscsim.trial._scenario_fields import BINARY_KINDS
 
 PUBLICATION = read_values("mscsim.trial", "publication.csv")
 #: Strength of selection fitted to the built-in trials (``publication.csv``; ``fitted``).
@@ -78,11 +80,22 @@ def favours_active(ep, analysis) -> np.ndarray:
     return good & np.isfinite(est)
 
 
-def positive_replicates(run, analyses, alpha: float = ALPHA) -> np.ndarray:
-    """Per replicate: whether any reported comparison is significant in favour of an active arm."""
+def _reported(scenario, primary_only: bool) -> set[str]:
+    """Endpoints with a used published result (only the primary ones if `primary_only`)."""
+    reported = {res.endpoint for res in scenario.validated_results()}
+    if primary_only:
+        reported &= {ep.id for ep in scenario.endpoints.primary}
+    return reported
+
+
+def positive_replicates(
+    run, analyses, alpha: float = ALPHA, *, primary_only: bool = False
+) -> np.ndarray:
+    """Per replicate: whether any reported comparison (of a primary endpoint, with
+    `primary_only`) is significant in favour of an active arm."""
     sc = run.scenario
     eps = {ep.id: ep for ep in sc.endpoints.all}
-    reported = {res.endpoint for res in sc.validated_results()}
+    reported = _reported(sc, primary_only)
     pos = np.zeros(run.n_replicates, dtype=bool)
     for an in analyses:
         if an.id not in reported:
@@ -108,37 +121,50 @@ def _favourable_sign(ep) -> float:
     return -1.0  # harms, deaths, WHO score
 
 
-def observed_positive(scenario, alpha: float = ALPHA) -> bool:
-    """Whether the published trial reports a comparison significant at `alpha` in favour of
-    an active arm: a used published p-value below `alpha` whose direction (from its
-    estimate, else the arms' event shares, else their medians or means) favours the active
-    arm; a direction no published number gives counts as favourable."""
+def observed_positive(scenario, alpha: float = ALPHA, *, primary_only: bool = False) -> bool:
+    """Whether the published trial reports a comparison (of a primary endpoint, with
+    `primary_only`) significant at `alpha` in favour of an active arm, judged as its virtual
+    replicates are. A binary endpoint with published counts in both arms is analysed from
+    them by the trial's own test (Fisher or chi-square; favourable: risk ratio < 1), as a
+    virtual trial is; otherwise its published p-value counts, with the direction its estimate,
+    the arms' event shares, or their medians give (no such number: favourable)."""
     eps = {ep.id: ep for ep in scenario.endpoints.all}
     active = [a.name for a in scenario.arms if not a.is_control]
     control = scenario.control_arm.name
+    reported = _reported(scenario, primary_only)
     for res in scenario.validated_results():
-        eff = res.effect
+        if res.endpoint not in reported:
+            continue
+        ep, eff, arms = eps[res.endpoint], res.effect, res.arms or {}
+        c = arms.get(control)
+        if ep.kind in BINARY_KINDS and c is not None and c.events is not None:
+            for name in active:
+                a = arms.get(name)
+                if a is None or a.events is None or a.n is None or c.n is None:
+                    continue
+                cmp = compare_counts(a.events, a.n, c.events, c.n, test=ep.binary_test)
+                if float(cmp.p_value) < alpha and float(cmp.estimate) < 1.0:
+                    return True
+            continue
         if eff is None or eff.p_value is None or eff.p_value >= alpha:
             continue
-        ep = eps[res.endpoint]
-        sign = _favourable_sign(ep)
-        arms = res.arms or {}
-        a, c = arms.get(eff.arm or active[0]), arms.get(control)
-        if eff.estimate is not None and eff.measure in ("RR", "OR", "HR"):
-            good = sign * np.log(eff.estimate) > 0 if eff.estimate > 0 else sign < 0
-        elif eff.estimate is not None and eff.measure in ("MD", "RD", "median_difference"):
-            good = sign * eff.estimate > 0
-        elif a is not None and c is not None and a.events is not None and c.events is not None:
-            good = sign * (a.events / max(a.n or 1, 1) - c.events / max(c.n or 1, 1)) > 0
-        elif a is not None and c is not None and a.median is not None and c.median is not None:
-            # a median time to a good event is better when shorter
-            s = -1.0 if ep.kind in SURVIVAL_KINDS else sign
-            good = s * (a.median - c.median) > 0
-        else:
-            good = True
-        if good:
+        if _published_direction(ep, eff, arms.get(eff.arm or active[0]), c):
             return True
     return False
+
+
+def _published_direction(ep, eff, a, c) -> bool:
+    """Whether a published comparison favours the active arm (estimate, else medians)."""
+    sign = _favourable_sign(ep)
+    if eff.estimate is not None and eff.measure in ("RR", "OR", "HR"):
+        return bool(sign * np.log(eff.estimate) > 0) if eff.estimate > 0 else sign < 0
+    if eff.estimate is not None and eff.measure in ("MD", "RD", "median_difference"):
+        return bool(sign * eff.estimate > 0)
+    if a is not None and c is not None and a.median is not None and c.median is not None:
+        # a median time to a good event is better when shorter
+        s = -1.0 if ep.kind in SURVIVAL_KINDS else sign
+        return bool(s * (a.median - c.median) > 0)
+    return True
 
 
 def fit_selection_rr(share: np.ndarray, positive: np.ndarray) -> dict[str, float]:
