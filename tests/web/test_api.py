@@ -161,6 +161,15 @@ def test_power_and_validate_jobs(client):
     assert "power.json" in job["files"]
     pl = client.get(f"/api/runs/{job['id']}/plots").json()
     assert pl["power"]["n"] == [18, 36]
+    r = client.post("/api/runs", json={"scenario": "meng2020", "kind": "validate", "replicates": 20,
+                                       "seed": 3, "selection": "hopewell"}, headers=AUTH)  # fmt: skip
+    job = wait_job(client.get, r.json()["id"])
+    assert job["status"] == "done" and job["result"]["selection"]["rr"] == 1.78
+    assert all(row["selection_rr"] == 1.78 for row in job["result"]["results"])
+    for bad in ("0.5", "strong"):
+        r = client.post("/api/runs", json={"scenario": "meng2020", "kind": "validate",
+                                           "selection": bad}, headers=AUTH)  # fmt: skip
+        assert r.status_code == 422
 
 
 def test_evidence_and_simulate(client):

@@ -80,5 +80,7 @@ def _run(store: Path, job_id: str, req: JobRequest, sc, out: Path, executor) -> 
     if req.kind == "power":
         study = power_study(sc, req.sizes or (), replicates=req.replicates or 200, **common)
     else:
-        study = validate_study(sc, replicates=req.replicates or 200, **common)
+        study = validate_study(
+            sc, replicates=req.replicates or 200, selection=req.selection, **common
+        )
     finish_job(store, job_id, study.doc, folder=study.folder)

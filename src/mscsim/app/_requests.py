@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mscsim._errors import InputError
 
@@ -41,6 +41,23 @@ class JobRequest(BaseModel):
         default=None, description="Total sample sizes (power only)."
     )
     arms: tuple[ArmEdit, ...] = ()
+    selection: str = Field(
+        default="none",
+        max_length=32,
+        description="Validation only: predict a published trial (none, hopewell, fitted or a "
+        "risk ratio of publication >= 1; see `mscsim trial validate --selection`).",
+    )
+
+    @field_validator("selection")
+    @classmethod
+    def _selection(cls, v: str) -> str:
+        from mscsim.trial._selection import selection_rr
+
+        try:
+            selection_rr(v)
+        except InputError as exc:
+            raise ValueError(exc.allowed) from None
+        return v
 
     def replicate_count(self, scenario) -> int:
         """Replicates the job runs (all sizes of a power curve together)."""
