@@ -24,7 +24,7 @@ import numpy as np
 
 from mscsim._errors import InputError
 from mscsim.design._looks import pick_endpoint
-from mscsim.trial._outcomes import FAVOURABLE_EVENT_KINDS
+from mscsim.trial._outcomes import benefit_sign
 
 #: Pharmacodynamic MSC effect parameters of the model (see docs/model.md).
 MSC_EFFECT_PARAMETERS = (
@@ -123,10 +123,9 @@ def success(analysis, alpha: float = 0.05) -> np.ndarray:
     p = np.nan_to_num(np.asarray(analysis.p_value, dtype=float), nan=1.0)
     est = np.asarray(analysis.result.estimate, dtype=float)
     null = float(analysis.result.null_value)
-    good = FAVOURABLE_EVENT_KINDS | {"ventilator_free_days"}
-    better = est > null if analysis.kind in good else est < null
-    if analysis.kind in ("biomarker_change", "who_scale"):  # direction not declared / ordinal
-        better = np.ones_like(p, dtype=bool) if analysis.kind == "biomarker_change" else est < null
+    if analysis.kind == "biomarker_change":  # direction not declared: any significant change
+        return p < alpha
+    better = est > null if benefit_sign(analysis.kind) > 0 else est < null
     return (p < alpha) & better
 
 

@@ -22,12 +22,24 @@ trial sets its own weights; ``"hopewell"`` or a number is used as given.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from mscsim.evidence._calibrate import CalibrationConfig, calibrate, surrogate_from
 from mscsim.evidence._posterior import Posterior, PosteriorDraws
+
+
+class _Predicted(NamedTuple):
+    """One trial's prediction from its (refitted) posterior, before it is scored."""
+
+    scenario: Any
+    run: Any
+    analyses: list
+    positive_share: float  # replicates with a reported comparison significant in favour
+    published_positive: bool
+    left: tuple[str, ...]  # evidence comparisons left out of its calibration
+    posterior: Posterior
 
 
 def _row_flags(r: dict[str, Any]) -> dict[str, Any]:
@@ -97,38 +109,38 @@ def leave_one_trial_out(
         )
         analyses = analyse(run)
         share = float(positive_replicates(run, analyses).mean())
-        done.append((sc, run, analyses, share, observed_positive(sc), left, post))
+        done.append(_Predicted(sc, run, analyses, share, observed_positive(sc), left, post))
         if progress is not None:
             progress(1)
-    for i, (sc, run, analyses, _, _, left, post) in enumerate(done):
-        others = [d for j, d in enumerate(done) if j != i]
+    shares = np.array([d.positive_share for d in done])
+    positive = np.array([d.published_positive for d in done], dtype=bool)
+    for i, d in enumerate(done):
+        others = np.arange(len(done)) != i
         fit = None
         if fixed_rr is not None:
             rr = fixed_rr
-        elif len(others) < 2:  # nothing to refit from: the shipped fit
+        elif others.sum() < 2:  # nothing to refit from: the shipped fit
             rr = RR_FITTED
         else:
-            fit = fit_selection_rr(
-                np.array([d[3] for d in others]), np.array([d[4] for d in others])
-            )
+            fit = fit_selection_rr(shares[others], positive[others])
             rr = fit["rr"]
         rows = [
-            _row_flags({**r.to_dict(), "trial": sc.name})
-            for r in validate_run(run, analyses, selection_rr=rr)
+            _row_flags({**r.to_dict(), "trial": d.scenario.name})
+            for r in validate_run(d.run, d.analyses, selection_rr=rr)
         ]
         all_rows += rows
         per_trial.append(
             {
-                "trial": sc.name,
-                "positive_share": round(done[i][3], 4),
-                "published_positive": done[i][4],
+                "trial": d.scenario.name,
+                "positive_share": round(d.positive_share, 4),
+                "published_positive": d.published_positive,
                 "selection_rr": round(rr, 4),
                 "selection_fit": None if fit is None else {k: round(v, 4) for k, v in fit.items()},
-                "left_out_of_calibration": list(left),
-                "posterior": "refit without the trial" if left else "full (trial never seen)",
+                "left_out_of_calibration": list(d.left),
+                "posterior": "refit without the trial" if d.left else "full (trial never seen)",
                 "refit_ess_min": (
-                    round(min(post.meta["diagnostics"]["ess"].values()))
-                    if left and "diagnostics" in post.meta
+                    round(min(d.posterior.meta["diagnostics"]["ess"].values()))
+                    if d.left and "diagnostics" in d.posterior.meta
                     else None
                 ),
                 **_coverage(rows),
@@ -143,16 +155,8 @@ def leave_one_trial_out(
         "posterior_version": posterior.version,
         "refit_steps": cfg.steps,
         "selection": "refit without each trial" if fixed_rr is None else fixed_rr,
-        "selection_all_trials": fit_selection_rr(
-            np.array([d[3] for d in done]), np.array([d[4] for d in done])
-        )
-        if done
-        else None,
-        "excess_significance": excess_significance(
-            np.array([d[3] for d in done]), np.array([d[4] for d in done])
-        )
-        if done
-        else None,
+        "selection_all_trials": fit_selection_rr(shares, positive) if done else None,
+        "excess_significance": excess_significance(shares, positive) if done else None,
         "coverage": _coverage(all_rows),
         "primary": _coverage([r for r in all_rows if r["primary"]]),
         "pit_histogram": hist,

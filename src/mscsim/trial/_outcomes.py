@@ -25,6 +25,28 @@ SURVIVAL_KINDS = frozenset(
 FAVOURABLE_EVENT_KINDS = frozenset({"time_to_recovery", "time_to_discharge", "time_to_improvement"})
 #: Kinds analysed as a per-patient number (difference in means, Welch t-test).
 NUMERIC_KINDS = frozenset({"biomarker_change", "ventilator_free_days", "who_scale"})
+#: Sign of a beneficial change of each biomarker (treatment minus control).
+BIOMARKER_BENEFIT_SIGN = {
+    "pf_ratio": 1.0,
+    "il10": 1.0,
+    "crp": -1.0,
+    "il6": -1.0,
+    "tnf": -1.0,
+    "oxygenation_index": -1.0,
+}
+
+
+def benefit_sign(kind: str, biomarker: str | None = None) -> float:
+    """+1 when a larger value of an endpoint's effect (treatment vs control) or per-arm
+    number is benefit (good events, ventilator-free days, a biomarker whose rise is good),
+    -1 when a smaller one is (harms, deaths, the WHO score, the other biomarkers)."""
+    if kind in FAVOURABLE_EVENT_KINDS or kind == "ventilator_free_days":
+        return 1.0
+    if kind == "biomarker_change" and biomarker is not None:
+        return BIOMARKER_BENEFIT_SIGN[biomarker]
+    return -1.0
+
+
 #: Binary long-term lung outcomes: measure -> the run's lung value it thresholds.
 LUNG_MEASURES = {"dlco_below_80": "dlco", "fvc_below_80": "fvc", "ct_abnormal": "ct_abnormal"}
 #: WHO clinical progression score of a death (the living are scored by

@@ -30,7 +30,7 @@ import numpy as np
 from mscsim._errors import InputError
 from mscsim._tables import read_values
 from mscsim.stats import compare_counts
-from mscsim.trial._outcomes import FAVOURABLE_EVENT_KINDS, NUMERIC_KINDS, SURVIVAL_KINDS
+from mscsim.trial._outcomes import NUMERIC_KINDS, SURVIVAL_KINDS, benefit_sign
 from mscsim.trial._scenario_fields import BINARY_KINDS
 
 PUBLICATION = read_values("mscsim.trial", "publication.csv")
@@ -39,15 +39,6 @@ RR_FITTED = PUBLICATION["rr_fitted"]
 #: Hopewell 2009's risk ratio of publication over five cohorts of registered trials.
 RR_HOPEWELL = PUBLICATION["rr_hopewell"]
 ALPHA = PUBLICATION["alpha"]
-#: Sign of a favourable change of each biomarker (treatment minus control).
-_BIOMARKER_SIGN = {
-    "pf_ratio": 1.0,
-    "il10": 1.0,
-    "crp": -1.0,
-    "il6": -1.0,
-    "tnf": -1.0,
-    "oxygenation_index": -1.0,
-}
 
 
 def selection_rr(value: str | float | None) -> float:
@@ -70,13 +61,18 @@ def selection_rr(value: str | float | None) -> float:
     return rr
 
 
+def _sign(ep) -> float:
+    """:func:`benefit_sign` of an endpoint."""
+    return benefit_sign(ep.kind, getattr(ep, "biomarker", None))
+
+
 def favours_active(ep, analysis) -> np.ndarray:
     """Per replicate: whether the estimate of `analysis` (active vs control: a ratio, or a
     difference for numeric kinds) favours the active arm (False where it is missing)."""
     est = np.asarray(analysis.result.estimate, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         scale = est if ep.kind in NUMERIC_KINDS else np.log(est)
-        good = _favourable_sign(ep) * scale > 0.0
+        good = _sign(ep) * scale > 0.0
     return good & np.isfinite(est)
 
 
@@ -107,18 +103,7 @@ def positive_replicates(
 
 def publication_weights(run, analyses, rr: float) -> np.ndarray:
     """Relative chance of publication of each replicate trial (1 if positive, else 1/rr)."""
-    if rr == 1.0:
-        return np.ones(run.n_replicates)
     return np.where(positive_replicates(run, analyses), 1.0, 1.0 / rr)
-
-
-def _favourable_sign(ep) -> float:
-    """+1 when larger values of `ep`'s per-arm number favour an arm, -1 when smaller do."""
-    if ep.kind in FAVOURABLE_EVENT_KINDS or ep.kind == "ventilator_free_days":
-        return 1.0
-    if ep.kind == "biomarker_change":
-        return _BIOMARKER_SIGN[ep.biomarker]
-    return -1.0  # harms, deaths, WHO score
 
 
 def observed_positive(scenario, alpha: float = ALPHA, *, primary_only: bool = False) -> bool:
@@ -126,8 +111,8 @@ def observed_positive(scenario, alpha: float = ALPHA, *, primary_only: bool = Fa
     `primary_only`) significant at `alpha` in favour of an active arm, judged as its virtual
     replicates are. A binary endpoint with published counts in both arms is analysed from
     them by the trial's own test (Fisher or chi-square; favourable: risk ratio < 1), as a
-    virtual trial is; otherwise its published p-value counts, with the direction its estimate,
-    the arms' event shares, or their medians give (no such number: favourable)."""
+    virtual trial is; otherwise its published p-value counts, with the direction its estimate
+    or the arms' medians give (no such number: favourable)."""
     eps = {ep.id: ep for ep in scenario.endpoints.all}
     active = [a.name for a in scenario.arms if not a.is_control]
     control = scenario.control_arm.name
@@ -155,7 +140,7 @@ def observed_positive(scenario, alpha: float = ALPHA, *, primary_only: bool = Fa
 
 def _published_direction(ep, eff, a, c) -> bool:
     """Whether a published comparison favours the active arm (estimate, else medians)."""
-    sign = _favourable_sign(ep)
+    sign = _sign(ep)
     if eff.estimate is not None and eff.measure in ("RR", "OR", "HR"):
         return bool(sign * np.log(eff.estimate) > 0) if eff.estimate > 0 else sign < 0
     if eff.estimate is not None and eff.measure in ("MD", "RD", "median_difference"):
@@ -182,13 +167,13 @@ def fit_selection_rr(share: np.ndarray, positive: np.ndarray) -> dict[str, float
 
     pi = np.clip(np.asarray(share, dtype=float), 1e-6, 1 - 1e-6)
     obs = np.asarray(positive, dtype=bool)
+    if obs.size == 0:
+        raise ValueError("fit_selection_rr needs at least one trial")
 
     def nll(log_rr: float) -> float:
         p = pi / (pi + (1 - pi) * np.exp(-log_rr))
         return -float(np.sum(np.where(obs, np.log(p), np.log1p(-p))))
 
-    if obs.size == 0:
-        raise ValueError("fit_selection_rr needs at least one trial")
     fit = minimize_scalar(nll, bounds=(0.0, 8.0), method="bounded", options={"xatol": 1e-8})
     grid = np.linspace(0.0, 8.0, 3201)
     inside = grid[np.array([nll(g) for g in grid]) - fit.fun <= chi2.ppf(0.95, 1) / 2]
