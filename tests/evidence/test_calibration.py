@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -11,8 +12,14 @@ from scipy.stats import binom, norm
 
 from mscsim._errors import InputError
 from mscsim.evidence import load_trials
-from mscsim.evidence._calibrate import CalibrationConfig, calibrate, surrogate_from
-from mscsim.evidence._likelihood import LogPosterior, Observed
+from mscsim.evidence._calibrate import (
+    CalibrationConfig,
+    calibrate,
+    calibration_data,
+    data_hash,
+    surrogate_from,
+)
+from mscsim.evidence._likelihood import LogPosterior, Observed, observed_counts
 from mscsim.evidence._posterior import Posterior, PosteriorDraws, load_posterior, posterior_draws
 from mscsim.evidence._priors import model_prior, priors
 from mscsim.evidence._surrogate import Surrogate, features
@@ -113,6 +120,20 @@ def test_calibration_is_reproducible_and_round_trips(tmp_path) -> None:
     assert back is not None and np.allclose(back.draws, a.draws) and back.version == a.version
     sur = surrogate_from(back)
     assert sur.log_hazard(np.array([[-0.5, -0.3, 7.0]])).shape == (1, len(sur.keys))
+    # the per-arm statistics (Monsel's P/F change) travel with the file: the restored surrogate
+    # gives the log posterior the sampler saw
+    assert ("Monsel2022", "pf_ratio_change_d7", "uc_msc", "median") in sur.bio_keys
+    designs, counts, _ = calibration_data(cfg, _subset())
+    logp = LogPosterior(sur, observed_counts(sur, counts), priors())
+    pri = priors()
+    x = np.stack(
+        [
+            np.log10(a.draws[:, j]) if p.scale == "log10" else a.draws[:, j]
+            for j, p in enumerate(pri)
+        ],
+        axis=1,
+    )
+    assert float(np.median(logp(x))) == pytest.approx(a.meta["log_prob_median"], rel=1e-9)
     c = calibrate(CalibrationConfig(seed=6, **SMALL), trials=_subset())
     assert not np.array_equal(a.draws, c.draws)
 
@@ -164,11 +185,51 @@ def test_shipped_posterior_passes_its_diagnostics() -> None:
 def test_shipped_posterior_was_fitted_to_the_current_data() -> None:
     """Changing the evidence counts or the designs that read them requires `mscsim calibrate`
     (and a new shipped posterior): the data hash says which data a posterior saw."""
-    from mscsim.evidence._calibrate import calibration_data, data_hash
-
     post = load_posterior("default")
     designs, counts, _ = calibration_data(CalibrationConfig())
     assert post is not None and post.meta["data_hash"] == data_hash(designs, counts)
+
+
+def test_published_median_times_enter_the_likelihood_and_its_data_hash() -> None:
+    """Shu's and Zhu's per-arm median times to improvement are calibration data (Gaussian
+    synthetic likelihood); a median not reached by the endpoint's day reads as that day."""
+    from mscsim.evidence._surrogate import arm_statistic, arm_statistics
+    from mscsim.trial import load_scenario, run_trial
+    from mscsim.trial._validate import _arm_stat
+
+    cfg = CalibrationConfig()
+    designs, counts, _ = calibration_data(cfg)
+    stats = dict(arm_statistics(designs))
+    assert stats[("Shu2020", "time_to_improvement_d28", "uc_msc", "median")] == 9.0
+    assert stats[("Shu2020", "time_to_improvement_d28", "standard_care", "median")] == 14.0
+    assert stats[("Zhu2021", "time_to_improvement_d28", "placebo", "median")] == 13.0
+    assert stats[("Monsel2022", "pf_ratio_change_d7", "uc_msc", "median")] == 54.3
+    # a changed published median is a changed data set
+    shu = load_scenario("shu2020")
+    res = [
+        r.model_copy(
+            update={
+                "arms": {**r.arms, "uc_msc": r.arms["uc_msc"].model_copy(update={"median": 10})}
+            }
+        )
+        if r.endpoint == "time_to_improvement_d28"
+        else r
+        for r in shu.published_results
+    ]
+    moved = [
+        d
+        if d.scenario.name != "shu2020"
+        else replace(d, scenario=shu.model_copy(update={"published_results": res}))
+        for d in designs
+    ]
+    assert data_hash(moved, counts) != data_hash(designs, counts)
+    # not reached within 28 days -> 28 (Kaplan-Meier gives inf), never above the endpoint's day
+    run = run_trial(shu, replicates=6, seed=3)
+    ep = next(e for e in shu.endpoints.all if e.kind == "time_to_improvement")
+    raw = _arm_stat(run, ep, 0, "median")
+    capped = arm_statistic(run, ep, 0, "median")
+    assert np.isinf(raw).any()  # this seed has a replicate whose median is not reached
+    assert np.array_equal(capped, np.minimum(raw, 28.0)) and np.all(capped <= 28.0)
 
 
 def test_leave_one_trial_out_refits_without_the_trial() -> None:

@@ -26,7 +26,7 @@ from mscsim.evidence._designs import Design, linked_designs
 from mscsim.evidence._likelihood import LogPosterior, observed_counts
 from mscsim.evidence._posterior import Posterior
 from mscsim.evidence._priors import MSC_PARAMETERS, priors
-from mscsim.evidence._surrogate import Surrogate, fit_surrogate
+from mscsim.evidence._surrogate import Surrogate, arm_statistics, fit_surrogate
 
 OUTCOMES = ("mortality", "sae")
 
@@ -107,13 +107,15 @@ def calibration_data(
 
 
 def data_hash(designs: Sequence[Design], counts: dict) -> str:
-    """SHA-256 of the fitted data: the published counts and which design/endpoint reads them
-    (a posterior whose hash differs from the current data's must be rebuilt)."""
+    """SHA-256 of the fitted data: the published counts, which design/endpoint reads them and the
+    published per-arm statistics of those designs (a posterior whose hash differs from the
+    current data's must be rebuilt)."""
     doc = {
         "counts": {f"{k[0]}|{k[1]}": v for k, v in sorted(counts.items())},
         "designs": sorted(
             f"{d.trial_id}|{d.outcome}|{d.scenario.name}|{d.arm}|{d.endpoint.id}" for d in designs
         ),
+        "arm_statistics": {"|".join(k): v for k, v in arm_statistics(designs)},
     }
     return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -217,6 +219,10 @@ def calibrate(
             }
             for k, c_ in sorted(counts.items())
         ],
+        "arm_statistics": [
+            {"trial": k[0], "endpoint": k[1], "arm": k[2], "statistic": k[3], "value": v}
+            for k, v in arm_statistics(designs)
+        ],
         "left_out": [{"id": i, "reason": r} for i, r in left],
         "data_hash": data_hash(designs, counts),
         "surrogate": surrogate_report(sur),
@@ -264,14 +270,25 @@ def surrogate_report(sur: Surrogate) -> dict:
             "hi": sur.hi.tolist(),
             "keys": [list(k) for k in sur.keys],
             "coef": sur.coef.tolist(),
+            "statistic_keys": [list(k) for k in sur.bio_keys],
+            "statistic_observed": sur.bio_observed.tolist(),
+            "statistic_coef_mean": sur.bio_coef_mean.tolist(),
+            "statistic_coef_logsd": sur.bio_coef_logsd.tolist(),
         },
     }
 
 
 def surrogate_from(posterior: Posterior) -> Surrogate:
-    """The surrogate a posterior was sampled with (stored in its ``surrogate.model``)."""
+    """The surrogate a posterior was sampled with (stored in its ``surrogate.model``; files
+    written before the per-arm statistics were stored have none)."""
     m = posterior.meta["surrogate"]["model"]
     keys = tuple(tuple(k) for k in m["keys"])
+    n_terms = len(m["coef"])
+    stat_keys = tuple(tuple(k) for k in m.get("statistic_keys", []))
+
+    def coef(name: str) -> np.ndarray:
+        return np.asarray(m.get(name, []), dtype=float).reshape(n_terms, len(stat_keys))
+
     return Surrogate(
         names=tuple(m["names"]),
         lo=np.asarray(m["lo"], dtype=float),
@@ -281,6 +298,10 @@ def surrogate_from(posterior: Posterior) -> Surrogate:
         loo_rmse=np.full(len(keys), np.nan),
         points=np.zeros((0, len(m["names"]))),
         log_h=np.zeros((0, len(keys))),
+        bio_keys=stat_keys,  # type: ignore[arg-type]
+        bio_observed=np.asarray(m.get("statistic_observed", []), dtype=float),
+        bio_coef_mean=coef("statistic_coef_mean"),
+        bio_coef_logsd=coef("statistic_coef_logsd"),
     )
 
 

@@ -7,10 +7,10 @@ log10 maximal MSC effects (``Emax_kgf``, ``Imax_tsg``) move together by ``v ~ N(
 with ``tau_potency_log10`` the potency does, which the model sees only through
 ``potency / EC50_msc`` (the biophase follows ``potency * Sl``), i.e. as ``log10 EC50_msc - v``.
 Shifted values are clipped to the surrogate's design box. Given ``u`` and ``v``, an arm's count
-is ``Binomial(n, 1 - exp(-H exp(u)))`` with ``H`` from the surrogate; published biomarker
-statistics are normal around the surrogate's prediction. ``u`` is integrated out per outcome
-and ``v`` per trial, on fixed grids (+-6 SD and +-4 SD); trials are independent. Vectorized
-over walkers for emcee.
+is ``Binomial(n, 1 - exp(-H exp(u)))`` with ``H`` from the surrogate; published per-arm
+statistics (biomarker changes, median times to improvement) are normal around the surrogate's
+prediction. ``u`` is integrated out per outcome and ``v`` per trial, on fixed grids (+-6 SD and
++-4 SD); trials are independent. Vectorized over walkers for emcee.
 """
 
 from __future__ import annotations

@@ -9,10 +9,12 @@ parameters. A trial effect ``u`` multiplies the cumulative hazard by ``exp(u)`` 
 :mod:`mscsim.trial._between_trial`), so the likelihood never calls the simulator. The fit is
 checked by leave-one-out residuals.
 
-Published per-arm biomarker statistics (medians or means of a ``biomarker_change`` endpoint)
-of the same designs enter as a Gaussian synthetic likelihood: at each design point the mean and
-the SD of the statistic over the replicate trials are recorded, and both (the SD on the log
-scale) are fitted by the same quadratic.
+Published per-arm statistics of the same designs enter as a Gaussian synthetic likelihood:
+biomarker changes (medians or means of a ``biomarker_change`` endpoint) and median times to a
+favourable event (``time_to_improvement``, ``time_to_recovery``, ``time_to_discharge``; a median
+not reached by the endpoint's day counts as that day). At each design point the mean and the SD
+of the statistic over the replicate trials are recorded, and both (the SD on the log scale) are
+fitted by the same quadratic.
 """
 
 from __future__ import annotations
@@ -25,7 +27,15 @@ from scipy.stats import qmc
 
 from mscsim.evidence._designs import Design, virtual_counts
 from mscsim.evidence._priors import Prior
+from mscsim.trial._outcomes import FAVOURABLE_EVENT_KINDS
 from mscsim.trial._trial_effects import NO_SPREAD
+from mscsim.trial._validate import _arm_stat
+
+#: Endpoint kinds whose published per-arm statistics enter the likelihood, and which statistics.
+STATISTICS: dict[str, tuple[str, ...]] = {
+    "biomarker_change": ("median", "mean"),
+    **{kind: ("median",) for kind in sorted(FAVOURABLE_EVENT_KINDS)},
+}
 
 
 class FixedDraw:
@@ -59,7 +69,8 @@ class Surrogate:
     loo_rmse: np.ndarray  # leave-one-out RMSE of log H per key
     points: np.ndarray  # design points (sampling scale)
     log_h: np.ndarray  # simulated log H at the points (n_points, n_keys)
-    # biomarker statistics: (trial id, endpoint id, arm, "median" | "mean"), observed value
+    # per-arm statistics (biomarker changes, median times): (trial id, endpoint id, arm,
+    # "median" | "mean") and the published value
     bio_keys: tuple[tuple[str, str, str, str], ...] = ()
     bio_observed: np.ndarray = field(default_factory=lambda: np.zeros(0))
     bio_coef_mean: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
@@ -73,13 +84,14 @@ class Surrogate:
         return features(self.scaled(x)) @ self.coef
 
     def biomarkers(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(mean, sd), each (n, n_bio): predictive distribution of each biomarker statistic."""
+        """(mean, sd), each (n, n_bio): predictive distribution of each per-arm statistic."""
         f = features(self.scaled(x))
         return f @ self.bio_coef_mean, np.exp(f @ self.bio_coef_logsd)
 
 
-def biomarker_results(designs: list[Design]) -> list[tuple[tuple[str, str, str, str], float]]:
-    """Published per-arm biomarker statistics of the designs' scenarios (one trial id each)."""
+def arm_statistics(designs: list[Design]) -> list[tuple[tuple[str, str, str, str], float]]:
+    """Published per-arm statistics (``STATISTICS``) of the designs' scenarios (one trial id
+    each)."""
     out, done = [], set()
     for d in designs:
         sc = d.scenario
@@ -88,13 +100,22 @@ def biomarker_results(designs: list[Design]) -> list[tuple[tuple[str, str, str, 
         done.add(sc.name)
         eps = {ep.id: ep for ep in sc.endpoints.all}
         for res in sc.validated_results():
-            if eps[res.endpoint].kind != "biomarker_change":
-                continue
+            stats = STATISTICS.get(eps[res.endpoint].kind, ())
             for arm, v in res.arms.items():
-                for stat in ("median", "mean"):
+                for stat in stats:
                     if getattr(v, stat) is not None:
                         out.append(((d.trial_id, res.endpoint, arm, stat), float(getattr(v, stat))))
     return out
+
+
+def arm_statistic(run, ep, arm_idx: int, stat: str) -> np.ndarray:
+    """Per-replicate statistic of one arm as the likelihood reads it: a median time to a
+    favourable event not reached by the endpoint's day counts as that day (the published
+    median of such a trial would be reported as "not reached", never as a number)."""
+    st = _arm_stat(run, ep, arm_idx, stat)
+    if ep.kind in FAVOURABLE_EVENT_KINDS:
+        st = np.minimum(st, ep.horizon(run.events.follow_up))
+    return st
 
 
 def _risk_to_log_h(events: np.ndarray, n: np.ndarray) -> np.ndarray:
@@ -115,9 +136,7 @@ def simulate_points(
     bio_keys: tuple[tuple[str, str, str, str], ...] = (),
 ) -> tuple[tuple[tuple[str, str, str], ...], np.ndarray, np.ndarray, np.ndarray]:
     """(keys, events, n, bio) pooled over replicates at each point of ``x`` (n_points, d);
-    ``bio`` (n_points, n_bio, 2): mean and SD over replicates of each biomarker statistic."""
-    from mscsim.trial._validate import _arm_stat
-
+    ``bio`` (n_points, n_bio, 2): mean and SD over replicates of each per-arm statistic."""
     keys = tuple((d.trial_id, d.outcome, side) for d in designs for side in ("treat", "ctrl"))
     ev = np.zeros((x.shape[0], len(keys)))
     nn = np.zeros_like(ev)
@@ -130,7 +149,7 @@ def simulate_points(
             eps = {ep.id: ep for ep in sc.endpoints.all}
             for b, (tid, ep_id, arm, stat) in enumerate(bio_keys):
                 if trial_of.get(sc.name) == tid:
-                    st = _arm_stat(run, eps[ep_id], run.arm_names.index(arm), stat)
+                    st = arm_statistic(run, eps[ep_id], run.arm_names.index(arm), stat)
                     bio[i, b] = np.nanmean(st), np.nanstd(st, ddof=1)
 
         counts = virtual_counts(
@@ -163,7 +182,7 @@ def fit_surrogate(
     hi = np.array([p.box()[1] for p in msc])
     u = qmc.Sobol(len(msc), scramble=True, seed=np.random.default_rng([seed, 7])).random(points)
     x = np.vstack([0.5 * (lo + hi), lo + u * (hi - lo)])
-    bio_res = biomarker_results(designs)
+    bio_res = arm_statistics(designs)
     bio_keys = tuple(k for k, _ in bio_res)
     keys, ev, nn, bio = simulate_points(
         designs, msc, x, replicates=replicates, seed=seed, progress=progress, bio_keys=bio_keys
