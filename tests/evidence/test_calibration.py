@@ -134,6 +134,16 @@ def test_calibration_is_reproducible_and_round_trips(tmp_path) -> None:
         axis=1,
     )
     assert float(np.median(logp(x))) == pytest.approx(a.meta["log_prob_median"], rel=1e-9)
+    # a posterior file written before the statistics were stored still loads: counts only
+    doc = json.loads(path.read_text())
+    for k in [k for k in doc["surrogate"]["model"] if k.startswith("statistic_")]:
+        del doc["surrogate"]["model"][k]
+    path.write_text(json.dumps(doc))
+    old = load_posterior(path)
+    assert old is not None
+    old_sur = surrogate_from(old)
+    assert old_sur.bio_keys == () and old_sur.biomarkers(x[:2, :3])[0].shape == (2, 0)
+    assert np.isfinite(LogPosterior(old_sur, observed_counts(old_sur, counts), pri)(x[:2])).all()
     c = calibrate(CalibrationConfig(seed=6, **SMALL), trials=_subset())
     assert not np.array_equal(a.draws, c.draws)
 

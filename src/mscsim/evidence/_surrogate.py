@@ -19,6 +19,7 @@ fitted by the same quadratic.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import combinations_with_replacement
 
@@ -89,7 +90,7 @@ class Surrogate:
         return f @ self.bio_coef_mean, np.exp(f @ self.bio_coef_logsd)
 
 
-def arm_statistics(designs: list[Design]) -> list[tuple[tuple[str, str, str, str], float]]:
+def arm_statistics(designs: Sequence[Design]) -> list[tuple[tuple[str, str, str, str], float]]:
     """Published per-arm statistics (``STATISTICS``) of the designs' scenarios (one trial id
     each)."""
     out, done = [], set()

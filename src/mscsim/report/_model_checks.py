@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
 
 from mscsim.report._html import HtmlReport
 from mscsim.report._mpl import new_figure
@@ -59,6 +60,11 @@ def plot_virtual_meta(doc: dict[str, Any]):
         ax2.plot(np.exp(t["observed_log_rr"]), i, "o", color="#C44E52", ms=5)
     ax2.set_yticks(range(len(names)), names, fontsize=8)
     ax2.set_xscale("log")
+    # plain decimal labels (every tenth on the narrow pooled axis, 1-2-5 on the forest plot)
+    for ax, subs in ((ax1, tuple(range(1, 10))), (ax2, (1.0, 2.0, 5.0))):
+        ax.xaxis.set_major_locator(LogLocator(base=10, subs=subs))
+        ax.xaxis.set_major_formatter(FormatStrFormatter("%g"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
     ax2.axvline(1.0, color="k", lw=0.8)
     ax2.set_xlabel("RR (0.5-corrected): observed (dot) vs predicted 90% interval")
     return fig
