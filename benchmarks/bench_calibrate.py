@@ -51,6 +51,11 @@ def main() -> None:
         )
         cov = json.loads(out)["coverage"]
         doc = json.load(open(post))
+    # the same seed rebuilds the shipped posterior (its draws, bit for bit)
+    from mscsim.evidence._posterior import load_posterior
+
+    shipped = load_posterior("default")
+    same = shipped is not None and doc["draws"] == shipped.draws.tolist()
     cfg = doc["config"]
     # the peer: trial power of bowdish2023 (n=222) with as many patients as the surrogate ran
     from mscsim.evidence._calibrate import CalibrationConfig, calibration_data
@@ -85,6 +90,7 @@ def main() -> None:
         "peer_patients": reps * 222,
         "calibrate_over_peer": round(t_cal / t_pow, 2),
         "coverage": cov,
+        "rebuilt_shipped_posterior": same,
         "config": cfg,
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
         "load_average": os.getloadavg(),
