@@ -286,3 +286,21 @@ def test_product_effect_is_one_draw_per_trial_and_capped() -> None:
     effects = [math.log10(d(s, 0)["Emax_kgf"] / 0.2) for s in range(400)]
     assert np.std(effects) == pytest.approx(0.5, rel=0.15)
     assert d(11, 0) == a  # keyed by (seed, replicate) only
+
+
+def test_statistics_of_a_scenario_linking_two_comparisons_are_simulated() -> None:
+    """A scenario expressing two comparisons (as Zarrabi's two active arms) keys its per-arm
+    statistics by its first comparison, and the design points simulate them under that key."""
+    from mscsim.evidence._designs import Design
+    from mscsim.evidence._surrogate import arm_statistics, simulate_points
+    from mscsim.trial import load_scenario
+
+    sc = load_scenario("monsel2022")
+    ep = next(e for e in sc.endpoints.all if e.kind == "sae")
+    designs = [Design("First", sc, "uc_msc", ep, "sae"), Design("Second", sc, "uc_msc", ep, "sae")]
+    keys = tuple(k for k, _ in arm_statistics(designs))
+    assert keys and all(k[0] == "First" for k in keys)
+    pri = priors()[:3]
+    x = np.array([[p.box()[0] for p in pri]])
+    _, _, _, bio = simulate_points(designs, pri, x, replicates=3, seed=1, bio_keys=keys)
+    assert np.all(bio[0, :, 1] > 0)  # every statistic simulated (SD over replicates > 0)

@@ -142,7 +142,9 @@ def simulate_points(
     ev = np.zeros((x.shape[0], len(keys)))
     nn = np.zeros_like(ev)
     bio = np.zeros((x.shape[0], len(bio_keys), 2))
-    trial_of = {d.scenario.name: d.trial_id for d in designs}
+    trial_of: dict[str, str] = {}  # the first comparison of a scenario, as arm_statistics keys
+    for d in designs:
+        trial_of.setdefault(d.scenario.name, d.trial_id)
     for i, xi in enumerate(x):
         vals = {p.name: float(p.value(v)) for p, v in zip(msc, xi)}
 
