@@ -120,9 +120,9 @@ def test_calibration_is_reproducible_and_round_trips(tmp_path) -> None:
     assert back is not None and np.allclose(back.draws, a.draws) and back.version == a.version
     sur = surrogate_from(back)
     assert sur.log_hazard(np.array([[-0.5, -0.3, 7.0]])).shape == (1, len(sur.keys))
-    # the per-arm statistics (Monsel's P/F change) travel with the file: the restored surrogate
-    # gives the log posterior the sampler saw
-    assert ("Monsel2022", "pf_ratio_change_d7", "uc_msc", "median") in sur.bio_keys
+    # the statistics (Monsel's P/F change, as MSC minus placebo) travel with the file: the
+    # restored surrogate gives the log posterior the sampler saw
+    assert ("Monsel2022", "pf_ratio_change_d7", "uc_msc - placebo", "median") in sur.bio_keys
     designs, counts, _ = calibration_data(cfg, _subset())
     logp = LogPosterior(sur, observed_counts(sur, counts), priors())
     pri = priors()
@@ -134,8 +134,19 @@ def test_calibration_is_reproducible_and_round_trips(tmp_path) -> None:
         axis=1,
     )
     assert float(np.median(logp(x))) == pytest.approx(a.meta["log_prob_median"], rel=1e-9)
-    # a posterior file written before the statistics were stored still loads: counts only
+    # a file written before the contrasts (per-arm statistic keys) still loads and refits
     doc = json.loads(path.read_text())
+    model = doc["surrogate"]["model"]
+    model["statistic_keys"] = [
+        [t, e, a.split(" - ")[0], st] for t, e, a, st in model["statistic_keys"]
+    ]
+    path.write_text(json.dumps(doc))
+    per_arm = surrogate_from(load_posterior(path))
+    assert ("Monsel2022", "pf_ratio_change_d7", "uc_msc", "median") in per_arm.bio_keys
+    assert float(
+        np.median(LogPosterior(per_arm, observed_counts(per_arm, counts), pri)(x))
+    ) == pytest.approx(a.meta["log_prob_median"], rel=1e-9)
+    # a posterior file written before the statistics were stored still loads: counts only
     for k in [k for k in doc["surrogate"]["model"] if k.startswith("statistic_")]:
         del doc["surrogate"]["model"][k]
     path.write_text(json.dumps(doc))
@@ -203,7 +214,7 @@ def test_shipped_posterior_was_fitted_to_the_current_data() -> None:
 def test_published_median_times_enter_the_likelihood_and_its_data_hash() -> None:
     """Shu's and Zhu's per-arm median times to improvement are calibration data (Gaussian
     synthetic likelihood); a median not reached by the endpoint's day reads as that day."""
-    from mscsim.evidence._surrogate import arm_statistic, arm_statistics
+    from mscsim.evidence._surrogate import arm_statistic, arm_statistics, statistic_contrasts
     from mscsim.trial import load_scenario, run_trial
     from mscsim.trial._validate import _arm_stat
 
@@ -233,6 +244,35 @@ def test_published_median_times_enter_the_likelihood_and_its_data_hash() -> None
         for d in designs
     ]
     assert data_hash(moved, counts) != data_hash(designs, counts)
+    # the likelihood reads them as within-trial contrasts (active minus control) ...
+    contrasts = dict(statistic_contrasts(designs))
+    assert contrasts == {
+        ("Shu2020", "time_to_improvement_d28", "uc_msc - standard_care", "median"): -5.0,
+        ("Zhu2021", "time_to_improvement_d28", "uc_msc - placebo", "median"): -6.0,
+        ("Monsel2022", "pf_ratio_change_d7", "uc_msc - placebo", "median"): 29.0,
+    }
+    # ... and a statistic published for one arm only does not enter
+    one_arm = [
+        r.model_copy(
+            update={
+                "arms": {
+                    **r.arms,
+                    "standard_care": r.arms["standard_care"].model_copy(update={"median": None}),
+                }
+            }
+        )
+        if r.endpoint == "time_to_improvement_d28"
+        else r
+        for r in shu.published_results
+    ]
+    alone = [
+        d
+        if d.scenario.name != "shu2020"
+        else replace(d, scenario=shu.model_copy(update={"published_results": one_arm}))
+        for d in designs
+    ]
+    assert ("Shu2020", "time_to_improvement_d28", "uc_msc", "median") in dict(arm_statistics(alone))
+    assert not [k for k, _ in statistic_contrasts(alone) if k[0] == "Shu2020"]
     # not reached within 28 days -> 28 (Kaplan-Meier gives inf), never above the endpoint's day
     run = run_trial(shu, replicates=6, seed=3)
     ep = next(e for e in shu.endpoints.all if e.kind == "time_to_improvement")
@@ -292,15 +332,21 @@ def test_statistics_of_a_scenario_linking_two_comparisons_are_simulated() -> Non
     """A scenario expressing two comparisons (as Zarrabi's two active arms) keys its per-arm
     statistics by its first comparison, and the design points simulate them under that key."""
     from mscsim.evidence._designs import Design
-    from mscsim.evidence._surrogate import arm_statistics, simulate_points
+    from mscsim.evidence._surrogate import arm_statistics, simulate_points, statistic_contrasts
     from mscsim.trial import load_scenario
 
     sc = load_scenario("monsel2022")
     ep = next(e for e in sc.endpoints.all if e.kind == "sae")
     designs = [Design("First", sc, "uc_msc", ep, "sae"), Design("Second", sc, "uc_msc", ep, "sae")]
     keys = tuple(k for k, _ in arm_statistics(designs))
-    assert keys and all(k[0] == "First" for k in keys)
+    contrast = tuple(k for k, _ in statistic_contrasts(designs))
+    assert keys and all(k[0] == "First" for k in keys + contrast)
     pri = priors()[:3]
     x = np.array([[p.box()[0] for p in pri]])
-    _, _, _, bio = simulate_points(designs, pri, x, replicates=3, seed=1, bio_keys=keys)
+    _, _, _, bio = simulate_points(designs, pri, x, replicates=3, seed=1, bio_keys=keys + contrast)
     assert np.all(bio[0, :, 1] > 0)  # every statistic simulated (SD over replicates > 0)
+    # a contrast is the active arm's statistic minus the control's, replicate by replicate
+    (c,) = contrast
+    active = keys.index((c[0], c[1], "uc_msc", c[3]))
+    control = keys.index((c[0], c[1], "placebo", c[3]))
+    assert bio[0, len(keys), 0] == pytest.approx(bio[0, active, 0] - bio[0, control, 0])

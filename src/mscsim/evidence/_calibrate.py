@@ -26,7 +26,12 @@ from mscsim.evidence._designs import Design, linked_designs
 from mscsim.evidence._likelihood import LogPosterior, observed_counts
 from mscsim.evidence._posterior import Posterior
 from mscsim.evidence._priors import MSC_PARAMETERS, priors
-from mscsim.evidence._surrogate import Surrogate, arm_statistics, fit_surrogate
+from mscsim.evidence._surrogate import (
+    Surrogate,
+    arm_statistics,
+    fit_surrogate,
+    statistic_contrasts,
+)
 
 OUTCOMES = ("mortality", "sae")
 
@@ -222,6 +227,11 @@ def calibrate(
         "arm_statistics": [
             {"trial": k[0], "endpoint": k[1], "arm": k[2], "statistic": k[3], "value": v}
             for k, v in arm_statistics(designs)
+        ],
+        # what the likelihood reads of them: active minus control, within each trial
+        "statistic_contrasts": [
+            {"trial": k[0], "endpoint": k[1], "contrast": k[2], "statistic": k[3], "value": v}
+            for k, v in statistic_contrasts(designs)
         ],
         "left_out": [{"id": i, "reason": r} for i, r in left],
         "data_hash": data_hash(designs, counts),

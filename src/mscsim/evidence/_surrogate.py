@@ -9,12 +9,16 @@ parameters. A trial effect ``u`` multiplies the cumulative hazard by ``exp(u)`` 
 :mod:`mscsim.trial._between_trial`), so the likelihood never calls the simulator. The fit is
 checked by leave-one-out residuals.
 
-Published per-arm statistics of the same designs enter as a Gaussian synthetic likelihood:
-biomarker changes (medians or means of a ``biomarker_change`` endpoint) and median times to a
-favourable event (``time_to_improvement``, ``time_to_recovery``, ``time_to_discharge``; a median
-not reached by the endpoint's day counts as that day). At each design point the mean and the SD
-of the statistic over the replicate trials are recorded, and both (the SD on the log scale) are
-fitted by the same quadratic.
+Published per-arm statistics of the same designs enter as a Gaussian synthetic likelihood of
+their within-trial contrasts: biomarker changes (medians or means of a ``biomarker_change``
+endpoint) and median times to a favourable event (``time_to_improvement``, ``time_to_recovery``,
+``time_to_discharge``; a median not reached by the endpoint's day counts as that day), each as
+an active arm's value minus the control arm's (:func:`statistic_contrasts`). A per-arm value
+also carries the trial's baseline (its definition of improvement, discharge rules, case mix),
+which the between-trial effects on the death and SAE hazards do not model; the contrast removes
+it, as a meta-analysis pools mean differences rather than arm means. At each design point the
+mean and the SD of the contrast over the replicate trials are recorded, and both (the SD on the
+log scale) are fitted by the same quadratic.
 """
 
 from __future__ import annotations
@@ -70,8 +74,8 @@ class Surrogate:
     loo_rmse: np.ndarray  # leave-one-out RMSE of log H per key
     points: np.ndarray  # design points (sampling scale)
     log_h: np.ndarray  # simulated log H at the points (n_points, n_keys)
-    # per-arm statistics (biomarker changes, median times): (trial id, endpoint id, arm,
-    # "median" | "mean") and the published value
+    # statistics (biomarker changes, median times): (trial id, endpoint id, arm or
+    # "active - control" contrast, "median" | "mean") and the published value
     bio_keys: tuple[tuple[str, str, str, str], ...] = ()
     bio_observed: np.ndarray = field(default_factory=lambda: np.zeros(0))
     bio_coef_mean: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
@@ -109,6 +113,28 @@ def arm_statistics(designs: Sequence[Design]) -> list[tuple[tuple[str, str, str,
     return out
 
 
+#: Separator of an active and a control arm in a contrast's arm field (``"uc_msc - placebo"``).
+CONTRAST = " - "
+
+
+def statistic_contrasts(
+    designs: Sequence[Design],
+) -> list[tuple[tuple[str, str, str, str], float]]:
+    """The published per-arm statistics (:func:`arm_statistics`) as within-trial contrasts:
+    ``((trial id, endpoint id, "active - control", statistic), active value - control value)``
+    for every active arm whose statistic the control arm also publishes (a statistic of one arm
+    alone does not enter the likelihood)."""
+    values = dict(arm_statistics(designs))
+    control = {d.trial_id: d.scenario.control_arm.name for d in designs}
+    out = []
+    for (tid, ep_id, arm, stat), v in values.items():
+        ctrl = control[tid]
+        ref = values.get((tid, ep_id, ctrl, stat))
+        if arm != ctrl and ref is not None:
+            out.append(((tid, ep_id, f"{arm}{CONTRAST}{ctrl}", stat), float(f"{v - ref:.12g}")))
+    return out
+
+
 def arm_statistic(run, ep, arm_idx: int, stat: str) -> np.ndarray:
     """Per-replicate statistic of one arm as the likelihood reads it: a median time to a
     favourable event not reached by the endpoint's day counts as that day (the published
@@ -117,6 +143,16 @@ def arm_statistic(run, ep, arm_idx: int, stat: str) -> np.ndarray:
     if ep.kind in FAVOURABLE_EVENT_KINDS:
         st = np.minimum(st, ep.horizon(run.events.follow_up))
     return st
+
+
+def _replicate_statistic(run, ep, arm: str, stat: str) -> np.ndarray:
+    """Per replicate: one arm's statistic, or an ``"active - control"`` contrast of two."""
+    if CONTRAST in arm:
+        active, control = arm.split(CONTRAST)
+        return _replicate_statistic(run, ep, active, stat) - _replicate_statistic(
+            run, ep, control, stat
+        )
+    return arm_statistic(run, ep, run.arm_names.index(arm), stat)
 
 
 def _risk_to_log_h(events: np.ndarray, n: np.ndarray) -> np.ndarray:
@@ -137,7 +173,8 @@ def simulate_points(
     bio_keys: tuple[tuple[str, str, str, str], ...] = (),
 ) -> tuple[tuple[tuple[str, str, str], ...], np.ndarray, np.ndarray, np.ndarray]:
     """(keys, events, n, bio) pooled over replicates at each point of ``x`` (n_points, d);
-    ``bio`` (n_points, n_bio, 2): mean and SD over replicates of each per-arm statistic."""
+    ``bio`` (n_points, n_bio, 2): mean and SD over replicates of each statistic (an arm's, or
+    an ``"active - control"`` contrast)."""
     keys = tuple((d.trial_id, d.outcome, side) for d in designs for side in ("treat", "ctrl"))
     ev = np.zeros((x.shape[0], len(keys)))
     nn = np.zeros_like(ev)
@@ -152,7 +189,7 @@ def simulate_points(
             eps = {ep.id: ep for ep in sc.endpoints.all}
             for b, (tid, ep_id, arm, stat) in enumerate(bio_keys):
                 if trial_of.get(sc.name) == tid:
-                    st = arm_statistic(run, eps[ep_id], run.arm_names.index(arm), stat)
+                    st = _replicate_statistic(run, eps[ep_id], arm, stat)
                     bio[i, b] = np.nanmean(st), np.nanstd(st, ddof=1)
 
         counts = virtual_counts(
@@ -185,7 +222,7 @@ def fit_surrogate(
     hi = np.array([p.box()[1] for p in msc])
     u = qmc.Sobol(len(msc), scramble=True, seed=np.random.default_rng([seed, 7])).random(points)
     x = np.vstack([0.5 * (lo + hi), lo + u * (hi - lo)])
-    bio_res = arm_statistics(designs)
+    bio_res = statistic_contrasts(designs)
     bio_keys = tuple(k for k, _ in bio_res)
     keys, ev, nn, bio = simulate_points(
         designs, msc, x, replicates=replicates, seed=seed, progress=progress, bio_keys=bio_keys
