@@ -115,6 +115,17 @@ def test_shi2021_design() -> None:
     assert s.allocation == {"uc_msc": 2, "placebo": 1} and s.sample_size == 101
     assert s.arm("uc_msc").dose_per_infusion == 4e7
     assert s.arm("uc_msc").infusion_days == (0, 3, 6)
+    # 1-year follow-up (EBioMedicine 2022): "17.9% (10/56) of patients in the MSC group had
+    # normal CT images at month 12, but none in the placebo group (p = 0.013)": recorded, not
+    # used (any residual lesion is not the model's fibrotic-like CT abnormality)
+    (ct,) = [r for r in s.published_results if r.endpoint == "lung_ct_abnormal_d365"]
+    assert not ct.used and "lung_ct_abnormal_d365" not in s.used_results()
+    assert (ct.arms["uc_msc"].events, ct.arms["uc_msc"].n) == (46, 56)
+    # the derived placebo size is the only one whose Fisher p rounds to the published 0.013
+    from scipy.stats import fisher_exact
+
+    sizes = [n for n in range(20, 36) if round(fisher_exact([[10, 46], [0, n]])[1], 3) == 0.013]
+    assert sizes == [ct.arms["placebo"].n] == [30]
 
 
 def test_monsel2022_primary_endpoint() -> None:
