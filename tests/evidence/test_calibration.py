@@ -122,7 +122,7 @@ def test_calibration_is_reproducible_and_round_trips(tmp_path) -> None:
     assert sur.log_hazard(np.array([[-0.5, -0.3, 7.0]])).shape == (1, len(sur.keys))
     # the statistics (Monsel's P/F change, as MSC minus placebo) travel with the file: the
     # restored surrogate gives the log posterior the sampler saw
-    assert ("Monsel2022", "pf_ratio_change_d7", "uc_msc - placebo", "median") in sur.bio_keys
+    assert ("Monsel2022", "pf_ratio_change_d7", "uc_msc - placebo", "median") in sur.stat_keys
     designs, counts, _ = calibration_data(cfg, _subset())
     logp = LogPosterior(sur, observed_counts(sur, counts), priors())
     pri = priors()
@@ -142,7 +142,7 @@ def test_calibration_is_reproducible_and_round_trips(tmp_path) -> None:
     ]
     path.write_text(json.dumps(doc))
     per_arm = surrogate_from(load_posterior(path))
-    assert ("Monsel2022", "pf_ratio_change_d7", "uc_msc", "median") in per_arm.bio_keys
+    assert ("Monsel2022", "pf_ratio_change_d7", "uc_msc", "median") in per_arm.stat_keys
     assert float(
         np.median(LogPosterior(per_arm, observed_counts(per_arm, counts), pri)(x))
     ) == pytest.approx(a.meta["log_prob_median"], rel=1e-9)
@@ -153,7 +153,7 @@ def test_calibration_is_reproducible_and_round_trips(tmp_path) -> None:
     old = load_posterior(path)
     assert old is not None
     old_sur = surrogate_from(old)
-    assert old_sur.bio_keys == () and old_sur.biomarkers(x[:2, :3])[0].shape == (2, 0)
+    assert old_sur.stat_keys == () and old_sur.statistics(x[:2, :3])[0].shape == (2, 0)
     assert np.isfinite(LogPosterior(old_sur, observed_counts(old_sur, counts), pri)(x[:2])).all()
     c = calibrate(CalibrationConfig(seed=6, **SMALL), trials=_subset())
     assert not np.array_equal(a.draws, c.draws)
@@ -343,7 +343,7 @@ def test_statistics_of_a_scenario_linking_two_comparisons_are_simulated() -> Non
     assert keys and all(k[0] == "First" for k in keys + contrast)
     pri = priors()[:3]
     x = np.array([[p.box()[0] for p in pri]])
-    _, _, _, bio = simulate_points(designs, pri, x, replicates=3, seed=1, bio_keys=keys + contrast)
+    _, _, _, bio = simulate_points(designs, pri, x, replicates=3, seed=1, stat_keys=keys + contrast)
     assert np.all(bio[0, :, 1] > 0)  # every statistic simulated (SD over replicates > 0)
     # a contrast is the active arm's statistic minus the control's, replicate by replicate
     (c,) = contrast

@@ -280,10 +280,10 @@ def surrogate_report(sur: Surrogate) -> dict:
             "hi": sur.hi.tolist(),
             "keys": [list(k) for k in sur.keys],
             "coef": sur.coef.tolist(),
-            "statistic_keys": [list(k) for k in sur.bio_keys],
-            "statistic_observed": sur.bio_observed.tolist(),
-            "statistic_coef_mean": sur.bio_coef_mean.tolist(),
-            "statistic_coef_logsd": sur.bio_coef_logsd.tolist(),
+            "statistic_keys": [list(k) for k in sur.stat_keys],
+            "statistic_observed": sur.stat_observed.tolist(),
+            "statistic_coef_mean": sur.stat_coef_mean.tolist(),
+            "statistic_coef_logsd": sur.stat_coef_logsd.tolist(),
         },
     }
 
@@ -308,10 +308,10 @@ def surrogate_from(posterior: Posterior) -> Surrogate:
         loo_rmse=np.full(len(keys), np.nan),
         points=np.zeros((0, len(m["names"]))),
         log_h=np.zeros((0, len(keys))),
-        bio_keys=stat_keys,  # type: ignore[arg-type]
-        bio_observed=np.asarray(m.get("statistic_observed", []), dtype=float),
-        bio_coef_mean=coef("statistic_coef_mean"),
-        bio_coef_logsd=coef("statistic_coef_logsd"),
+        stat_keys=stat_keys,  # type: ignore[arg-type]
+        stat_observed=np.asarray(m.get("statistic_observed", []), dtype=float),
+        stat_coef_mean=coef("statistic_coef_mean"),
+        stat_coef_logsd=coef("statistic_coef_logsd"),
     )
 
 

@@ -51,12 +51,12 @@ class Observed:
     group: np.ndarray  # one group per (trial, outcome) (shared u)
     is_death: np.ndarray  # per group
     labels: tuple[tuple[str, str], ...]  # per group
-    bio_index: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
-    bio_trial: tuple[str, ...] = ()  # trial label of each biomarker statistic
+    stat_index: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
+    stat_trial: tuple[str, ...] = ()  # trial label of each biomarker statistic
 
     @property
     def trial_names(self) -> list[str]:
-        return sorted({t for t, _ in self.labels} | set(self.bio_trial))
+        return sorted({t for t, _ in self.labels} | set(self.stat_trial))
 
     @property
     def trial_of_group(self) -> np.ndarray:
@@ -65,9 +65,9 @@ class Observed:
         return np.array([names.index(t) for t, _ in self.labels], dtype=int)
 
     @property
-    def trial_of_bio(self) -> np.ndarray:
+    def trial_of_stat(self) -> np.ndarray:
         names = self.trial_names
-        return np.array([names.index(t) for t in self.bio_trial], dtype=int)
+        return np.array([names.index(t) for t in self.stat_trial], dtype=int)
 
 
 def observed_counts(sur: Surrogate, counts: dict[tuple[str, str], dict[str, float]]) -> Observed:
@@ -100,7 +100,7 @@ def observed_counts(sur: Surrogate, counts: dict[tuple[str, str], dict[str, floa
     label_of = {}
     for (tid, _), c in counts.items():
         label_of[tid] = str(c.get("shared_control") or tid)
-    bio = [(b, label_of[k[0]]) for b, k in enumerate(sur.bio_keys) if k[0] in label_of]
+    bio = [(b, label_of[k[0]]) for b, k in enumerate(sur.stat_keys) if k[0] in label_of]
     return Observed(
         np.array(ev),
         np.array(nn),
@@ -126,7 +126,7 @@ class LogPosterior:
         # fixed per data set: computed once, not on every evaluation and grid node
         self._n_trials = len(obs.trial_names)
         self._trial_of_group = obs.trial_of_group
-        self._trial_of_bio = obs.trial_of_bio
+        self._trial_of_stat = obs.trial_of_stat
         self._shifts = [n for n in SHIFTS if n in self.names and set(SHIFTS[n]) <= set(sur.names)]
 
     def log_prior(self, x: np.ndarray) -> np.ndarray:
@@ -159,11 +159,11 @@ class LogPosterior:
         t = np.zeros((x.shape[0], self._n_trials))
         g = self._group_loglik(sur.log_hazard(msc)[:, o.key_index], x)
         np.add.at(t, (slice(None), self._trial_of_group), g)  # type: ignore[arg-type]
-        if o.bio_index.size:
-            mean, sd = sur.biomarkers(msc)
-            obs = sur.bio_observed[o.bio_index]
-            lb = norm.logpdf(obs[None, :], mean[:, o.bio_index], sd[:, o.bio_index])
-            np.add.at(t, (slice(None), self._trial_of_bio), lb)  # type: ignore[arg-type]
+        if o.stat_index.size:
+            mean, sd = sur.statistics(msc)
+            obs = sur.stat_observed[o.stat_index]
+            lb = norm.logpdf(obs[None, :], mean[:, o.stat_index], sd[:, o.stat_index])
+            np.add.at(t, (slice(None), self._trial_of_stat), lb)  # type: ignore[arg-type]
         return t
 
     def log_likelihood(self, x: np.ndarray) -> np.ndarray:

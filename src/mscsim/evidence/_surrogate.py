@@ -76,10 +76,10 @@ class Surrogate:
     log_h: np.ndarray  # simulated log H at the points (n_points, n_keys)
     # statistics (biomarker changes, median times): (trial id, endpoint id, arm or
     # "active - control" contrast, "median" | "mean") and the published value
-    bio_keys: tuple[tuple[str, str, str, str], ...] = ()
-    bio_observed: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    bio_coef_mean: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
-    bio_coef_logsd: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    stat_keys: tuple[tuple[str, str, str, str], ...] = ()
+    stat_observed: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    stat_coef_mean: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    stat_coef_logsd: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
     def scaled(self, x: np.ndarray) -> np.ndarray:
         return 2.0 * (np.atleast_2d(x) - self.lo) / (self.hi - self.lo) - 1.0
@@ -88,10 +88,11 @@ class Surrogate:
         """(n, n_keys) predicted log cumulative hazards at sampling-scale points ``x`` (n, d)."""
         return features(self.scaled(x)) @ self.coef
 
-    def biomarkers(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(mean, sd), each (n, n_bio): predictive distribution of each per-arm statistic."""
+    def statistics(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(mean, sd), each (n, n_stat): predictive distribution of each statistic (an arm's,
+        or an ``"active - control"`` contrast)."""
         f = features(self.scaled(x))
-        return f @ self.bio_coef_mean, np.exp(f @ self.bio_coef_logsd)
+        return f @ self.stat_coef_mean, np.exp(f @ self.stat_coef_logsd)
 
 
 def arm_statistics(designs: Sequence[Design]) -> list[tuple[tuple[str, str, str, str], float]]:
@@ -170,7 +171,7 @@ def simulate_points(
     replicates: int,
     seed: int,
     progress=None,
-    bio_keys: tuple[tuple[str, str, str, str], ...] = (),
+    stat_keys: tuple[tuple[str, str, str, str], ...] = (),
 ) -> tuple[tuple[tuple[str, str, str], ...], np.ndarray, np.ndarray, np.ndarray]:
     """(keys, events, n, bio) pooled over replicates at each point of ``x`` (n_points, d);
     ``bio`` (n_points, n_bio, 2): mean and SD over replicates of each statistic (an arm's, or
@@ -178,7 +179,7 @@ def simulate_points(
     keys = tuple((d.trial_id, d.outcome, side) for d in designs for side in ("treat", "ctrl"))
     ev = np.zeros((x.shape[0], len(keys)))
     nn = np.zeros_like(ev)
-    bio = np.zeros((x.shape[0], len(bio_keys), 2))
+    bio = np.zeros((x.shape[0], len(stat_keys), 2))
     trial_of: dict[str, str] = {}  # the first comparison of a scenario, as arm_statistics keys
     for d in designs:
         trial_of.setdefault(d.scenario.name, d.trial_id)
@@ -187,7 +188,7 @@ def simulate_points(
 
         def on_run(sc, run, i=i):
             eps = {ep.id: ep for ep in sc.endpoints.all}
-            for b, (tid, ep_id, arm, stat) in enumerate(bio_keys):
+            for b, (tid, ep_id, arm, stat) in enumerate(stat_keys):
                 if trial_of.get(sc.name) == tid:
                     st = _replicate_statistic(run, eps[ep_id], arm, stat)
                     bio[i, b] = np.nanmean(st), np.nanstd(st, ddof=1)
@@ -223,9 +224,9 @@ def fit_surrogate(
     u = qmc.Sobol(len(msc), scramble=True, seed=np.random.default_rng([seed, 7])).random(points)
     x = np.vstack([0.5 * (lo + hi), lo + u * (hi - lo)])
     bio_res = statistic_contrasts(designs)
-    bio_keys = tuple(k for k, _ in bio_res)
+    stat_keys = tuple(k for k, _ in bio_res)
     keys, ev, nn, bio = simulate_points(
-        designs, msc, x, replicates=replicates, seed=seed, progress=progress, bio_keys=bio_keys
+        designs, msc, x, replicates=replicates, seed=seed, progress=progress, stat_keys=stat_keys
     )
     y = _risk_to_log_h(ev, nn)
     f = features(2.0 * (x - lo) / (hi - lo) - 1.0)
@@ -244,8 +245,8 @@ def fit_surrogate(
         loo_rmse=np.sqrt(np.mean(loo**2, axis=0)),
         points=x,
         log_h=y,
-        bio_keys=bio_keys,
-        bio_observed=np.array([v for _, v in bio_res]),
-        bio_coef_mean=bio_mean,
-        bio_coef_logsd=bio_logsd,
+        stat_keys=stat_keys,
+        stat_observed=np.array([v for _, v in bio_res]),
+        stat_coef_mean=bio_mean,
+        stat_coef_logsd=bio_logsd,
     )
