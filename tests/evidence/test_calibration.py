@@ -227,22 +227,23 @@ def test_published_median_times_enter_the_likelihood_and_its_data_hash() -> None
     assert stats[("Monsel2022", "pf_ratio_change_d7", "uc_msc", "median")] == 54.3
     # a changed published median is a changed data set
     shu = load_scenario("shu2020")
-    res = [
-        r.model_copy(
-            update={
-                "arms": {**r.arms, "uc_msc": r.arms["uc_msc"].model_copy(update={"median": 10})}
-            }
-        )
-        if r.endpoint == "time_to_improvement_d28"
-        else r
-        for r in shu.published_results
-    ]
-    moved = [
-        d
-        if d.scenario.name != "shu2020"
-        else replace(d, scenario=shu.model_copy(update={"published_results": res}))
-        for d in designs
-    ]
+
+    def with_shu_median(arm: str, median: float | None) -> list:
+        """The designs with one arm's published median of Shu's time to improvement changed."""
+        res = [
+            r.model_copy(
+                update={"arms": {**r.arms, arm: r.arms[arm].model_copy(update={"median": median})}}
+            )
+            if r.endpoint == "time_to_improvement_d28"
+            else r
+            for r in shu.published_results
+        ]
+        changed = shu.model_copy(update={"published_results": res})
+        return [
+            d if d.scenario.name != "shu2020" else replace(d, scenario=changed) for d in designs
+        ]
+
+    moved = with_shu_median("uc_msc", 10)
     assert data_hash(moved, counts) != data_hash(designs, counts)
     # the likelihood reads them as within-trial contrasts (active minus control) ...
     contrasts = dict(statistic_contrasts(designs))
@@ -252,25 +253,7 @@ def test_published_median_times_enter_the_likelihood_and_its_data_hash() -> None
         ("Monsel2022", "pf_ratio_change_d7", "uc_msc - placebo", "median"): 29.0,
     }
     # ... and a statistic published for one arm only does not enter
-    one_arm = [
-        r.model_copy(
-            update={
-                "arms": {
-                    **r.arms,
-                    "standard_care": r.arms["standard_care"].model_copy(update={"median": None}),
-                }
-            }
-        )
-        if r.endpoint == "time_to_improvement_d28"
-        else r
-        for r in shu.published_results
-    ]
-    alone = [
-        d
-        if d.scenario.name != "shu2020"
-        else replace(d, scenario=shu.model_copy(update={"published_results": one_arm}))
-        for d in designs
-    ]
+    alone = with_shu_median("standard_care", None)
     assert ("Shu2020", "time_to_improvement_d28", "uc_msc", "median") in dict(arm_statistics(alone))
     assert not [k for k, _ in statistic_contrasts(alone) if k[0] == "Shu2020"]
     # not reached within 28 days -> 28 (Kaplan-Meier gives inf), never above the endpoint's day

@@ -52,7 +52,7 @@ class Observed:
     is_death: np.ndarray  # per group
     labels: tuple[tuple[str, str], ...]  # per group
     stat_index: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
-    stat_trial: tuple[str, ...] = ()  # trial label of each biomarker statistic
+    stat_trial: tuple[str, ...] = ()  # trial label of each statistic
 
     @property
     def trial_names(self) -> list[str]:
@@ -96,11 +96,11 @@ def observed_counts(sur: Surrogate, counts: dict[tuple[str, str], dict[str, floa
         nn.append(n)
         idx.append(j)
         grp.append(labels.index(label))
-    # biomarker statistics of trials still in the data, under the trial's label
+    # statistics of trials still in the data, under the trial's label
     label_of = {}
     for (tid, _), c in counts.items():
         label_of[tid] = str(c.get("shared_control") or tid)
-    bio = [(b, label_of[k[0]]) for b, k in enumerate(sur.stat_keys) if k[0] in label_of]
+    stats = [(b, label_of[k[0]]) for b, k in enumerate(sur.stat_keys) if k[0] in label_of]
     return Observed(
         np.array(ev),
         np.array(nn),
@@ -108,8 +108,8 @@ def observed_counts(sur: Surrogate, counts: dict[tuple[str, str], dict[str, floa
         np.array(grp, dtype=int),
         np.array([o == "mortality" for _, o in labels]),
         tuple(labels),
-        np.array([b for b, _ in bio], dtype=int),
-        tuple(t for _, t in bio),
+        np.array([b for b, _ in stats], dtype=int),
+        tuple(t for _, t in stats),
     )
 
 

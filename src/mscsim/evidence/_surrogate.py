@@ -173,13 +173,13 @@ def simulate_points(
     progress=None,
     stat_keys: tuple[tuple[str, str, str, str], ...] = (),
 ) -> tuple[tuple[tuple[str, str, str], ...], np.ndarray, np.ndarray, np.ndarray]:
-    """(keys, events, n, bio) pooled over replicates at each point of ``x`` (n_points, d);
-    ``bio`` (n_points, n_bio, 2): mean and SD over replicates of each statistic (an arm's, or
-    an ``"active - control"`` contrast)."""
+    """(keys, events, n, stats) pooled over replicates at each point of ``x`` (n_points, d);
+    ``stats`` (n_points, n_stat, 2): mean and SD over replicates of each statistic (an arm's,
+    or an ``"active - control"`` contrast)."""
     keys = tuple((d.trial_id, d.outcome, side) for d in designs for side in ("treat", "ctrl"))
     ev = np.zeros((x.shape[0], len(keys)))
     nn = np.zeros_like(ev)
-    bio = np.zeros((x.shape[0], len(stat_keys), 2))
+    stats = np.zeros((x.shape[0], len(stat_keys), 2))
     trial_of: dict[str, str] = {}  # the first comparison of a scenario, as arm_statistics keys
     for d in designs:
         trial_of.setdefault(d.scenario.name, d.trial_id)
@@ -191,7 +191,7 @@ def simulate_points(
             for b, (tid, ep_id, arm, stat) in enumerate(stat_keys):
                 if trial_of.get(sc.name) == tid:
                     st = _replicate_statistic(run, eps[ep_id], arm, stat)
-                    bio[i, b] = np.nanmean(st), np.nanstd(st, ddof=1)
+                    stats[i, b] = np.nanmean(st), np.nanstd(st, ddof=1)
 
         counts = virtual_counts(
             designs,
@@ -206,7 +206,7 @@ def simulate_points(
             ev[i, j], nn[i, j] = c[f"events_{side}"].sum(), c[f"n_{side}"].sum()
         if progress is not None:
             progress(1)
-    return keys, ev, nn, bio
+    return keys, ev, nn, stats
 
 
 def fit_surrogate(
@@ -223,9 +223,9 @@ def fit_surrogate(
     hi = np.array([p.box()[1] for p in msc])
     u = qmc.Sobol(len(msc), scramble=True, seed=np.random.default_rng([seed, 7])).random(points)
     x = np.vstack([0.5 * (lo + hi), lo + u * (hi - lo)])
-    bio_res = statistic_contrasts(designs)
-    stat_keys = tuple(k for k, _ in bio_res)
-    keys, ev, nn, bio = simulate_points(
+    stat_res = statistic_contrasts(designs)
+    stat_keys = tuple(k for k, _ in stat_res)
+    keys, ev, nn, stats = simulate_points(
         designs, msc, x, replicates=replicates, seed=seed, progress=progress, stat_keys=stat_keys
     )
     y = _risk_to_log_h(ev, nn)
@@ -234,8 +234,8 @@ def fit_surrogate(
     hat = np.einsum("ij,ji->i", f, np.linalg.pinv(f))  # leverages
     with np.errstate(divide="ignore", invalid="ignore"):  # fewer points than terms: no LOO
         loo = (y - f @ coef) / (1.0 - hat)[:, None]
-    bio_mean, *_ = np.linalg.lstsq(f, bio[:, :, 0], rcond=None)
-    bio_logsd, *_ = np.linalg.lstsq(f, np.log(np.maximum(bio[:, :, 1], 1e-6)), rcond=None)
+    stat_mean, *_ = np.linalg.lstsq(f, stats[:, :, 0], rcond=None)
+    stat_logsd, *_ = np.linalg.lstsq(f, np.log(np.maximum(stats[:, :, 1], 1e-6)), rcond=None)
     return Surrogate(
         names=tuple(p.name for p in msc),
         lo=lo,
@@ -246,7 +246,7 @@ def fit_surrogate(
         points=x,
         log_h=y,
         stat_keys=stat_keys,
-        stat_observed=np.array([v for _, v in bio_res]),
-        stat_coef_mean=bio_mean,
-        stat_coef_logsd=bio_logsd,
+        stat_observed=np.array([v for _, v in stat_res]),
+        stat_coef_mean=stat_mean,
+        stat_coef_logsd=stat_logsd,
     )
