@@ -200,3 +200,18 @@ def test_control_arm_meets_calibration_targets():
                 f"{r.name}: model {r.model:.1f} not in [{r.low - mc:.1f}, {r.high + mc:.1f}]"
             )
     assert not bad, bad
+
+
+def test_improvement_counts_from_the_inpatient_enrollment_score():
+    """A discharge due at enrollment (no delay after recovery) is a 2-point improvement from
+    the inpatient score (4 or 5), not the new baseline: WHO score 2 at day 0 used to read as
+    the enrollment value, so such a patient could never improve."""
+    from mscsim.trial._events import _improvement
+
+    t = np.arange(0.0, 10.0, 0.5)
+    pf = np.full((3, t.size), 350.0)  # no oxygen: WHO 4
+    on = np.zeros_like(pf, dtype=bool)
+    discharge = np.array([0.0, 3.0, np.inf])
+    death = np.full(3, np.inf)
+    got = _improvement(t, pf, on, discharge, death)
+    np.testing.assert_array_equal(got, [0.0, 3.0, np.inf])

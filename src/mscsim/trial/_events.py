@@ -204,7 +204,9 @@ def who_score(pf, on_vent, discharged):
 def _improvement(t, pf, on, discharge, death):
     """First time the WHO score is >= 2 points below its enrollment value (or discharge)."""
     score = who_score(pf, on, t[None, :] >= discharge[:, None])
-    better = (score <= score[:, :1] - 2) & (t[None, :] < death[:, None])
+    # the enrollment score is an inpatient's: a discharge due at day 0 (no delay) counts after it
+    base = who_score(pf[:, :1], on[:, :1], np.zeros((pf.shape[0], 1), dtype=bool))
+    better = (score <= base - 2) & (t[None, :] < death[:, None])
     return np.where(better.any(axis=1), t[better.argmax(axis=1)], np.inf)
 
 
