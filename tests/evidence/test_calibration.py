@@ -295,6 +295,17 @@ def test_leave_one_trial_out_refits_without_the_trial() -> None:
     assert doc["coverage"]["compared"] == len(rows) == sum(t["compared"] for t in doc["trials"])
     assert all(r["inside_50"] <= r["inside_90"] for r in rows)  # 50% interval inside the 90%
     assert sum(doc["pit_histogram"]) == sum(r["pit"] is not None for r in rows)
+    # the coverage split by kind of number adds up to the whole
+    kinds = doc["by_kind"]
+    assert sum(k["compared"] for k in kinds.values()) == len(rows)
+    assert sum(k["inside_90"] for k in kinds.values()) == doc["coverage"]["inside_90"]
+    assert kinds["p-value"]["compared"] == sum(r["quantity"].startswith("p-value") for r in rows)
+    from mscsim.report._model_checks import model_validation_report
+
+    html = model_validation_report(doc, {"version": "test"}).render()
+    assert "Coverage by kind of number" in html
+    old = {k: v for k, v in doc.items() if k != "by_kind"}  # a document written before the split
+    assert "Coverage by kind" not in model_validation_report(old, {"version": "test"}).render()
 
 
 def test_product_effect_is_one_draw_per_trial_and_capped() -> None:

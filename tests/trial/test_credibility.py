@@ -207,6 +207,11 @@ def test_every_published_number_is_compared_or_listed():
     assert row.simulated is not None and row.simulated.shape == (20,)
     assert row.pi_low == pytest.approx(np.quantile(row.simulated, 0.05))
     assert "simulated" not in row.to_dict()
+    # what kind of number each row is: an arm's, a p-value or a between-arm estimate
+    kinds = {r.quantity: r.kind for r in rows}
+    assert kinds["vehicle: events"] == "arm"
+    assert {k for q, k in kinds.items() if q.startswith("p-value")} == {"p-value"}
+    assert rows[0].to_dict()["kind"] == rows[0].kind
 
 
 def test_cli_param_override_is_checked(capsys):

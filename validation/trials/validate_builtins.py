@@ -58,6 +58,7 @@ def main(argv: list[str]) -> None:
     rr = selection_rr(argv[argv.index("--selection") + 1] if "--selection" in argv else None)
     share, observed, share_p, observed_p = {}, {}, {}, {}
     total = inside = 0
+    by_kind: dict[str, list[bool]] = {"arm": [], "p-value": [], "effect": []}
     primary_ok = {}
     skipped = []
     self_cov, self_all = [], {}
@@ -79,6 +80,8 @@ def main(argv: list[str]) -> None:
         observed_p[name] = observed_positive(sc, primary_only=True)
         total += len(rows)
         inside += sum(r.inside for r in rows)
+        for r in rows:
+            by_kind[r.kind].append(r.inside)
         prim = [r for r in rows if r.primary]
         primary_ok[name] = all(r.inside for r in prim) if prim else None
         self_cov += [_mean(_inside(r), r) for r in rows]
@@ -99,6 +102,7 @@ def main(argv: list[str]) -> None:
                 )
     print()
     print(f"inside the 90% predictive interval: {inside} of {total} ({100 * inside / total:.1f}%)")
+    print("  by kind: " + "; ".join(f"{k} {sum(v)} of {len(v)}" for k, v in by_kind.items() if v))
     ok = [n for n, v in primary_ok.items() if v]
     print(
         f"trials with every primary-endpoint number inside: {len(ok)} of {len(primary_ok)} ({', '.join(ok)})"

@@ -49,6 +49,13 @@ def _row_flags(r: dict[str, Any]) -> dict[str, Any]:
     return {**r, "pit": float(pct / 100.0) if np.isfinite(pct) else None}
 
 
+def coverage_by_kind(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Coverage of the arm numbers, p-values and effect estimates separately
+    (:attr:`mscsim.trial.ValidationRow.kind`)."""
+    kinds = ("arm", "p-value", "effect")
+    return {k: _coverage([r for r in rows if r["kind"] == k]) for k in kinds}
+
+
 def _coverage(rows: list[dict[str, Any]]) -> dict[str, Any]:
     n = len(rows)
     return {
@@ -159,6 +166,7 @@ def leave_one_trial_out(
         "excess_significance": excess_significance(shares, positive) if done else None,
         "coverage": _coverage(all_rows),
         "primary": _coverage([r for r in all_rows if r["primary"]]),
+        "by_kind": coverage_by_kind(all_rows),
         "pit_histogram": hist,
         "trials": per_trial,
         "results": all_rows,

@@ -88,6 +88,12 @@ def model_validation_report(doc: dict[str, Any], provenance: dict) -> HtmlReport
         "reported comparison weigh 1/selection_rr, the risk ratio of publication.",
     )
     _excess_significance(rep, doc, "trials published a p-value below 0.05 in favour of MSC")
+    if "by_kind" in doc:  # documents written before it lack the split
+        rep.add_table(
+            [{"kind": k, **c} for k, c in doc["by_kind"].items() if c["compared"]],
+            caption="Coverage by kind of number: one arm's count, share, mean or median; "
+            "p-values; effect estimates (RR, HR, MD)",
+        )
     rep.add_figure(plot_pit(doc), caption="PIT histogram and interval coverage.")
     rep.add_table(
         [

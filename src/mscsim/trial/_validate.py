@@ -61,13 +61,23 @@ class ValidationRow:
         """Whether the observed value lies inside the central 50% predictive interval."""
         return bool(self.q25 <= self.observed <= self.q75)
 
+    @property
+    def kind(self) -> str:
+        """What the number is: ``"arm"`` (one arm's count, share, mean or median),
+        ``"p-value"`` or ``"effect"`` (a between-arm estimate: RR, HR, MD). Arm numbers test
+        the model's baseline and effect; p-values and effects of small trials are where
+        publication selection acts (:mod:`mscsim.trial._selection`)."""
+        if self.quantity.startswith("p-value"):
+            return "p-value"
+        return "effect" if self.quantity.split(" ")[0] in ("RR", "HR", "MD") else "arm"
+
     def to_dict(self) -> dict:
         d = {
             f.name: getattr(self, f.name)
             for f in fields(self)
             if f.name not in ("simulated", "weights")
         }
-        return {**d, "inside_90": self.inside, "inside_50": self.inside_50}
+        return {**d, "kind": self.kind, "inside_90": self.inside, "inside_50": self.inside_50}
 
 
 def _percentile(sim: np.ndarray, obs: float, w: np.ndarray | None = None) -> float:
