@@ -59,6 +59,7 @@ def main(argv: list[str]) -> None:
     share, observed, share_p, observed_p = {}, {}, {}, {}
     total = inside = 0
     by_kind: dict[str, list[bool]] = {"arm": [], "p-value": [], "effect": []}
+    self_kind: dict[str, list[float]] = {}
     primary_ok = {}
     skipped = []
     self_cov, self_all = [], {}
@@ -82,6 +83,7 @@ def main(argv: list[str]) -> None:
         inside += sum(r.inside for r in rows)
         for r in rows:
             by_kind[r.kind].append(r.inside)
+            self_kind.setdefault(r.kind, []).append(_mean(_inside(r), r))
         prim = [r for r in rows if r.primary]
         primary_ok[name] = all(r.inside for r in prim) if prim else None
         self_cov += [_mean(_inside(r), r) for r in rows]
@@ -102,7 +104,14 @@ def main(argv: list[str]) -> None:
                 )
     print()
     print(f"inside the 90% predictive interval: {inside} of {total} ({100 * inside / total:.1f}%)")
-    print("  by kind: " + "; ".join(f"{k} {sum(v)} of {len(v)}" for k, v in by_kind.items() if v))
+    print(
+        "  by kind (self-consistency): "
+        + "; ".join(
+            f"{k} {sum(v)} of {len(v)} ({100 * np.mean(self_kind[k]):.1f}%)"
+            for k, v in by_kind.items()
+            if v
+        )
+    )
     ok = [n for n, v in primary_ok.items() if v]
     print(
         f"trials with every primary-endpoint number inside: {len(ok)} of {len(primary_ok)} ({', '.join(ok)})"
