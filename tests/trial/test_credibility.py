@@ -154,6 +154,12 @@ def test_control_arm_calibration_meets_berlin_and_recovery_targets():
         assert abs(rows[name].model - target) <= 5.0, name
     dex = rows["28-day mortality, ventilated, dexamethasone (RECOVERY)"]
     assert dex.low <= dex.model <= dex.high
+    # inpatients without respiratory failure die at a lower rate than the Berlin gradient
+    # extrapolates (ACTT-1's placebo arm by baseline respiratory support)
+    no_o2 = rows["29-day mortality, no oxygen (ACTT-1 placebo, score 4)"]
+    low_flow = rows["29-day mortality, low-flow oxygen (ACTT-1 placebo, score 5)"]
+    assert no_o2.within and low_flow.within
+    assert no_o2.model < low_flow.model < rows["mortality, mild ARDS"].model
 
 
 def test_viral_clearance_delays_discharge():

@@ -114,8 +114,10 @@ def test_selection_reweights_the_prediction_and_none_keeps_it(lanzoni) -> None:
     # a published positive trial: its survival p-value sits higher in the selected prediction
     p_plain = next(r for r in plain if r.endpoint == "survival_d31" and "p-value" in r.quantity)
     p_strong = next(r for r in strong if r.endpoint == "survival_d31" and "p-value" in r.quantity)
-    assert p_strong.percentile > p_plain.percentile
+    # (the observed 0.015 may lie below every replicate of this small sample: percentile 0)
+    assert p_strong.percentile >= p_plain.percentile
     assert p_strong.predicted_median < p_plain.predicted_median
+    assert p_strong.q25 < p_plain.q25
 
 
 def test_observed_positive_reads_the_published_direction() -> None:

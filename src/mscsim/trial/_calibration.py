@@ -14,6 +14,7 @@ import numpy as np
 
 from mscsim.model import MSC_COVID
 from mscsim.solve import simulate
+from mscsim.trial._clinical import OXYGEN_PF
 from mscsim.trial._events import N_INFUSION_U, Infusions, derive_events
 from mscsim.trial._scenario import load_scenario
 from mscsim.trial._screening import TRIAL_SOLVER, screen
@@ -105,6 +106,35 @@ COVID_ERA_TARGETS = (
 )
 
 
+#: Hospitalised COVID-19 patients by respiratory support at enrollment, untreated: the placebo
+#: arm of ACTT-1 (Beigel 2020, Table 2: Kaplan-Meier mortality by day 29 by baseline ordinal
+#: score; ranges are its 95% CIs). Score 4 (in hospital, no supplemental oxygen) sets how far
+#: the death hazard falls above the hypoxaemic range (``death_ards_log_hr``); score 5 (low-flow
+#: oxygen) checks the range between.
+HOSPITAL_HORIZON = 29
+HOSPITAL_TARGETS = (
+    (
+        "29-day mortality, no oxygen (ACTT-1 placebo, score 4)",
+        4.8,
+        1.6,
+        14.3,
+        "%",
+        "https://pmc.ncbi.nlm.nih.gov/articles/PMC7262788/table/t2",
+        'ACTT-1 Table 2, baseline score 4, placebo (N=63): "No. of deaths by day 29" 3; '
+        'Kaplan-Meier "4.8 (1.6-14.3)"',
+    ),
+    (
+        "29-day mortality, low-flow oxygen (ACTT-1 placebo, score 5)",
+        12.7,
+        8.8,
+        18.3,
+        "%",
+        "https://pmc.ncbi.nlm.nih.gov/articles/PMC7262788/table/t2",
+        'ACTT-1 Table 2, baseline score 5, placebo (N=203): 25 deaths; Kaplan-Meier "12.7 (8.8-18.3)"',
+    ),
+)
+
+
 @dataclass(frozen=True)
 class CalibrationRow:
     name: str
@@ -140,8 +170,40 @@ def _population_scenario():
     return base.model_copy(update={"population": pop})
 
 
-def _untreated_cohort(replicates: int, per_replicate: int, seed: int):
-    scr = screen(_population_scenario(), seed, np.arange(replicates), per_replicate)
+def _hospital_scenario():
+    """ACTT-1-like inpatients: any respiratory support, no P/F criterion. ASSUMED (ACTT-1's
+    Table 1 was not read): age 59 +- 15 years, screened 5-14 days after onset."""
+    base = _population_scenario()
+    pop = base.population.model_copy(
+        update={
+            "onset_to_screening_days": base.population.onset_to_screening_days.model_copy(
+                update={"min": 5, "max": 14}
+            ),
+            "age": base.population.age.model_copy(update={"mean": 59, "sd": 15}),
+        }
+    )
+    el = base.eligibility.model_copy(
+        update={
+            "pf_ratio_max": None,
+            "ards_severity": None,
+            "require_oxygen": False,
+            "exclude_invasive_ventilation": False,
+        }
+    )
+    return base.model_copy(update={"population": pop, "eligibility": el})
+
+
+def _hospital_groups(scr, sol) -> list[np.ndarray]:
+    """ACTT-1's baseline scores 4 and 5 among the hospital cohort (not ventilated; P/F at
+    enrollment at or above the oxygen threshold, or between 200 and it)."""
+    pf0 = sol.observables["pf_ratio"][:, 0]
+    free = ~scr.on_vent
+    return [free & (pf0 >= OXYGEN_PF), free & (pf0 < OXYGEN_PF) & (pf0 >= 200.0)]
+
+
+def _untreated_cohort(replicates: int, per_replicate: int, seed: int, scenario=None):
+    scenario = _population_scenario() if scenario is None else scenario
+    scr = screen(scenario, seed, np.arange(replicates), per_replicate)
     t = np.arange(0.0, HORIZON + 1e-9, 0.25)
     y0 = {s: scr.state[:, i] for i, s in enumerate(MSC_COVID.state_names)}
     sol = simulate(MSC_COVID, scr.cohort.params, y0, t_eval=t, solver=TRIAL_SOLVER, states=["Tv"])
@@ -152,9 +214,11 @@ def fit_death_hazard(
     replicates: int = 40, per_replicate: int = 100, seed: int = 7
 ) -> dict[str, float]:
     """Fit ``death_log_h0``, ``death_pf_slope`` (>= 0.3), ``death_vent_log_hr`` (>= 0) and
-    ``death_lag_days`` so the expected 60-day mortality of the untreated cohort meets the Berlin
-    and ventilation targets and the 28-day mortality of patients ventilated by day 28 meets
-    RECOVERY's usual-care arm (41.4%).
+    ``death_ards_log_hr`` (>= 0) so the expected 60-day mortality of the untreated ARDS
+    cohort meets the Berlin and ventilation targets, the 28-day mortality of its patients
+    ventilated by day 28 meets RECOVERY's usual-care arm (41.4%), and the 29-day mortality of
+    untreated inpatients without oxygen and on low-flow oxygen meets ACTT-1's placebo arm
+    (``HOSPITAL_TARGETS``).
 
     Expected mortality ``1 - exp(-H)`` (H the cumulative hazard along each patient's simulated
     course) is smooth in the parameters, unlike realized deaths.
@@ -163,23 +227,39 @@ def fit_death_hazard(
 
     from mscsim.trial import _events
 
+    def course(scr, t, sol):
+        pf, il6 = sol.observables["pf_ratio"], sol.observables["il6"]
+        _, _, on = _events.ventilation_course(
+            t, pf, scr.on_vent, _events.ventilation_threshold(scr.cohort.uniforms)
+        )
+        return pf, il6, on, TrialEffects.none(scr.cohort.size)
+
     scr, t, sol = _untreated_cohort(replicates, per_replicate, seed)
-    pf, il6 = sol.observables["pf_ratio"], sol.observables["il6"]
-    _, _, on = _events.ventilation_course(
-        t, pf, scr.on_vent, _events.ventilation_threshold(scr.cohort.uniforms)
-    )
+    pf, il6, on, none = course(scr, t, sol)
     intub = np.where(on.any(axis=1), 0.0, np.inf)
-    none = TrialEffects.none(scr.cohort.size)
     groups = [scr.ards == "mild", scr.ards == "moderate", scr.ards == "severe", np.isfinite(intub)]
     first_vent = np.where(on.any(axis=1), t[on.argmax(axis=1)], np.inf)
     vent28 = first_vent <= 28
     d28 = t <= 28
-    target = np.array([r[1] for r in TARGETS[:4]] + [COVID_ERA_TARGETS[0][1]]) / 100.0
-    keys = ("death_log_h0", "death_pf_slope", "death_vent_log_hr")
+    hscr, ht, hsol = _untreated_cohort(replicates, per_replicate, seed, _hospital_scenario())
+    hpf, hil6, hon, hnone = course(hscr, ht, hsol)
+    hgroups = _hospital_groups(hscr, hsol)
+    target = (
+        np.array(
+            [r[1] for r in TARGETS[:4]]
+            + [COVID_ERA_TARGETS[0][1]]
+            + [r[1] for r in HOSPITAL_TARGETS]
+        )
+        / 100.0
+    )
+    # each residual in units of its target's half-band (Berlin +-5 points, the published CIs)
+    rows = TARGETS[:4] + COVID_ERA_TARGETS[:1] + HOSPITAL_TARGETS
+    scale = np.array([(r[3] - r[2]) / 2.0 for r in rows]) / 100.0
+    keys = ("death_log_h0", "death_pf_slope", "death_vent_log_hr", "death_ards_log_hr")
     saved = {k: _events.P[k] for k in keys}
 
-    def risk(rate, cols):
-        r, tt = rate[:, cols], t[cols]
+    def risk(rate, tt, cols):
+        r, tt = rate[:, cols], tt[cols]
         return 1.0 - np.exp(-np.sum(0.5 * (r[:, 1:] + r[:, :-1]) * np.diff(tt), axis=1))
 
     def residual(x):
@@ -187,11 +267,23 @@ def fit_death_hazard(
         rate = np.exp(
             _events.death_log_hazard(t, pf, il6, scr.cohort.age, scr.cohort.comorbidity, on, none)
         )
-        r60, r28 = risk(rate, slice(None)), risk(rate, d28)
-        return (np.array([r60[g].mean() for g in groups] + [r28[vent28].mean()]) - target) / 0.02
+        hrate = np.exp(
+            _events.death_log_hazard(
+                ht, hpf, hil6, hscr.cohort.age, hscr.cohort.comorbidity, hon, hnone
+            )
+        )
+        r60, r28 = risk(rate, t, slice(None)), risk(rate, t, d28)
+        r29 = risk(hrate, ht, ht <= HOSPITAL_HORIZON)
+        model = [r60[g].mean() for g in groups] + [r28[vent28].mean()]
+        model += [r29[g].mean() for g in hgroups]
+        return (np.array(model) - target) / scale
 
     try:
-        fit = least_squares(residual, [saved[k] for k in keys], bounds=([-20, 0.3, 0.0], [5, 3, 2]))
+        fit = least_squares(
+            residual,
+            [saved[k] for k in keys],
+            bounds=([-20, 0.3, 0.0, 0.0], [5, 3, 2, 5.0]),
+        )
     finally:
         _events.P.update(saved)
     return dict(zip(keys, map(float, fit.x)))
@@ -237,9 +329,14 @@ def control_arm_calibration(
         v28 = scr.on_vent | (ev_k.intubation <= 28)
         values.append(100 * (ev_k.death[v28] <= 28).mean())
         sizes.append(int(v28.sum()))
+    hscr, ht, hsol = _untreated_cohort(replicates, per_replicate, seed, _hospital_scenario())
+    hev = _events_of(hscr, ht, hsol, seed, TrialEffects.none(hscr.cohort.size))
+    for g in _hospital_groups(hscr, hsol):
+        values.append(100 * (hev.death[g] <= HOSPITAL_HORIZON).mean())
+        sizes.append(int(g.sum()))
     return [
         CalibrationRow(name, target, lo, hi, float(v), k, unit, src, ref)
         for (name, target, lo, hi, unit, src, ref), v, k in zip(
-            TARGETS + COVID_ERA_TARGETS, values, sizes
+            TARGETS + COVID_ERA_TARGETS + HOSPITAL_TARGETS, values, sizes
         )
     ]

@@ -146,11 +146,14 @@ def _recovery(t, pf, on, dead_at):
 
 def organ_failure(pf, il6):
     """Log-hazard contribution of hypoxaemia and IL-6 at each time (before the lag)."""
-    # slope * max(0, 300 - pf) / 100 + slope_il6 * log(max(il6, 10) / 10), in place
+    # ards_log_hr * (pf < 300) + slope * max(0, 300 - pf) / 100
+    # + slope_il6 * log(max(il6, 10) / 10), in place
     hypoxaemia = np.subtract(300.0, pf)
+    failing = hypoxaemia > 0.0
     np.maximum(0.0, hypoxaemia, out=hypoxaemia)
     hypoxaemia *= P["death_pf_slope"]
     hypoxaemia /= 100.0
+    hypoxaemia += P["death_ards_log_hr"] * failing
     ratio = np.maximum(il6, 10.0)
     ratio /= 10.0
     inflammation = np.log(ratio)
