@@ -3,7 +3,9 @@
 A generic hospitalised COVID-19 ARDS population (the default severity mix, screened 5-12 days
 after onset, P/F <= 300 on oxygen) is simulated untreated for 60 days; its mortality by Berlin
 class at enrollment and among invasively ventilated patients, and its enrollment CRP and IL-6,
-are compared with published values.
+are compared with published values. A second, ACTT-1-like cohort of inpatients (any
+respiratory support) is followed 29 days: its mortality without oxygen and on low-flow oxygen
+at enrollment is compared with ACTT-1's placebo arm (``HOSPITAL_TARGETS``).
 """
 
 from __future__ import annotations
