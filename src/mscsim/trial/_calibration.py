@@ -16,8 +16,7 @@ import numpy as np
 
 from mscsim.model import MSC_COVID
 from mscsim.solve import simulate
-from mscsim.trial._clinical import OXYGEN_PF
-from mscsim.trial._events import N_INFUSION_U, Infusions, derive_events
+from mscsim.trial._events import N_INFUSION_U, Infusions, derive_events, who_score
 from mscsim.trial._scenario import load_scenario
 from mscsim.trial._screening import TRIAL_SOLVER, screen
 from mscsim.trial._trial_effects import TrialEffects
@@ -196,11 +195,10 @@ def _hospital_scenario():
 
 
 def _hospital_groups(scr, sol) -> list[np.ndarray]:
-    """ACTT-1's baseline scores 4 and 5 among the hospital cohort (not ventilated; P/F at
-    enrollment at or above the oxygen threshold, or between 200 and it)."""
-    pf0 = sol.observables["pf_ratio"][:, 0]
-    free = ~scr.on_vent
-    return [free & (pf0 >= OXYGEN_PF), free & (pf0 < OXYGEN_PF) & (pf0 >= 200.0)]
+    """ACTT-1's baseline scores 4 (no oxygen) and 5 (low-flow oxygen) among the hospital
+    cohort, by the model's WHO score at enrollment."""
+    score = who_score(sol.observables["pf_ratio"][:, 0], scr.on_vent, False)
+    return [score == 4, score == 5]
 
 
 def _untreated_cohort(replicates: int, per_replicate: int, seed: int, scenario=None):
@@ -246,16 +244,9 @@ def fit_death_hazard(
     hscr, ht, hsol = _untreated_cohort(replicates, per_replicate, seed, _hospital_scenario())
     hpf, hil6, hon, hnone = course(hscr, ht, hsol)
     hgroups = _hospital_groups(hscr, hsol)
-    target = (
-        np.array(
-            [r[1] for r in TARGETS[:4]]
-            + [COVID_ERA_TARGETS[0][1]]
-            + [r[1] for r in HOSPITAL_TARGETS]
-        )
-        / 100.0
-    )
-    # each residual in units of its target's half-band (Berlin +-5 points, the published CIs)
     rows = TARGETS[:4] + COVID_ERA_TARGETS[:1] + HOSPITAL_TARGETS
+    target = np.array([r[1] for r in rows]) / 100.0
+    # each residual in units of its target's half-band (Berlin +-5 points, the published CIs)
     scale = np.array([(r[3] - r[2]) / 2.0 for r in rows]) / 100.0
     keys = ("death_log_h0", "death_pf_slope", "death_vent_log_hr", "death_ards_log_hr")
     saved = {k: _events.P[k] for k in keys}

@@ -153,7 +153,7 @@ def organ_failure(pf, il6):
     np.maximum(0.0, hypoxaemia, out=hypoxaemia)
     hypoxaemia *= P["death_pf_slope"]
     hypoxaemia /= 100.0
-    hypoxaemia += P["death_ards_log_hr"] * failing
+    np.add(hypoxaemia, P["death_ards_log_hr"], out=hypoxaemia, where=failing)
     ratio = np.maximum(il6, 10.0)
     ratio /= 10.0
     inflammation = np.log(ratio)
