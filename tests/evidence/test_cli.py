@@ -130,8 +130,8 @@ def test_cumulative_and_leave_one_out(capsys, tmp_path):
     assert d["steps"][-1]["estimate"] == pytest.approx(-0.714532, abs=1e-6)  # metafor cumul
     assert REQUIRED - {"studies"} <= set(d["steps"][0])
     d = run_json(capsys, "leave-one-out", "--method", "DL", "--plot", str(tmp_path / "l.png"))
-    assert d["analysis"] == "leave-one-out" and len(d["steps"]) == d["k"] == 12
-    assert all(s["k"] <= 11 for s in d["steps"])  # Shi 2021 (double zero) is dropped for RR
+    assert d["analysis"] == "leave-one-out" and len(d["steps"]) == d["k"] == 13
+    assert all(s["k"] <= 12 for s in d["steps"])  # Shi 2021 (double zero) is dropped for RR
     assert (tmp_path / "l.png").is_file()
 
 

@@ -6,6 +6,7 @@ from importlib import resources
 
 import pytest
 
+from mscsim.trial._reproduce import irreproducible
 from mscsim.trial._scenario import builtin_names, list_scenarios, load_scenario
 from mscsim.trial._scenario_fields import BERLIN_PF_MMHG
 
@@ -277,3 +278,23 @@ def test_leng2020_design_and_deaths() -> None:
     # Review PMC8666565 Table 6: "Leng et al. (20) | 0/7 | 1/3".
     res = s.used_results()["mortality_d14"]
     assert (res.arms["msc"].events, res.arms["placebo"].events) == (0, 1)
+
+
+def test_gregoire2022_design_deaths_and_paired_p_values() -> None:
+    s = load_scenario("gregoire2022")
+    # PubMed 35860245: "8 intensive care unit patients ... were treated with BM-MSCs" and
+    # compared "with those of 24 matched control patients"; "All patients also received
+    # dexamethasone"; "3 intravenous infusions ... at 3-day intervals".
+    msc = s.arm("bm_msc")
+    assert (msc.product, msc.dose_unit, msc.infusion_days) == ("BM-MSC", "cells/kg", (0, 3, 6))
+    assert _arm_sizes(s) == {"bm_msc": 8, "matched_controls": 24}
+    assert s.setting.corticosteroids == 1.0
+    # "(100% vs 79.2%, p = 0.025 and 100% vs 70.8%, p = 0.0082, respectively)": 19 and 17
+    # of 24 controls alive at days 28 and 60.
+    used = s.used_results()
+    assert (used["mortality_d28"].arms["matched_controls"].events, 24 - 5) == (5, round(0.792 * 24))
+    assert (used["mortality_d60"].arms["matched_controls"].events, 24 - 7) == (7, round(0.708 * 24))
+    # the p-values come from paired tests on the matched sets: listed, not compared
+    bad = irreproducible(s)
+    assert sorted(bad) == [(0, "p_value"), (1, "p_value")]
+    assert bad[(0, "p_value")].recomputed > 0.2  # 0/8 vs 5/24 by Fisher's exact test
