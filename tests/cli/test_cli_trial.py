@@ -28,6 +28,7 @@ def test_list(capsys):
         "adas2021",
         "xu2021",
         "leng2020",
+        "gregoire2022",
     } <= names
 
 

@@ -113,6 +113,7 @@ def test_list_scenarios_has_the_required_builtins() -> None:
         "adas2021",
         "xu2021",
         "leng2020",
+        "gregoire2022",
     } <= set(names)
     lanzoni = next(s for s in list_scenarios() if s.name == "lanzoni2021")
     assert lanzoni.arms == ("uc_msc", "vehicle")
