@@ -300,3 +300,32 @@ def test_gregoire2022_design_deaths_and_paired_p_values() -> None:
     bad = irreproducible(s)
     assert sorted(bad) == [(0, "p_value"), (1, "p_value")]
     assert bad[(0, "p_value")].recomputed > 0.2  # 0/8 vs 5/24 by Fisher's exact test
+
+
+def test_zhu2021_severity_mix_from_table3_subgroups() -> None:
+    s = load_scenario("zhu2021")
+    # Table 3 (s41422-021-00573-y/tables/3), day-7 chest-image rows: common/mild 6 + 8 + 1
+    # (MSC) and 7 + 9 + 0 (placebo); severe/critical 10 + 4 + 0 and 2 + 9 + 2.
+    common_mild, severe_critical = 6 + 8 + 1 + 7 + 9 + 0, 10 + 4 + 0 + 2 + 9 + 2
+    assert common_mild + severe_critical == s.sample_size == 58
+    mix = s.population.disease_mix
+    assert mix is not None
+    total = sum(mix.values())
+    assert (mix["mild"] + mix["moderate"]) / total == pytest.approx(common_mild / 58, abs=1e-3)
+    assert (mix["severe"] + mix["critical"]) / total == pytest.approx(
+        severe_critical / 58, abs=1e-3
+    )
+    # meta-analysis Table 1 (s13287-023-03286-8): mean age 63.49, female 62.1%
+    assert s.population.age.mean == 63.49
+    assert s.population.female_fraction == 0.621
+
+
+def test_fathi_kazerooni2022_registry_eligibility_and_dates() -> None:
+    s = load_scenario("fathi_kazerooni2022")
+    assert s.citation.registry_id == "NCT05019287"
+    # registry: "25 Years - 75 Years"; "resting oxygen saturation of 90% or less; ... <=300mmHg"
+    e = s.eligibility
+    assert (e.age_min, e.age_max, e.pf_ratio_max, e.require_oxygen) == (25, 75, 300, True)
+    # "Study Start Date 2021-04-17", "Study Completion Date 2021-06-09"
+    assert str(s.setting.enrollment_start).startswith("2021-04")
+    assert str(s.setting.enrollment_end).startswith("2021-06")
