@@ -44,17 +44,26 @@ def profile(replicates: int = 60, seed: int = 11) -> list[tuple[str, str, int, i
             sc = load_scenario(name)
             eps = {ep.id: ep for ep in sc.endpoints.all}
             ctrl = sc.control_arm.name
-            for res in sc.validated_results():
-                ep, v = eps[res.endpoint], res.arms.get(ctrl)
-                if ep.kind != "ventilation" or v is None or v.events is None or v.n is None:
-                    continue
-                risks = []
-                for s in SHIFTS:
-                    engine.draw_trial_effects = _with_shift(original, s)
-                    run = engine.run_trial(sc, seed=seed, replicates=replicates, taus=NO_SPREAD)
-                    c = run.arm == run.arm_names.index(ctrl)
-                    risks.append(float(np.asarray(binary(run, ep), dtype=float)[c].mean()))
-                rows.append((name, ep.id, v.n, v.events, risks))
+            counts = [
+                (eps[res.endpoint], v)
+                for res in sc.validated_results()
+                if eps[res.endpoint].kind == "ventilation"
+                and (v := res.arms.get(ctrl)) is not None
+                and v.events is not None
+                and v.n is not None
+            ]
+            if not counts:
+                continue
+            risks: list[list[float]] = [[] for _ in counts]
+            for s in SHIFTS:  # one simulation per shift serves every endpoint of the trial
+                engine.draw_trial_effects = _with_shift(original, s)
+                run = engine.run_trial(sc, seed=seed, replicates=replicates, taus=NO_SPREAD)
+                c = run.arm == run.arm_names.index(ctrl)
+                for r, (ep, _) in zip(risks, counts, strict=True):
+                    r.append(float(np.asarray(binary(run, ep), dtype=float)[c].mean()))
+            rows += [
+                (name, ep.id, v.n, v.events, r) for (ep, v), r in zip(counts, risks, strict=True)
+            ]
     finally:
         engine.draw_trial_effects = original
     return rows
