@@ -35,3 +35,7 @@ class InputError(ValueError):
         self.got = got
         got_txt = "" if got is None else f" (got {short_repr(got)})"
         super().__init__(f"{field}: {allowed}{got_txt}")
+
+    def __reduce__(self):
+        # rebuilt from its fields (not its message) where it crosses a process boundary
+        return (type(self), (self.field, self.allowed, self.got))

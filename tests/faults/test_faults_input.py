@@ -172,3 +172,21 @@ def test_bounded_yaml_loader_keeps_ordinary_aliases():
     from mscsim._yaml import load_yaml
 
     assert load_yaml("a: &x [1, 2]\nb: *x\n", "t") == {"a": [1, 2], "b": [1, 2]}
+
+
+def _refuse_in_worker() -> None:
+    raise InputError("eligibility", "fewer than 8 of 25600 virtual candidates are eligible", 3)
+
+
+def test_input_error_from_a_worker_process_reaches_the_caller():
+    # a worker's InputError crosses the process boundary whole: unpickling it once failed,
+    # which broke the pool and left the run waiting
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(1) as pool, pytest.raises(InputError) as err:
+        pool.submit(_refuse_in_worker).result(timeout=60)
+    assert (err.value.field, err.value.got) == ("eligibility", 3)
+    assert (
+        str(err.value)
+        == "eligibility: fewer than 8 of 25600 virtual candidates are eligible (got 3)"
+    )

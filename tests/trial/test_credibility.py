@@ -16,8 +16,9 @@ from mscsim.trial import (
     unsupported_numbers,
     validate_run,
 )
+from mscsim.trial._between_trial import SHIFTS, VentProfile, fit_tau_vent
 from mscsim.trial._calibration import control_arm_calibration
-from mscsim.trial._clinical import EVENT_PARAMS
+from mscsim.trial._clinical import EVENT_PARAMS, ventilation_threshold
 from mscsim.trial._trial_effects import NO_SPREAD, draw_trial_effects, soc_shares
 
 
@@ -124,6 +125,40 @@ def test_between_trial_effects_have_the_fitted_spread_and_one_value_per_trial():
     assert abs(per_trial.std() / TRIAL_PARAMS["tau_death"] - 1) < 0.06
     again = draw_trial_effects(None, 11, reps[:10], u[:10])  # independent of how many run
     assert np.array_equal(again.death_offset, eff.death_offset[:10])
+
+
+def test_intubation_practice_is_the_same_before_and_after_enrollment():
+    # a trial that intubates at higher P/F excludes the patients it would already have
+    # intubated, and intubates more of those it enrolls; none enrolled as not ventilated is
+    # counted as ventilated at enrollment (intubation time 0)
+    sc = _variant("fathi_kazerooni2022", sample_size=60)
+    risk = {}
+    for shift in (0.0, 0.45):
+        run = run_trial(sc, replicates=2, seed=3, taus={**NO_SPREAD, "mu_vent_log": shift})
+        assert not run.on_vent0.any()
+        assert not (run.events.intubation == 0).any()
+        assert np.allclose(run.effects.vent_shift, shift)
+        risk[shift] = np.mean(np.isfinite(run.events.intubation))
+    assert risk[0.45] > risk[0.0] + 0.1
+
+
+def test_intubation_threshold_scales_with_the_practice_factor():
+    u = np.full((2, 16), 0.5)
+    lo, hi = EVENT_PARAMS["vent_pf_low"], EVENT_PARAMS["vent_pf_high"]
+    assert np.allclose(ventilation_threshold(u), (lo + hi) / 2)
+    assert np.allclose(ventilation_threshold(u, np.log(2.0)), lo + hi)
+
+
+def test_vent_spread_fit_follows_the_control_arms():
+    risks = tuple(0.1 + 0.08 * k for k in range(len(SHIFTS)))  # rises with the shift
+    at_zero = risks[SHIFTS.index(0.0)]
+    agree = [VentProfile("a", "v", 200, round(200 * at_zero), risks)]
+    far = [VentProfile("a", "v", 200, 180, risks), VentProfile("b", "v", 200, 10, risks)]
+    tau_agree, _ = fit_tau_vent(agree)
+    tau_far, _ = fit_tau_vent(far)
+    assert tau_agree < 0.05
+    assert 0.3 < tau_far <= 1.0
+    assert TRIAL_PARAMS["tau_vent_log"] > 0  # fitted, not switched off
 
 
 class _Draws:

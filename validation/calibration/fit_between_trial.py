@@ -1,4 +1,5 @@
-"""Fit tau_death and tau_sae (src/mscsim/trial/trial_effects.csv) to the built-in control arms.
+"""Fit tau_death, tau_sae and tau_vent_log (src/mscsim/trial/trial_effects.csv) to the built-in
+control arms.
 
 Run after any change to the disease or event model (after calibrate_events.py):
     python validation/calibration/fit_between_trial.py [REPLICATES]
@@ -7,7 +8,7 @@ Copy the printed tau values into trial_effects.csv (class 'calibrated').
 
 import sys
 
-from mscsim.trial._between_trial import fit_between_trial
+from mscsim.trial._between_trial import SHIFTS, VENT_FIT_EXCLUDED, fit_between_trial
 
 if __name__ == "__main__":
     reps = int(sys.argv[1]) if len(sys.argv) > 1 else 100
@@ -21,3 +22,15 @@ if __name__ == "__main__":
         print(
             f"tau_{k} = {fit[f'tau_{k}']:.3f}  (log-lik {fit[f'loglik_{k}']:.2f}; trials {fit[f'trials_{k}']})"
         )
+    for v in fit["vent_profiles"]:
+        print(
+            f"{v.scenario:12s} {v.endpoint:18s} vent  observed {v.events:3d}/{v.n:<3d} "
+            f"({100 * v.events / v.n:5.1f}%)  model without trial effect "
+            f"{100 * v.risks[SHIFTS.index(0.0)]:5.1f}%"
+        )
+    print(
+        f"tau_vent_log = {fit['tau_vent_log']:.3f}  (log-lik {fit['loglik_vent']:.2f}; "
+        f"trials {fit['trials_vent']})"
+    )
+    for name, why in VENT_FIT_EXCLUDED.items():
+        print(f"  left out of the tau_vent_log fit: {name}: {why}")

@@ -19,7 +19,7 @@ from mscsim.solve import simulate
 from mscsim.trial._events import N_INFUSION_U, Infusions, derive_events, who_score
 from mscsim.trial._scenario import load_scenario
 from mscsim.trial._screening import TRIAL_SOLVER, screen
-from mscsim.trial._trial_effects import TrialEffects
+from mscsim.trial._trial_effects import NO_SPREAD, TrialEffects
 
 HORIZON = 60  # days after enrollment (hospital-mortality proxy)
 TARGETS = (
@@ -203,7 +203,7 @@ def _hospital_groups(scr, sol) -> list[np.ndarray]:
 
 def _untreated_cohort(replicates: int, per_replicate: int, seed: int, scenario=None):
     scenario = _population_scenario() if scenario is None else scenario
-    scr = screen(scenario, seed, np.arange(replicates), per_replicate)
+    scr = screen(scenario, seed, np.arange(replicates), per_replicate, taus=NO_SPREAD)
     t = np.arange(0.0, HORIZON + 1e-9, 0.25)
     y0 = {s: scr.state[:, i] for i, s in enumerate(MSC_COVID.state_names)}
     sol = simulate(MSC_COVID, scr.cohort.params, y0, t_eval=t, solver=TRIAL_SOLVER, states=["Tv"])

@@ -19,6 +19,7 @@ U_DEX, U_IL6B, U_DLCO, U_FVC = 5, 6, 7, 8
 
 def ventilation_threshold(uniforms: np.ndarray, shift: np.ndarray | float = 0.0) -> np.ndarray:
     """Per-patient P/F below which the patient is intubated (mmHg); `shift` is the trial's
-    practice shift (mmHg, see trial_effects.csv)."""
+    intubation practice, a log multiplier (see trial_effects.csv): a trial with shift 0.3
+    intubates at P/F 35% higher than one with 0."""
     lo, hi = EVENT_PARAMS["vent_pf_low"], EVENT_PARAMS["vent_pf_high"]
-    return lo + (hi - lo) * uniforms[:, U_VENT] + shift
+    return (lo + (hi - lo) * uniforms[:, U_VENT]) * np.exp(shift)

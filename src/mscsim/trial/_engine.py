@@ -197,7 +197,7 @@ def _apply_param_draws(params: dict, param_draws, seed: int, reps, n: int) -> di
 def _run_chunk(scenario, seed, reps, n, opt: _Options) -> _Chunk:
     if _STOP:  # this worker was asked to stop (see `_defer_stop`)
         raise RuntimeError(f"worker stopped by signal {_STOP[0]}")
-    scr = screen(scenario, seed, reps, n, backend=opt.backend)
+    scr = screen(scenario, seed, reps, n, backend=opt.backend, taus=opt.taus)
     trial_draws = {}
     if opt.param_draws is not None:  # after screening: enrollment does not depend on the draw
         trial_draws = _apply_param_draws(scr.cohort.params, opt.param_draws, seed, reps, n)

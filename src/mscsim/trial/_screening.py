@@ -18,6 +18,7 @@ from mscsim.population import BLOCK, Cohort, concat, draw_blocks
 from mscsim.solve import Rodas4, simulate
 from mscsim.trial._clinical import EXTUBATE_PF, OXYGEN_PF, ventilation_threshold
 from mscsim.trial._scenario_fields import BERLIN_PF_MMHG
+from mscsim.trial._trial_effects import vent_shifts
 
 #: Solver settings of virtual trials (screening and follow-up): observables stay within ~1e-4
 #: of the default solve (P/F within ~0.01 mmHg), far below the 6-hour event grid, at about a
@@ -88,7 +89,7 @@ def _failures(cohort: Cohort, obs: dict, on_vent: np.ndarray, elig) -> np.ndarra
 
 
 def _simulate_to_screening(
-    cohort: Cohort, backend: str = "auto"
+    cohort: Cohort, backend: str = "auto", shift: np.ndarray | float = 0.0
 ) -> tuple[np.ndarray, dict, np.ndarray, np.ndarray]:
     last = int(cohort.screening_day.max())
     sol = simulate(
@@ -105,7 +106,7 @@ def _simulate_to_screening(
     state = sol.states[i, d, :]
     obs = {k: v[i, d] for k, v in sol.observables.items()}
     pf = sol.observables["pf_ratio"]
-    theta = ventilation_threshold(cohort.uniforms)
+    theta = ventilation_threshold(cohort.uniforms, shift)  # the trial's intubation practice
     days = np.arange(last + 1)[None, :]
     before = days <= d[:, None]
     below = (pf < theta[:, None]) & before
@@ -129,10 +130,22 @@ def _round_blocks(need, blocks, screened, sample_size: int) -> np.ndarray:
 
 
 def screen(
-    scenario, seed: int, replicates: np.ndarray, sample_size: int, *, backend: str = "auto"
+    scenario,
+    seed: int,
+    replicates: np.ndarray,
+    sample_size: int,
+    *,
+    backend: str = "auto",
+    taus: dict | None = None,
 ) -> Screened:
-    """Screen candidates of each replicate (in order) until `sample_size` are eligible."""
+    """Screen candidates of each replicate (in order) until `sample_size` are eligible.
+
+    A candidate was intubated before screening when their P/F fell below their threshold
+    moved by the replicate's intubation practice (:func:`vent_shifts`; ``taus`` as for
+    :func:`draw_trial_effects`, e.g. ``NO_SPREAD`` for none), the threshold the trial's events
+    use after enrollment."""
     reps = np.asarray(replicates, dtype=int)
+    rep_shift = vent_shifts(seed, reps, taus)
     need = np.full(reps.size, sample_size)
     blocks = np.zeros(reps.size, dtype=int)
     screened = np.zeros(reps.size, dtype=int)
@@ -158,7 +171,7 @@ def screen(
         )
         blocks[todo] += per
         group = np.repeat(todo, per * BLOCK)  # candidates are contiguous per replicate, in order
-        state, obs, on_vent, st = _simulate_to_screening(cohort, backend)
+        state, obs, on_vent, st = _simulate_to_screening(cohort, backend, rep_shift[group])
         fail = _failures(cohort, obs, on_vent, scenario.eligibility)
         eligible = fail == len(REASONS)
         start = np.r_[0, np.cumsum(per * BLOCK)[:-1]]

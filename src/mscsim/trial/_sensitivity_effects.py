@@ -102,7 +102,7 @@ class FixedCohort:
             )
         active, control = _arm_indices(scenario, arm)
         backend = resolve_backend(backend)
-        scr = screen(scenario, seed, np.array([0]), patients, backend=backend)
+        scr = screen(scenario, seed, np.array([0]), patients, backend=backend, taus=NO_SPREAD)
         self = cls(scenario, seed, scr, active, control, lung_measure, backend, {})
         self.control_outcomes = self._outcomes(self._follow(control, 1, None))
         return self

@@ -3,7 +3,9 @@
 For replicate ``r`` of a scenario, three between-trial effects are drawn from the stream
 ``SeedSequence([seed, STREAM_TRIAL, r])``: ``u_death ~ N(0, tau_death^2)`` (death
 log-hazard), ``u_sae ~ N(0, tau_sae^2)`` (disease SAE log-hazards) and a shift of the
-intubation threshold ``N(0, tau_vent_mmhg^2)``. Per patient, corticosteroid and IL-6-blocker
+intubation threshold, a log multiplier ``N(mu_vent_log, tau_vent_log^2)``. The shift is the trial's
+intubation practice: screening applies it too (:func:`vent_shifts`), so a patient below the
+trial's threshold before enrollment was intubated then, as after. Per patient, corticosteroid and IL-6-blocker
 use are drawn from the setting's shares (reserved uniforms). Parameters and sources:
 ``trial_effects.csv``; the scenario vocabulary: :mod:`mscsim.trial._scenario_setting`.
 """
@@ -19,7 +21,9 @@ from mscsim.trial._clinical import U_DEX, U_IL6B
 
 STREAM_TRIAL = 4
 #: Between-trial spreads switched off: the fixed-effect reference (``run_trial(taus=...)``).
-NO_SPREAD = {"tau_death": 0.0, "tau_sae": 0.0, "tau_vent_mmhg": 0.0}
+NO_SPREAD = {"tau_death": 0.0, "tau_sae": 0.0, "tau_vent_log": 0.0}
+#: The trial-level terms a draw of :func:`draw_trial_effects` can take from ``taus``.
+VENT_TERMS = ("mu_vent_log", "tau_vent_log")
 
 
 TRIAL_PARAMS = read_values("mscsim.trial", "trial_effects.csv")
@@ -34,7 +38,7 @@ class TrialEffects:
     dexamethasone: np.ndarray  # bool
     il6_blockade: np.ndarray  # bool
     sae_offset: np.ndarray  # log-hazard of disease SAEs
-    vent_shift: np.ndarray  # mmHg added to the intubation threshold
+    vent_shift: np.ndarray  # log multiplier of the intubation threshold
 
     @classmethod
     def none(cls, n: int) -> TrialEffects:
@@ -61,6 +65,31 @@ def soc_shares(setting) -> tuple[float, float]:
     return float(steroid), float(il6)
 
 
+def _normals(seed: int, replicates: np.ndarray) -> np.ndarray:
+    """The three standard normals of each entry's replicate (replicate-major order kept)."""
+    reps = np.asarray(replicates, dtype=int)
+    uniq = np.unique(reps)
+    if not uniq.size:
+        return np.zeros((0, 3))
+    z = np.stack(
+        [
+            np.random.default_rng(
+                np.random.SeedSequence([seed, STREAM_TRIAL, int(r)])
+            ).standard_normal(3)
+            for r in uniq
+        ]
+    )
+    return z[np.searchsorted(uniq, reps)]
+
+
+def vent_shifts(seed: int, replicates: np.ndarray, taus: dict | None = None) -> np.ndarray:
+    """The intubation-threshold shift (log multiplier) of each entry's replicate: the trial's practice,
+    ``mu_vent_log + tau_vent_log * z`` (scalars from ``taus`` or trial_effects.csv)."""
+    tp = {**TRIAL_PARAMS, **{k: v for k, v in (taus or {}).items() if k in VENT_TERMS}}
+    z = _normals(seed, replicates)
+    return float(tp["mu_vent_log"]) + float(tp["tau_vent_log"]) * z[:, 2]
+
+
 def draw_trial_effects(
     setting,
     seed: int,
@@ -71,25 +100,13 @@ def draw_trial_effects(
     """Trial terms for patients of ``replicates`` (one entry per patient, replicate-major).
 
     ``taus`` overrides the between-trial terms (``mu_death``, ``tau_death``, ``tau_sae``,
-    ``tau_vent_mmhg``), as numbers or per-patient arrays (a posterior draw per replicate);
-    zero SDs switch the between-trial effects off.
+    as numbers or per-patient arrays, e.g. a posterior draw per replicate; ``mu_vent_log``
+    and ``tau_vent_log`` as numbers, since screening applies them too); zero SDs switch
+    the between-trial effects off.
     """
     tp = {**TRIAL_PARAMS, **(taus or {})}
     reps = np.asarray(replicates, dtype=int)
-    uniq = np.unique(reps)
-    z = (
-        np.stack(
-            [
-                np.random.default_rng(
-                    np.random.SeedSequence([seed, STREAM_TRIAL, int(r)])
-                ).standard_normal(3)
-                for r in uniq
-            ]
-        )
-        if uniq.size
-        else np.zeros((0, 3))
-    )
-    zi = z[np.searchsorted(uniq, reps)] if reps.size else np.zeros((0, 3))
+    zi = _normals(seed, reps)
     steroid, il6 = soc_shares(setting)
     limited = setting is not None and setting.care_resources == "limited"
     return TrialEffects(
@@ -98,5 +115,5 @@ def draw_trial_effects(
         dexamethasone=uniforms[:, U_DEX] < steroid,
         il6_blockade=uniforms[:, U_IL6B] < il6,
         sae_offset=tp["tau_sae"] * zi[:, 1],
-        vent_shift=tp["tau_vent_mmhg"] * zi[:, 2],
+        vent_shift=vent_shifts(seed, reps, taus),
     )
