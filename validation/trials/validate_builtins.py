@@ -1,9 +1,9 @@
 """Observed vs predicted for every built-in trial: the table of docs/trials.md and its coverage.
 
     python validation/trials/validate_builtins.py [REPLICATES] [--markdown] [--posterior none|FILE]
-        [--selection none|hopewell|fitted|RR]
+        [--selection none|hopewell|fitted|RR] [--seed S]
 
-Runs `mscsim trial validate NAME --replicates K` (seed 1; each replicate draws its parameters
+Runs `mscsim trial validate NAME --replicates K --seed S` (seed 1 unless given; each replicate draws its parameters
 from the shipped posterior unless `--posterior none`) for each built-in scenario and
 prints each published number with the model's median and 90% predictive interval, then the
 share of numbers inside the interval and, per trial, whether every primary-endpoint number is.
@@ -52,8 +52,10 @@ from mscsim.trial._selection import (
 
 
 def main(argv: list[str]) -> None:
-    reps = int(next((a for a in argv if a.isdigit()), 200))
+    counts = [a for i, a in enumerate(argv) if a.isdigit() and (i == 0 or argv[i - 1] != "--seed")]
+    reps = int(counts[0]) if counts else 200
     markdown = "--markdown" in argv
+    seed = int(argv[argv.index("--seed") + 1]) if "--seed" in argv else 1
     spec = argv[argv.index("--posterior") + 1] if "--posterior" in argv else "default"
     rr = selection_rr(argv[argv.index("--selection") + 1] if "--selection" in argv else None)
     share, observed, share_p, observed_p = {}, {}, {}, {}
@@ -72,7 +74,7 @@ def main(argv: list[str]) -> None:
         sc = load_scenario(name)
         skipped += [f"{name}: {w}" for w in unsupported_numbers(sc)]
         draws, _ = posterior_draws(spec, sc, 1)
-        run = run_trial(sc, replicates=reps, seed=1, param_draws=draws)
+        run = run_trial(sc, replicates=reps, seed=seed, param_draws=draws)
         analyses = analyse(run)
         rows = validate_run(run, analyses, selection_rr=rr)
         share[name] = float(positive_replicates(run, analyses).mean())
