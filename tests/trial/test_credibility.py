@@ -179,6 +179,18 @@ def test_posterior_draws_set_trial_terms_and_parameters_per_replicate():
     assert np.array_equal(one.events.death, run.events.death[:16], equal_nan=True)
 
 
+class _VentDraws:
+    def __call__(self, seed, replicate):
+        return {"tau_vent_log": 0.1}
+
+
+def test_posterior_draws_cannot_set_the_intubation_practice():
+    # screening applies the practice before the draws are made: a draw of it is refused
+    sc = _variant("lanzoni2021", sample_size=8)
+    with pytest.raises(InputError, match="tau_vent_log"):
+        run_trial(sc, replicates=1, seed=2, param_draws=_VentDraws())
+
+
 def test_control_arm_calibration_meets_berlin_and_recovery_targets():
     rows = {r.name: r for r in control_arm_calibration(replicates=20, per_replicate=100)}
     for name, target in (

@@ -31,7 +31,12 @@ from mscsim.trial._scenario import scenario_hash
 from mscsim.trial._scenario_fields import LUNG_OUTCOME_DAYS
 from mscsim.trial._scenario_model import Scenario
 from mscsim.trial._screening import TRIAL_SOLVER, screen
-from mscsim.trial._trial_effects import TRIAL_PARAMS, TrialEffects, draw_trial_effects
+from mscsim.trial._trial_effects import (
+    TRIAL_PARAMS,
+    VENT_TERMS,
+    TrialEffects,
+    draw_trial_effects,
+)
 
 STREAM_EVENTS = 3
 GRID_STEP = 0.25  # days: resolution of the event model
@@ -177,6 +182,11 @@ def _apply_param_draws(params: dict, param_draws, seed: int, reps, n: int) -> di
     arrays for :func:`draw_trial_effects` instead.
     """
     draws = [param_draws(seed, int(r)) for r in reps]
+    fixed = sorted({k for d in draws for k in d if k in VENT_TERMS})
+    if fixed:  # screening applies the intubation practice before any draw is made
+        raise InputError(
+            "posterior", f"draws of {', '.join(VENT_TERMS)} are not supported", got=fixed
+        )
     trial = {}
     for name in sorted({k for d in draws for k in d if k in TRIAL_PARAMS}):
         trial[name] = np.repeat([float(d.get(name, TRIAL_PARAMS[name])) for d in draws], n)
