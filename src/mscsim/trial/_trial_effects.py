@@ -3,11 +3,12 @@
 For replicate ``r`` of a scenario, three between-trial effects are drawn from the stream
 ``SeedSequence([seed, STREAM_TRIAL, r])``: ``u_death ~ N(0, tau_death^2)`` (death
 log-hazard), ``u_sae ~ N(0, tau_sae^2)`` (disease SAE log-hazards) and a shift of the
-intubation threshold, a log multiplier ``N(mu_vent_log, tau_vent_log^2)``. The shift is the trial's
-intubation practice: screening applies it too (:func:`vent_shifts`), so a patient below the
-trial's threshold before enrollment was intubated then, as after. Per patient, corticosteroid and IL-6-blocker
-use are drawn from the setting's shares (reserved uniforms). Parameters and sources:
-``trial_effects.csv``; the scenario vocabulary: :mod:`mscsim.trial._scenario_setting`.
+intubation threshold, a log multiplier ``N(mu_vent_log, tau_vent_log^2)``. The shift is the
+trial's intubation practice: screening applies it too (:func:`vent_shifts`), so a patient
+below the trial's threshold before enrollment was intubated then, as after. Per patient,
+corticosteroid and IL-6-blocker use are drawn from the setting's shares (reserved uniforms).
+Parameters and sources: ``trial_effects.csv``; the scenario vocabulary:
+:mod:`mscsim.trial._scenario_setting`.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from mscsim.trial._clinical import U_DEX, U_IL6B
 STREAM_TRIAL = 4
 #: Between-trial spreads switched off: the fixed-effect reference (``run_trial(taus=...)``).
 NO_SPREAD = {"tau_death": 0.0, "tau_sae": 0.0, "tau_vent_log": 0.0}
-#: The trial-level terms a draw of :func:`draw_trial_effects` can take from ``taus``.
+#: The terms of the intubation practice: numbers in ``taus``, never per-patient draws, since
+#: screening applies them (:func:`vent_shifts`) before any posterior draw is made.
 VENT_TERMS = ("mu_vent_log", "tau_vent_log")
 
 
@@ -83,8 +85,8 @@ def _normals(seed: int, replicates: np.ndarray) -> np.ndarray:
 
 
 def vent_shifts(seed: int, replicates: np.ndarray, taus: dict | None = None) -> np.ndarray:
-    """The intubation-threshold shift (log multiplier) of each entry's replicate: the trial's practice,
-    ``mu_vent_log + tau_vent_log * z`` (scalars from ``taus`` or trial_effects.csv)."""
+    """The intubation-threshold shift (log multiplier) of each entry's replicate, the trial's
+    practice: ``mu_vent_log + tau_vent_log * z`` (numbers from ``taus`` or trial_effects.csv)."""
     tp = {**TRIAL_PARAMS, **{k: v for k, v in (taus or {}).items() if k in VENT_TERMS}}
     z = _normals(seed, replicates)
     return float(tp["mu_vent_log"]) + float(tp["tau_vent_log"]) * z[:, 2]
