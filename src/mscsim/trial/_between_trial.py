@@ -133,42 +133,46 @@ def vent_profiles(replicates: int = 60, seed: int = 11) -> list[VentProfile]:
     return rows
 
 
-def _log_marginal_vent(profiles: list[VentProfile], tau: float, nodes: int = 4001) -> float:
-    x = np.linspace(-8.0, 8.0, nodes)
-    w = np.exp(-0.5 * x**2)
-    w = w / w.sum()
-    total = 0.0
-    for v in profiles:
-        p = np.clip(np.interp(tau * x, SHIFTS, v.risks), 1e-12, 1 - 1e-12)
-        total += float(np.log(np.sum(w * binom.pmf(v.events, v.n, p))))
-    return total
+def _hazard_risk(a: ControlArm, u: np.ndarray) -> np.ndarray:
+    """A death/SAE count's risk with trial effect `u` on the cumulative hazard."""
+    return 1.0 - (1.0 - a.predicted_risk) ** np.exp(u)
 
 
-def fit_tau_vent(profiles: list[VentProfile], upper: float = 1.0) -> tuple[float, float]:
-    """Maximum-likelihood ``tau_vent_log`` (in [0, `upper`], log units) and its log-likelihood."""
-    fit = minimize_scalar(
-        lambda t: -_log_marginal_vent(profiles, t), bounds=(0.0, upper), method="bounded"
-    )
-    return float(fit.x), float(-fit.fun)
+def _vent_risk(v: VentProfile, s: np.ndarray) -> np.ndarray:
+    """An intubation count's risk at practice shift `s` (linear between ``SHIFTS``)."""
+    return np.interp(s, SHIFTS, v.risks)
 
 
-def _log_marginal(arms: list[ControlArm], tau: float, nodes: int = 4001) -> float:
+def _log_marginal(counts, risk, tau: float, nodes: int = 4001) -> float:
+    """Sum over `counts` (``events``, ``n``) of the log binomial likelihood marginal over the
+    trial effect ``tau * z``, ``z ~ N(0, 1)``; ``risk(count, effect)`` gives the risk."""
     # a dense grid over +-8 SD: Gauss-Hermite nodes are too sparse for the sharp binomial
     # likelihood of a large trial once tau is large
     x = np.linspace(-8.0, 8.0, nodes)
     w = np.exp(-0.5 * x**2)
     w = w / w.sum()
     total = 0.0
-    for a in arms:
-        p = np.clip(1.0 - (1.0 - a.predicted_risk) ** np.exp(tau * x), 1e-12, 1 - 1e-12)
-        total += float(np.log(np.sum(w * binom.pmf(a.events, a.n, p))))
+    for c in counts:
+        p = np.clip(risk(c, tau * x), 1e-12, 1 - 1e-12)
+        total += float(np.log(np.sum(w * binom.pmf(c.events, c.n, p))))
     return total
+
+
+def _max_likelihood(counts, risk, upper: float) -> tuple[float, float]:
+    fit = minimize_scalar(
+        lambda t: -_log_marginal(counts, risk, t), bounds=(0.0, upper), method="bounded"
+    )
+    return float(fit.x), float(-fit.fun)
+
+
+def fit_tau_vent(profiles: list[VentProfile], upper: float = 1.0) -> tuple[float, float]:
+    """Maximum-likelihood ``tau_vent_log`` (in [0, `upper`], log units) and its log-likelihood."""
+    return _max_likelihood(profiles, _vent_risk, upper)
 
 
 def fit_tau(arms: list[ControlArm]) -> tuple[float, float]:
     """Maximum-likelihood tau and the log-likelihood at it (tau in [0, 4])."""
-    fit = minimize_scalar(lambda t: -_log_marginal(arms, t), bounds=(0.0, 4.0), method="bounded")
-    return float(fit.x), float(-fit.fun)
+    return _max_likelihood(arms, _hazard_risk, 4.0)
 
 
 def fit_between_trial(replicates: int = 100, seed: int = 11) -> dict[str, object]:

@@ -87,8 +87,11 @@ def _normals(seed: int, replicates: np.ndarray) -> np.ndarray:
 def vent_shifts(seed: int, replicates: np.ndarray, taus: dict | None = None) -> np.ndarray:
     """The intubation-threshold shift (log multiplier) of each entry's replicate, the trial's
     practice: ``mu_vent_log + tau_vent_log * z`` (numbers from ``taus`` or trial_effects.csv)."""
+    return _vent_shift(taus, _normals(seed, replicates))
+
+
+def _vent_shift(taus: dict | None, z: np.ndarray) -> np.ndarray:
     tp = {**TRIAL_PARAMS, **{k: v for k, v in (taus or {}).items() if k in VENT_TERMS}}
-    z = _normals(seed, replicates)
     return float(tp["mu_vent_log"]) + float(tp["tau_vent_log"]) * z[:, 2]
 
 
@@ -117,5 +120,5 @@ def draw_trial_effects(
         dexamethasone=uniforms[:, U_DEX] < steroid,
         il6_blockade=uniforms[:, U_IL6B] < il6,
         sae_offset=tp["tau_sae"] * zi[:, 1],
-        vent_shift=vent_shifts(seed, reps, taus),
+        vent_shift=_vent_shift(taus, zi),
     )
